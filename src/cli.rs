@@ -1,0 +1,313 @@
+//! Command-line interface: argument parsing and the script-facing commands.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use jiff::Timestamp;
+
+use crate::config::{self, Config};
+use crate::poller::{self, Command, Event, Outcome, Poller, SharedStore};
+use crate::status;
+use crate::store::{Sample, Store};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "socialtop",
+    version,
+    about = "htop for your followers: live follower counts, growth and time spent, kept locally",
+    after_help = "Without a command, opens the dashboard."
+)]
+pub struct Cli {
+    /// Config file (default: the platform's config dir, e.g. ~/.config/socialtop/config.toml)
+    #[arg(long, global = true, env = "SOCIALTOP_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Directory of the history database and logs
+    #[arg(long, global = true, env = "SOCIALTOP_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Poll accounts and record their counts
+    Poll {
+        /// Poll every account once, print a line each, and exit (non-zero if any failed)
+        #[arg(long)]
+        once: bool,
+    },
+    /// Show the latest known state of every account
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Add a sample by hand (backfill, or manual accounts such as LinkedIn)
+    Record {
+        /// Account id, as in `socialtop status`
+        id: String,
+        /// The count (followers, stars, members...)
+        count: i64,
+        /// When: RFC 3339 or YYYY-MM-DD (default: now)
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Resolved locations.
+pub struct Paths {
+    pub config: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    pub fn from_cli(cli: &Cli) -> Paths {
+        Paths {
+            config: cli
+                .config
+                .clone()
+                .unwrap_or_else(config::default_config_path),
+            data_dir: cli
+                .data_dir
+                .clone()
+                .unwrap_or_else(config::default_data_dir),
+        }
+    }
+}
+
+/// Loads the config (writing the starter one if there is none) and opens the history.
+pub fn open(paths: &Paths) -> anyhow::Result<(Config, SharedStore)> {
+    let (config, created) = Config::load_or_init(&paths.config)?;
+    if created {
+        eprintln!(
+            "socialtop: no config found; wrote a starter config to {}\n           edit it to add your own accounts.",
+            paths.config.display()
+        );
+    }
+    let mut store = Store::open_dir(&paths.data_dir)?;
+    store.sync_accounts(&config.accounts)?;
+    Ok((config, Arc::new(Mutex::new(store))))
+}
+
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Entry point used by `main`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("socialtop: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let paths = Paths::from_cli(&cli);
+    let Some(cmd) = cli.command else {
+        use clap::CommandFactory;
+        Cli::command().print_help()?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let _log = crate::logging::init(&paths.data_dir);
+    match cmd {
+        Cmd::Poll { once: true } => poll_once(&paths),
+        Cmd::Poll { once: false } => poll_forever(&paths),
+        Cmd::Status { format } => status_cmd(&paths, format),
+        Cmd::Record { id, count, at } => record(&paths, &id, count, at.as_deref()),
+    }
+}
+
+fn poll_once(paths: &Paths) -> anyhow::Result<ExitCode> {
+    let (config, store) = open(paths)?;
+    let poller = Arc::new(Poller::new(&config, store)?);
+    let results = runtime()?.block_on(poller.poll_all(None));
+    let mut failed = 0;
+    let mut out = std::io::stdout().lock();
+    for r in &results {
+        let metric = config
+            .account(&r.account)
+            .map_or("followers", |a| a.metric());
+        writeln!(out, "{}", poller::describe(r, metric))?;
+        if let Outcome::Failed(e) = &r.outcome {
+            failed += 1;
+            eprintln!("socialtop: {}: {e}", r.account);
+        }
+    }
+    if failed > 0 {
+        eprintln!("socialtop: {failed} of {} accounts failed", results.len());
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
+    let (config, store) = open(paths)?;
+    let lease = crate::lease::Lease::new(&paths.data_dir)?;
+    let poller = Arc::new(Poller::new(&config, store)?);
+    let rt = runtime()?;
+    rt.block_on(async move {
+        let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel::<Command>();
+        let (ev_tx, mut ev_rx) = tokio::sync::mpsc::unbounded_channel();
+        let active = lease.gate();
+        let sched = tokio::spawn(Arc::clone(&poller).run(cmd_rx, ev_tx, active));
+        let mut was_active = None;
+        let mut lease_tick = tokio::time::interval(crate::lease::RENEW_EVERY);
+        eprintln!(
+            "socialtop: polling {} accounts; Ctrl-C to stop",
+            config.accounts.len()
+        );
+        loop {
+            tokio::select! {
+                _ = shutdown_signal() => break,
+                _ = lease_tick.tick() => {
+                    let held = lease.renew();
+                    if was_active != Some(held) {
+                        was_active = Some(held);
+                        if !held {
+                            eprintln!("socialtop: another socialtop polls this data dir; waiting to take over");
+                        }
+                    }
+                }
+                Some(ev) = ev_rx.recv() => {
+                    if let Event::Finished(r) = ev {
+                        let metric = config.account(&r.account).map_or("followers", |a| a.metric());
+                        println!("{}  {}", r.at.strftime("%Y-%m-%dT%H:%M:%SZ"), poller::describe(&r, metric));
+                    }
+                }
+            }
+        }
+        drop(cmd_tx);
+        let _ = sched.await;
+        lease.release();
+    });
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn status_cmd(paths: &Paths, format: Format) -> anyhow::Result<ExitCode> {
+    let (config, store) = open(paths)?;
+    let now = Timestamp::now();
+    let rows = status::collect(&poller::lock(&store), &config.accounts, now)?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Table => out.write_all(status::table(&rows, now).as_bytes())?,
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            for r in &rows {
+                w.serialize(r)?;
+            }
+            if rows.is_empty() {
+                w.write_record(STATUS_FIELDS)?;
+            }
+            w.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Column names of `status --format csv`, the JSON fields in order.
+pub const STATUS_FIELDS: [&str; 14] = [
+    "id",
+    "platform",
+    "handle",
+    "label",
+    "metric",
+    "followers",
+    "following",
+    "posts",
+    "updated_at",
+    "checked_at",
+    "change_24h",
+    "change_7d",
+    "change_30d",
+    "error",
+];
+
+/// Finds a configured account, or says which ids exist.
+pub fn account<'a>(config: &'a Config, id: &str) -> anyhow::Result<&'a config::Account> {
+    config.account(id).ok_or_else(|| {
+        let ids: Vec<&str> = config.accounts.iter().map(|a| a.id.as_str()).collect();
+        anyhow::anyhow!(
+            "unknown account `{id}` in {} (known: {})",
+            config.path.display(),
+            if ids.is_empty() {
+                "none".to_string()
+            } else {
+                ids.join(", ")
+            }
+        )
+    })
+}
+
+fn record(paths: &Paths, id: &str, count: i64, at: Option<&str>) -> anyhow::Result<ExitCode> {
+    let (config, store) = open(paths)?;
+    let account = account(&config, id)?;
+    if count < 0 {
+        bail!("COUNT must not be negative (got {count})");
+    }
+    let at = match at {
+        Some(t) => crate::util::parse_time(t).map_err(anyhow::Error::msg)?,
+        None => Timestamp::now(),
+    };
+    poller::lock(&store).insert_sample(
+        &account.id,
+        Sample {
+            at: at.as_second(),
+            followers: count,
+            following: None,
+            posts: None,
+        },
+    )?;
+    println!(
+        "recorded {} {} for {} at {}",
+        crate::util::thousands(count),
+        account.metric(),
+        account.id,
+        at
+    );
+    Ok(ExitCode::SUCCESS)
+}

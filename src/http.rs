@@ -1,0 +1,168 @@
+//! The one HTTP client of the process.
+//!
+//! Every request: a User-Agent naming socialtop and its version, the configured
+//! timeout for the whole exchange (body included), a capped body, and at most
+//! [`PER_HOST`] requests in flight to one host.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use tokio::sync::Semaphore;
+
+use crate::platforms::FetchError;
+
+pub const USER_AGENT: &str = concat!(
+    "socialtop/",
+    env!("CARGO_PKG_VERSION"),
+    " (follower monitor; +https://crates.io/crates/socialtop)"
+);
+
+/// Largest response body read; API answers for one profile are a few KiB.
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+
+/// Requests in flight to one host at once.
+pub const PER_HOST: usize = 8;
+
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+pub struct Http {
+    client: reqwest::Client,
+    timeout: Duration,
+    max_body: usize,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Http {
+    pub fn new(timeout: Duration) -> Result<Http, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .build()?;
+        Ok(Http {
+            client,
+            timeout,
+            max_body: MAX_BODY,
+            hosts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Lowers the body cap (tests).
+    pub fn with_max_body(mut self, max_body: usize) -> Http {
+        self.max_body = max_body;
+        self
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    fn host_permit(&self, url: &reqwest::Url) -> Arc<Semaphore> {
+        let key = host_key(url);
+        let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
+        hosts
+            .entry(key)
+            .or_insert_with(|| Arc::new(Semaphore::new(PER_HOST)))
+            .clone()
+    }
+
+    /// GETs `url` with extra headers; any HTTP status is an `Ok` response.
+    pub async fn get(
+        &self,
+        url: reqwest::Url,
+        headers: &[(&str, String)],
+    ) -> Result<Response, FetchError> {
+        let sem = self.host_permit(&url);
+        let _permit = sem
+            .acquire()
+            .await
+            .map_err(|_| FetchError::Network("client shutting down".into()))?;
+        let mut req = self.client.get(url);
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        let exchange = async {
+            let mut resp = req.send().await.map_err(|e| self.network_error(e))?;
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            if resp
+                .content_length()
+                .is_some_and(|n| n > self.max_body as u64)
+            {
+                return Err(FetchError::TooLarge(self.max_body));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| self.network_error(e))? {
+                if body.len() + chunk.len() > self.max_body {
+                    return Err(FetchError::TooLarge(self.max_body));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Response {
+                status,
+                headers,
+                body,
+            })
+        };
+        // reqwest's timeout covers the exchange; this one is the backstop.
+        tokio::time::timeout(self.timeout + Duration::from_millis(500), exchange)
+            .await
+            .unwrap_or_else(|_| Err(self.timeout_error()))
+    }
+
+    fn timeout_error(&self) -> FetchError {
+        FetchError::Timeout(crate::util::format_duration(self.timeout))
+    }
+
+    /// A short, secret-free description of a transport failure.
+    fn network_error(&self, e: reqwest::Error) -> FetchError {
+        if e.is_timeout() {
+            return self.timeout_error();
+        }
+        let e = e.without_url(); // URLs may carry API keys
+        let root = root_cause(&e);
+        if e.is_connect() {
+            FetchError::Network(format!("cannot connect: {root}"))
+        } else if e.is_body() || e.is_decode() {
+            FetchError::Network(format!(
+                "connection dropped while reading the answer: {root}"
+            ))
+        } else {
+            FetchError::Network(root)
+        }
+    }
+}
+
+/// The host (and port, where not the default) a URL talks to: the unit of
+/// concurrency and of rate-limit holds.
+pub fn host_key(url: &reqwest::Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => url.as_str().to_string(),
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}

@@ -1,0 +1,15 @@
+//! socialtop: htop for followers. A library so tests and benches reach everything;
+//! `main.rs` only calls [`cli::main`].
+//!
+//! Data flows one way: [`platforms`] → [`poller`] → [`store`] → [`status`] / views / exports.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod lease;
+pub mod logging;
+pub mod platforms;
+pub mod poller;
+pub mod status;
+pub mod store;
+pub mod util;

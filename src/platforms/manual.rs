@@ -1,0 +1,39 @@
+//! Manual accounts: never polled; counts come from `socialtop record`.
+
+use futures_util::future::BoxFuture;
+
+use super::{FetchError, Fetched, Platform, PlatformKind};
+use crate::config::Account;
+use crate::http::Http;
+
+pub struct Manual;
+
+impl Platform for Manual {
+    fn kind(&self) -> PlatformKind {
+        PlatformKind::Manual
+    }
+
+    fn polled(&self) -> bool {
+        false
+    }
+
+    fn check_handle(&self, _account: &Account) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn api_root(&self, _account: &Account) -> String {
+        "manual:".into()
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        _http: &'a Http,
+        account: &'a Account,
+    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
+        let msg = format!(
+            "{} is a manual account: add counts with `socialtop record {} COUNT`",
+            account.id, account.id
+        );
+        Box::pin(async move { Err(FetchError::NotPolled(msg)) })
+    }
+}

@@ -1,0 +1,360 @@
+//! Polling: when to call each account, and recording what came back.
+//!
+//! - Each account is due `interval` after its last attempt, ±10% jitter so a
+//!   hundred accounts do not fire in the same second.
+//! - After a failure the delay doubles with each consecutive failure
+//!   (interval, 2×, 4×, ...) up to six hours (or the interval, if longer).
+//! - A host that said "stop" (429, `Retry-After`, an exhausted rate-limit
+//!   header) is not called again before the time it gave. The hold is kept in
+//!   the database, so a cron job or a second dashboard honours it too.
+//! - At most [`MAX_IN_FLIGHT`] polls run at once, and [`crate::http::PER_HOST`]
+//!   per host.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+
+use crate::config::{Account, Config};
+use crate::http::Http;
+use crate::platforms::{self, Counts, FetchError, host_of, short_time};
+use crate::store::{AccountState, Sample, Store};
+
+pub const MAX_IN_FLIGHT: usize = 64;
+const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
+
+pub type SharedStore = Arc<Mutex<Store>>;
+
+/// Locks the store; a panic elsewhere never makes the history unusable.
+pub fn lock(store: &SharedStore) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// What one poll of one account came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Ok(Counts),
+    Failed(String),
+    /// Not polled by design (manual accounts).
+    Skipped(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollResult {
+    pub account: String,
+    pub at: Timestamp,
+    pub outcome: Outcome,
+}
+
+/// What the scheduler tells its listeners (the dashboard, `poll`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Started(String),
+    Finished(PollResult),
+    /// When the next poll is due, after any change of schedule.
+    NextDue(Option<Timestamp>),
+}
+
+/// Requests to a running scheduler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    PollNow(String),
+    PollAll,
+}
+
+pub struct Poller {
+    http: Http,
+    store: SharedStore,
+    accounts: Vec<Account>,
+}
+
+impl Poller {
+    pub fn new(config: &Config, store: SharedStore) -> anyhow::Result<Poller> {
+        Ok(Poller {
+            http: Http::new(config.request_timeout)?,
+            store,
+            accounts: config.accounts.clone(),
+        })
+    }
+
+    pub fn with_http(mut self, http: Http) -> Poller {
+        self.http = http;
+        self
+    }
+
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+
+    /// Polls one account now (unless its host is on hold) and records the result.
+    pub async fn poll_one(&self, account: &Account) -> PollResult {
+        let at = Timestamp::now();
+        let platform = platforms::platform(account.platform);
+        if !platform.polled() {
+            return PollResult {
+                account: account.id.clone(),
+                at,
+                outcome: Outcome::Skipped("manual account, not polled".into()),
+            };
+        }
+        let host = host_of(account);
+        let held = lock(&self.store).host_hold(&host).ok().flatten();
+        let result = match held {
+            Some((until, reason)) if until > at.as_second() => Err(FetchError::RateLimited {
+                until: crate::util::ts(until),
+                detail: format!("{reason}; not calling {host} before then"),
+            }),
+            _ => platform.fetch(&self.http, account).await,
+        };
+        let at = Timestamp::now();
+        let outcome = self.record(account, &host, at, result);
+        match &outcome {
+            Outcome::Ok(c) => {
+                tracing::info!(account = %account.id, followers = c.followers, "polled")
+            }
+            Outcome::Failed(e) => tracing::warn!(account = %account.id, error = %e, "poll failed"),
+            Outcome::Skipped(_) => {}
+        }
+        PollResult {
+            account: account.id.clone(),
+            at,
+            outcome,
+        }
+    }
+
+    fn record(
+        &self,
+        account: &Account,
+        host: &str,
+        at: Timestamp,
+        result: Result<platforms::Fetched, FetchError>,
+    ) -> Outcome {
+        let mut store = lock(&self.store);
+        let hold = match &result {
+            Ok(f) => f.hold_until.map(|t| (t, "rate limit used up".to_string())),
+            Err(e) => e.hold_until().map(|t| (t, e.to_string())),
+        };
+        if let Some((until, reason)) = hold
+            && let Err(e) = store.set_host_hold(host, until.as_second(), &reason)
+        {
+            tracing::error!(%host, error = %e, "could not record rate-limit hold");
+        }
+        let written = match &result {
+            Ok(f) => store.record_success(
+                &account.id,
+                Sample {
+                    at: at.as_second(),
+                    followers: f.counts.followers,
+                    following: f.counts.following,
+                    posts: f.counts.posts,
+                },
+            ),
+            Err(e) => store.record_failure(&account.id, at.as_second(), &e.to_string()),
+        };
+        match (result, written) {
+            (Ok(f), Ok(())) => Outcome::Ok(f.counts),
+            (Err(e), Ok(())) => Outcome::Failed(e.to_string()),
+            (_, Err(e)) => Outcome::Failed(format!("could not record: {e}")),
+        }
+    }
+
+    /// Polls the given accounts (all when `None`) concurrently, in config order.
+    pub async fn poll_all(self: &Arc<Self>, only: Option<&[String]>) -> Vec<PollResult> {
+        let sem = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        let mut set = JoinSet::new();
+        for (i, account) in self.accounts.iter().enumerate() {
+            if only.is_some_and(|ids| !ids.contains(&account.id)) {
+                continue;
+            }
+            let this = Arc::clone(self);
+            let sem = Arc::clone(&sem);
+            set.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                (i, this.poll_one(&this.accounts[i]).await)
+            });
+        }
+        let mut results: Vec<(usize, PollResult)> = set.join_all().await;
+        results.sort_by_key(|(i, _)| *i);
+        results.into_iter().map(|(_, r)| r).collect()
+    }
+
+    /// When `account` is next due, from its recorded state.
+    pub fn next_due(
+        &self,
+        account: &Account,
+        state: &AccountState,
+        hold: Option<i64>,
+    ) -> Timestamp {
+        let now = Timestamp::now();
+        let base = match state.checked_at {
+            None => now,
+            Some(checked) => {
+                let delay = delay_after(account.interval, state.failures);
+                crate::util::ts(checked)
+                    .checked_add(SignedDuration::try_from(jitter(delay)).unwrap_or_default())
+                    .unwrap_or(now)
+            }
+        };
+        match hold {
+            Some(until) if until > base.as_second() => crate::util::ts(until),
+            _ => base,
+        }
+    }
+
+    fn due_time(&self, account: &Account) -> Timestamp {
+        let store = lock(&self.store);
+        let state = store.state(&account.id).unwrap_or_default();
+        let hold = store
+            .host_hold(&host_of(account))
+            .ok()
+            .flatten()
+            .map(|(u, _)| u);
+        drop(store);
+        self.next_due(account, &state, hold)
+    }
+
+    /// Runs the schedule until `commands` closes. `active` gates polling: while it
+    /// reads false (another instance holds the polling lease) nothing is called.
+    pub async fn run(
+        self: Arc<Self>,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+        events: mpsc::UnboundedSender<Event>,
+        active: Arc<dyn Fn() -> bool + Send + Sync>,
+    ) {
+        let polled: Vec<usize> = (0..self.accounts.len())
+            .filter(|&i| platforms::platform(self.accounts[i].platform).polled())
+            .collect();
+        let mut due: HashMap<usize, Timestamp> = polled
+            .iter()
+            .map(|&i| (i, self.due_time(&self.accounts[i])))
+            .collect();
+        let mut in_flight: JoinSet<(usize, PollResult)> = JoinSet::new();
+        let mut busy: Vec<bool> = vec![false; self.accounts.len()];
+        let sem = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
+        let mut last_announced = None;
+        loop {
+            let now = Timestamp::now();
+            // start whatever is due
+            if active() {
+                for (&i, &when) in &due {
+                    if when <= now && !busy[i] {
+                        busy[i] = true;
+                        let this = Arc::clone(&self);
+                        let sem = Arc::clone(&sem);
+                        let _ = events.send(Event::Started(self.accounts[i].id.clone()));
+                        in_flight.spawn(async move {
+                            let _permit = sem.acquire_owned().await;
+                            (i, this.poll_one(&this.accounts[i]).await)
+                        });
+                    }
+                }
+            }
+            let next = due
+                .iter()
+                .filter(|(i, _)| !busy[**i])
+                .map(|(_, t)| *t)
+                .min();
+            if next != last_announced {
+                last_announced = next;
+                let _ = events.send(Event::NextDue(next));
+            }
+            // while passive, look again every few seconds for the lease
+            let wake = if active() {
+                next.map(|t| t.duration_since(now))
+            } else {
+                Some(SignedDuration::from_secs(5))
+            };
+            let sleep = wake
+                .and_then(|d| Duration::try_from(d).ok())
+                .unwrap_or(Duration::from_secs(3600))
+                .max(Duration::from_millis(5));
+            tokio::select! {
+                cmd = commands.recv() => match cmd {
+                    None => break,
+                    Some(Command::PollAll) => {
+                        for i in &polled { due.insert(*i, Timestamp::now()); }
+                    }
+                    Some(Command::PollNow(id)) => {
+                        if let Some(i) = self.accounts.iter().position(|a| a.id == id)
+                            && due.contains_key(&i) {
+                            due.insert(i, Timestamp::now());
+                        }
+                    }
+                },
+                Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    if let Ok((i, result)) = done {
+                        busy[i] = false;
+                        due.insert(i, self.due_time(&self.accounts[i]));
+                        let _ = events.send(Event::Finished(result));
+                    }
+                }
+                _ = tokio::time::sleep(sleep) => {}
+            }
+        }
+        in_flight.abort_all();
+    }
+}
+
+/// The delay before the next poll after `failures` consecutive failures.
+pub fn delay_after(interval: Duration, failures: u32) -> Duration {
+    if failures == 0 {
+        return interval;
+    }
+    let factor = 1u32 << failures.saturating_sub(1).min(16);
+    interval
+        .saturating_mul(factor)
+        .min(MAX_BACKOFF.max(interval))
+}
+
+/// ±10% of `d`, so accounts with one interval spread out.
+fn jitter(d: Duration) -> Duration {
+    let f = 0.9 + fastrand::f64() * 0.2;
+    d.mul_f64(f)
+}
+
+/// One line for a result: `github:octocat  followers 1,234` or the error.
+pub fn describe(result: &PollResult, metric: &str) -> String {
+    match &result.outcome {
+        Outcome::Ok(c) => format!(
+            "{}  {} {}",
+            result.account,
+            crate::util::thousands(c.followers),
+            metric
+        ),
+        Outcome::Failed(e) => format!("{}  error: {e}", result.account),
+        Outcome::Skipped(why) => format!("{}  skipped: {why}", result.account),
+    }
+}
+
+/// The time a hold ends, for messages.
+pub fn hold_text(until: i64) -> String {
+    short_time(crate::util::ts(until))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let m = Duration::from_secs(60);
+        assert_eq!(delay_after(m * 15, 0), m * 15);
+        assert_eq!(delay_after(m * 15, 1), m * 15);
+        assert_eq!(delay_after(m * 15, 2), m * 30);
+        assert_eq!(delay_after(m * 15, 3), m * 60);
+        assert_eq!(delay_after(m * 15, 30), MAX_BACKOFF);
+        // an interval longer than the cap is never shortened
+        assert_eq!(delay_after(m * 60 * 24, 5), m * 60 * 24);
+    }
+
+    #[test]
+    fn jitter_stays_within_ten_percent() {
+        for _ in 0..1000 {
+            let j = jitter(Duration::from_secs(1000)).as_secs_f64();
+            assert!((900.0..=1100.0).contains(&j), "{j}");
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The latest known state of every account: what `status`, the dashboard and
+//! exports show. Field names are a contract scripts rely on.
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use crate::config::Account;
+use crate::store::{Result, Store};
+use crate::util::ts;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountStatus {
+    pub id: String,
+    pub platform: String,
+    pub handle: String,
+    pub label: Option<String>,
+    pub metric: String,
+    pub followers: Option<i64>,
+    pub following: Option<i64>,
+    pub posts: Option<i64>,
+    /// RFC 3339 time of the latest good sample.
+    pub updated_at: Option<Timestamp>,
+    /// RFC 3339 time of the last poll attempt.
+    pub checked_at: Option<Timestamp>,
+    pub change_24h: Option<i64>,
+    pub change_7d: Option<i64>,
+    pub change_30d: Option<i64>,
+    /// The last poll's failure, when it came after the latest good sample.
+    pub error: Option<String>,
+}
+
+pub const WINDOWS: [(&str, i64); 3] = [("24h", 86_400), ("7d", 7 * 86_400), ("30d", 30 * 86_400)];
+
+/// Latest value minus the value at or before `window` ago (or the earliest
+/// sample when history is shorter); `None` with fewer than two samples.
+pub fn change(store: &Store, key: &str, now: Timestamp, window_secs: i64) -> Result<Option<i64>> {
+    let (Some(latest), Some(earliest)) = (store.latest(key)?, store.earliest(key)?) else {
+        return Ok(None);
+    };
+    if latest.at == earliest.at {
+        return Ok(None);
+    }
+    let base = store
+        .at_or_before(key, now.as_second() - window_secs)?
+        .unwrap_or(earliest);
+    Ok(Some(latest.followers - base.followers))
+}
+
+pub fn of_account(store: &Store, a: &Account, now: Timestamp) -> Result<AccountStatus> {
+    let latest = store.latest(&a.id)?;
+    let state = store.state(&a.id)?;
+    let error = match (&state.error, state.error_at, latest) {
+        // a success clears the error, so an error as recent as the sample is newer
+        (Some(e), Some(at), Some(s)) if at >= s.at => Some(e.clone()),
+        (Some(e), _, None) => Some(e.clone()),
+        _ => None,
+    };
+    let [c24, c7, c30] = WINDOWS.map(|(_, w)| change(store, &a.id, now, w));
+    Ok(AccountStatus {
+        id: a.id.clone(),
+        platform: a.platform.name().to_string(),
+        handle: a.handle.clone(),
+        label: a.label.clone(),
+        metric: a.metric().to_string(),
+        followers: latest.map(|s| s.followers),
+        following: latest.and_then(|s| s.following),
+        posts: latest.and_then(|s| s.posts),
+        updated_at: latest.map(|s| ts(s.at)),
+        checked_at: state.checked_at.map(ts),
+        change_24h: c24?,
+        change_7d: c7?,
+        change_30d: c30?,
+        error,
+    })
+}
+
+/// The status of every configured account, in config order.
+pub fn collect(store: &Store, accounts: &[Account], now: Timestamp) -> Result<Vec<AccountStatus>> {
+    accounts.iter().map(|a| of_account(store, a, now)).collect()
+}
+
+/// A fixed-width table for people.
+pub fn table(rows: &[AccountStatus], now: Timestamp) -> String {
+    use crate::util::{ago, signed, thousands};
+    let opt = |v: Option<i64>, f: fn(i64) -> String| v.map_or_else(|| "-".to_string(), f);
+    let mut lines: Vec<[String; 7]> = vec![[
+        "ACCOUNT".into(),
+        "METRIC".into(),
+        "COUNT".into(),
+        "24H".into(),
+        "7D".into(),
+        "30D".into(),
+        "STATE".into(),
+    ]];
+    for r in rows {
+        let state = match (&r.error, r.updated_at) {
+            (Some(e), _) => format!("error: {e}"),
+            (None, Some(t)) => ago(t, now),
+            (None, None) => "never polled".into(),
+        };
+        lines.push([
+            r.id.clone(),
+            r.metric.clone(),
+            opt(r.followers, thousands),
+            opt(r.change_24h, signed),
+            opt(r.change_7d, signed),
+            opt(r.change_30d, signed),
+            state,
+        ]);
+    }
+    let widths: Vec<usize> = (0..7)
+        .map(|c| {
+            lines
+                .iter()
+                .map(|l| l[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for l in &lines {
+        let mut line = String::new();
+        for (c, cell) in l.iter().enumerate() {
+            let pad = widths[c] - cell.chars().count();
+            if (2..=5).contains(&c) {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                if c < 6 {
+                    line.push_str(&" ".repeat(pad));
+                }
+            }
+            if c < 6 {
+                line.push_str("  ");
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `now - d`, for windows.
+pub fn before(now: Timestamp, secs: i64) -> Timestamp {
+    now.checked_sub(SignedDuration::from_secs(secs))
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platforms::PlatformKind;
+    use crate::store::Sample;
+
+    fn acct() -> Account {
+        Account::new(PlatformKind::Github, "a")
+    }
+
+    fn s(at: i64, f: i64) -> Sample {
+        Sample {
+            at,
+            followers: f,
+            following: None,
+            posts: None,
+        }
+    }
+
+    #[test]
+    fn changes_use_value_at_or_before_window_else_earliest() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut st = Store::open_dir(dir.path()).unwrap();
+        st.sync_accounts(&[acct()]).unwrap();
+        let day = 86_400;
+        let now = ts(100 * day);
+        st.record_success("github:a", s(100 * day - 10 * day, 500))
+            .unwrap();
+        let one = of_account(&st, &acct(), now).unwrap();
+        assert_eq!(one.followers, Some(500));
+        assert_eq!(one.change_24h, None, "one sample: no change");
+        st.record_success("github:a", s(100 * day - 2 * day, 900))
+            .unwrap();
+        st.record_success("github:a", s(100 * day - 3600, 1000))
+            .unwrap();
+        let r = of_account(&st, &acct(), now).unwrap();
+        assert_eq!(r.change_24h, Some(100)); // vs the sample 2 days ago
+        assert_eq!(r.change_7d, Some(500)); // only 10 days of history: vs the one at day -10
+        assert_eq!(r.change_30d, Some(500)); // history shorter: vs earliest
+        assert_eq!(r.updated_at, Some(ts(100 * day - 3600)));
+        st.record_failure("github:a", 100 * day - 60, "server error 500")
+            .unwrap();
+        let r = of_account(&st, &acct(), now).unwrap();
+        assert_eq!(r.error.as_deref(), Some("server error 500"));
+        assert_eq!(r.followers, Some(1000), "last good value stays");
+        let json = serde_json::to_value(&r).unwrap();
+        let keys: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert_eq!(keys.len(), 14);
+        assert_eq!(json["label"], serde_json::Value::Null);
+        assert_eq!(json["checked_at"], "1970-04-10T23:59:00Z");
+    }
+
+    #[test]
+    fn table_aligns_and_shows_errors() {
+        let now = ts(1_000_000);
+        let rows = vec![AccountStatus {
+            id: "github:a".into(),
+            platform: "github".into(),
+            handle: "a".into(),
+            label: None,
+            metric: "followers".into(),
+            followers: Some(12_345),
+            following: None,
+            posts: None,
+            updated_at: Some(ts(1_000_000 - 120)),
+            checked_at: None,
+            change_24h: Some(5),
+            change_7d: None,
+            change_30d: Some(-2),
+            error: None,
+        }];
+        let t = table(&rows, now);
+        assert!(t.contains("12,345"), "{t}");
+        assert!(t.contains("+5"), "{t}");
+        assert!(t.contains("2m ago"), "{t}");
+    }
+}

@@ -1,0 +1,526 @@
+//! The history: one SQLite file in the data dir, WAL mode, versioned migrations.
+//!
+//! Tables:
+//! - `accounts`: one row per account id ever configured (history outlives config).
+//! - `samples`: every good reading, keyed `(account, at)`; `WITHOUT ROWID` so the
+//!   primary key *is* the storage order and "latest before T" is one B-tree seek.
+//! - `poll_failures`: every failed poll. A poll's outcome is a sample or a failure.
+//! - `account_state`: per-account scheduling state (last attempt, consecutive
+//!   failures, last error) so restarts and cron runs keep backoff.
+//! - `host_holds`: "do not call this host before T" from rate limits, shared by
+//!   every process on the data dir.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+
+use crate::config::Account;
+
+/// File name of the database inside the data dir.
+pub const DB_FILE: &str = "socialtop.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "database {path} is corrupt or not a socialtop database ({detail}); move it aside to start a new history"
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("database {path} is locked by another process; try again in a moment")]
+    Locked { path: PathBuf },
+    #[error(
+        "database {path} was written by a newer socialtop (schema {found}, this one knows {known})"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("cannot create data dir {path}: {source}")]
+    Dir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("unknown account `{0}` (not in the config)")]
+    UnknownAccount(String),
+    #[error("database {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Ordered schema migrations; `PRAGMA user_version` is the number applied.
+const MIGRATIONS: &[&str] = &[
+    // 1: the core history
+    "CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        platform TEXT NOT NULL,
+        handle TEXT NOT NULL,
+        label TEXT,
+        metric TEXT NOT NULL
+    );
+    CREATE TABLE samples (
+        account INTEGER NOT NULL REFERENCES accounts(id),
+        at INTEGER NOT NULL,
+        followers INTEGER NOT NULL,
+        following INTEGER,
+        posts INTEGER,
+        PRIMARY KEY (account, at)
+    ) WITHOUT ROWID;
+    CREATE TABLE poll_failures (
+        account INTEGER NOT NULL REFERENCES accounts(id),
+        at INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        PRIMARY KEY (account, at)
+    ) WITHOUT ROWID;
+    CREATE TABLE account_state (
+        account INTEGER PRIMARY KEY REFERENCES accounts(id),
+        checked_at INTEGER,
+        failures INTEGER NOT NULL DEFAULT 0,
+        error TEXT,
+        error_at INTEGER
+    );
+    CREATE TABLE host_holds (
+        host TEXT PRIMARY KEY,
+        until INTEGER NOT NULL,
+        reason TEXT NOT NULL
+    );",
+    // 2: the polling lease, so only one process on a data dir polls
+    "CREATE TABLE lease (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires INTEGER NOT NULL
+    );",
+];
+
+/// One good reading of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    /// Seconds since the Unix epoch (UTC).
+    pub at: i64,
+    pub followers: i64,
+    pub following: Option<i64>,
+    pub posts: Option<i64>,
+}
+
+/// Scheduling state of one account.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountState {
+    pub checked_at: Option<i64>,
+    pub failures: u32,
+    pub error: Option<String>,
+    pub error_at: Option<i64>,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    ids: HashMap<String, i64>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir`.
+    pub fn open_dir(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Dir {
+            path: data_dir.to_path_buf(),
+            source,
+        })?;
+        Store::open(&data_dir.join(DB_FILE))
+    }
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path).map_err(|e| classify(path, e))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            ids: HashMap::new(),
+        };
+        store.setup().map_err(|e| classify(path, e))?;
+        store.migrate()?;
+        store.load_ids()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn setup(&self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // A corrupt file fails here, before anything is written.
+        self.conn
+            .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        self.conn.execute_batch(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+        )
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        classify(&self.path, e)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            self.write(|tx| {
+                tx.execute_batch(sql)?;
+                tx.pragma_update(None, "user_version", i as i64 + 1)
+            })?;
+        }
+        Ok(())
+    }
+
+    fn load_ids(&mut self) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, id FROM accounts")
+            .map_err(|e| classify(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| classify(&self.path, e))?;
+        drop(stmt);
+        self.ids = rows.into_iter().collect();
+        Ok(())
+    }
+
+    /// Runs `f` in one transaction, committing on success.
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        let path = self.path.clone();
+        let run = || {
+            let tx = self.conn.transaction()?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        };
+        run().map_err(|e| classify(&path, e))
+    }
+
+    /// Makes sure every configured account has a row, updating names and metrics.
+    pub fn sync_accounts(&mut self, accounts: &[Account]) -> Result<()> {
+        self.write(|tx| {
+            let mut stmt = tx.prepare(
+                "INSERT INTO accounts (key, platform, handle, label, metric) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(key) DO UPDATE SET platform = ?2, handle = ?3, label = ?4, metric = ?5",
+            )?;
+            for a in accounts {
+                stmt.execute(params![a.id, a.platform.name(), a.handle, a.label, a.metric()])?;
+            }
+            Ok(())
+        })?;
+        self.load_ids()
+    }
+
+    fn row(&self, key: &str) -> Result<i64> {
+        self.ids
+            .get(key)
+            .copied()
+            .ok_or_else(|| StoreError::UnknownAccount(key.to_string()))
+    }
+
+    /// Records a good poll: the sample, and a cleared error state.
+    pub fn record_success(&mut self, key: &str, sample: Sample) -> Result<()> {
+        let id = self.row(key)?;
+        self.write(|tx| {
+            insert_sample(tx, id, &sample)?;
+            tx.execute(
+                "INSERT INTO account_state (account, checked_at, failures, error, error_at) VALUES (?1, ?2, 0, NULL, NULL)
+                 ON CONFLICT(account) DO UPDATE SET checked_at = ?2, failures = 0, error = NULL, error_at = NULL",
+                params![id, sample.at],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Adds a sample without touching the poll state (manual `record`, imports, demo data).
+    pub fn insert_sample(&mut self, key: &str, sample: Sample) -> Result<()> {
+        self.insert_samples(key, &[sample])
+    }
+
+    /// Inserts many samples in one transaction (backfill, demo data, benchmarks).
+    pub fn insert_samples(&mut self, key: &str, samples: &[Sample]) -> Result<()> {
+        let id = self.row(key)?;
+        self.write(|tx| samples.iter().try_for_each(|s| insert_sample(tx, id, s)))
+    }
+
+    /// Records a failed poll; the last good sample stays as it is.
+    pub fn record_failure(&mut self, key: &str, at: i64, error: &str) -> Result<()> {
+        let id = self.row(key)?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO poll_failures (account, at, error) VALUES (?1, ?2, ?3)",
+                params![id, at, error],
+            )?;
+            tx.execute(
+                "INSERT INTO account_state (account, checked_at, failures, error, error_at) VALUES (?1, ?2, 1, ?3, ?2)
+                 ON CONFLICT(account) DO UPDATE SET checked_at = ?2, failures = failures + 1, error = ?3, error_at = ?2",
+                params![id, at, error],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn state(&self, key: &str) -> Result<AccountState> {
+        let id = self.row(key)?;
+        self.conn
+            .query_row(
+                "SELECT checked_at, failures, error, error_at FROM account_state WHERE account = ?1",
+                [id],
+                |r| {
+                    Ok(AccountState {
+                        checked_at: r.get(0)?,
+                        failures: r.get(1)?,
+                        error: r.get(2)?,
+                        error_at: r.get(3)?,
+                    })
+                },
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.err(e))
+    }
+
+    fn sample_query(&self, key: &str, sql: &str, arg: i64) -> Result<Option<Sample>> {
+        let id = self.row(key)?;
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        stmt.query_row(params![id, arg], sample_from_row)
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The newest sample.
+    pub fn latest(&self, key: &str) -> Result<Option<Sample>> {
+        self.sample_query(
+            key,
+            "SELECT at, followers, following, posts FROM samples WHERE account = ?1 AND at <= ?2 ORDER BY at DESC LIMIT 1",
+            i64::MAX,
+        )
+    }
+
+    /// The newest sample at or before `at`.
+    pub fn at_or_before(&self, key: &str, at: i64) -> Result<Option<Sample>> {
+        self.sample_query(
+            key,
+            "SELECT at, followers, following, posts FROM samples WHERE account = ?1 AND at <= ?2 ORDER BY at DESC LIMIT 1",
+            at,
+        )
+    }
+
+    /// The oldest sample.
+    pub fn earliest(&self, key: &str) -> Result<Option<Sample>> {
+        self.sample_query(
+            key,
+            "SELECT at, followers, following, posts FROM samples WHERE account = ?1 AND at >= ?2 ORDER BY at ASC LIMIT 1",
+            i64::MIN,
+        )
+    }
+
+    /// Every sample at or after `since`, oldest first.
+    pub fn samples_since(&self, key: &str, since: i64) -> Result<Vec<Sample>> {
+        let id = self.row(key)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT at, followers, following, posts FROM samples WHERE account = ?1 AND at >= ?2 ORDER BY at ASC",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(params![id, since], sample_from_row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// When `host` may be called again, if a rate limit said to wait.
+    pub fn host_hold(&self, host: &str) -> Result<Option<(i64, String)>> {
+        self.conn
+            .query_row(
+                "SELECT until, reason FROM host_holds WHERE host = ?1",
+                [host],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Says `host` must not be called before `until` (keeps the later of two holds).
+    pub fn set_host_hold(&mut self, host: &str, until: i64, reason: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO host_holds (host, until, reason) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(host) DO UPDATE SET until = max(until, ?2), reason = ?3",
+                params![host, until, reason],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// A counter that changes whenever another connection commits: cheap change detection.
+    pub fn data_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Raw connection, for modules that own their own tables (time entries, lease).
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub fn account_row(&self, key: &str) -> Result<i64> {
+        self.row(key)
+    }
+}
+
+fn insert_sample(tx: &rusqlite::Transaction<'_>, id: i64, s: &Sample) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO samples (account, at, followers, following, posts) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![id, s.at, s.followers, s.following, s.posts])
+    .map(|_| ())
+}
+
+fn sample_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Sample> {
+    Ok(Sample {
+        at: r.get(0)?,
+        followers: r.get(1)?,
+        following: r.get(2)?,
+        posts: r.get(3)?,
+    })
+}
+
+/// Turns SQLite's codes into errors a person can act on.
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(f, ref msg) = e {
+        match f.code {
+            ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => {
+                return StoreError::Corrupt {
+                    path: path.to_path_buf(),
+                    detail: msg.clone().unwrap_or_else(|| f.to_string()),
+                };
+            }
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                return StoreError::Locked {
+                    path: path.to_path_buf(),
+                };
+            }
+            _ => {}
+        }
+    }
+    StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source: e,
+    }
+}
+
+/// `Timestamp` → epoch seconds.
+pub fn secs(t: Timestamp) -> i64 {
+    t.as_second()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platforms::PlatformKind;
+
+    fn account(id: &str) -> Account {
+        Account {
+            id: id.into(),
+            ..Account::new(PlatformKind::Github, id)
+        }
+    }
+
+    fn sample(at: i64, followers: i64) -> Sample {
+        Sample {
+            at,
+            followers,
+            following: None,
+            posts: Some(3),
+        }
+    }
+
+    #[test]
+    fn history_survives_reopen_and_failures_keep_last_good_value() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut s = Store::open_dir(dir.path()).unwrap();
+            s.sync_accounts(&[account("a"), account("b")]).unwrap();
+            s.record_success("a", sample(100, 10)).unwrap();
+            s.record_success("a", sample(200, 12)).unwrap();
+            s.record_failure("a", 300, "server error 500").unwrap();
+            s.record_failure("a", 400, "timed out").unwrap();
+        }
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        assert_eq!(s.latest("a").unwrap(), Some(sample(200, 12)));
+        assert_eq!(s.earliest("a").unwrap(), Some(sample(100, 10)));
+        assert_eq!(s.at_or_before("a", 150).unwrap(), Some(sample(100, 10)));
+        let st = s.state("a").unwrap();
+        assert_eq!(st.failures, 2);
+        assert_eq!(st.error.as_deref(), Some("timed out"));
+        assert_eq!(st.checked_at, Some(400));
+        s.record_success("a", sample(500, 13)).unwrap();
+        let st = s.state("a").unwrap();
+        assert_eq!((st.failures, st.error), (0, None));
+        assert_eq!(s.latest("b").unwrap(), None);
+        assert!(matches!(
+            s.latest("nope"),
+            Err(StoreError::UnknownAccount(_))
+        ));
+    }
+
+    #[test]
+    fn host_hold_keeps_the_later_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        s.set_host_hold("api.github.com", 500, "rate limit")
+            .unwrap();
+        s.set_host_hold("api.github.com", 300, "retry-after")
+            .unwrap();
+        assert_eq!(s.host_hold("api.github.com").unwrap().unwrap().0, 500);
+        assert_eq!(s.host_hold("example").unwrap(), None);
+    }
+
+    #[test]
+    fn corrupt_file_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        std::fs::write(&path, vec![0x42u8; 8192]).unwrap();
+        let err = Store::open(&path).err().unwrap();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+        assert!(err.to_string().contains("corrupt"));
+        // the file is left as it was for the user to inspect
+        assert_eq!(std::fs::read(&path).unwrap(), vec![0x42u8; 8192]);
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        {
+            let c = Connection::open(&path).unwrap();
+            c.pragma_update(None, "user_version", 99).unwrap();
+        }
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+}

@@ -1,0 +1,177 @@
+//! Helpers for the integration tests: documented API answers, configs, and
+//! running the real binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+/// A Mastodon Account entity, as `GET /api/v1/accounts/lookup` answers.
+pub fn mastodon_account(followers: i64) -> Value {
+    json!({
+        "id": "13179",
+        "username": "Mastodon",
+        "acct": "Mastodon",
+        "display_name": "Mastodon",
+        "locked": false,
+        "bot": false,
+        "discoverable": true,
+        "group": false,
+        "created_at": "2016-11-23T00:00:00.000Z",
+        "note": "<p>Free, open-source decentralized social media platform.</p>",
+        "url": "https://mastodon.social/@Mastodon",
+        "avatar": "https://files.mastodon.social/accounts/avatars/000/013/179/original/b4ceb19c9c54ec7e.png",
+        "followers_count": followers,
+        "following_count": 12,
+        "statuses_count": 345,
+        "last_status_at": "2026-11-20",
+        "emojis": [],
+        "fields": []
+    })
+}
+
+/// A Bluesky profileViewDetailed, as `app.bsky.actor.getProfile` answers.
+pub fn bluesky_profile(followers: i64) -> Value {
+    json!({
+        "did": "did:plc:z72i7hdynmk6r22z27h6tvur",
+        "handle": "bsky.app",
+        "displayName": "Bluesky",
+        "avatar": "https://cdn.bsky.app/img/avatar/plain/did:plc:z72i7hdynmk6r22z27h6tvur/bafkreihagr2cmvl2jt4mgx3sppwe2it3fwolkrbtjrhcnwjk4jdijhsoze@jpeg",
+        "associated": {"lists": 0, "feedgens": 9, "starterPacks": 3, "labeler": false},
+        "labels": [],
+        "createdAt": "2023-04-12T04:53:57.057Z",
+        "description": "official Bluesky account",
+        "indexedAt": "2024-01-25T23:46:33.106Z",
+        "followersCount": followers,
+        "followsCount": 7,
+        "postsCount": 600
+    })
+}
+
+/// A GitHub user, as `GET /users/{login}` answers.
+pub fn github_user(followers: i64) -> Value {
+    json!({
+        "login": "octocat",
+        "id": 583231,
+        "type": "User",
+        "site_admin": false,
+        "name": "The Octocat",
+        "public_repos": 8,
+        "public_gists": 8,
+        "followers": followers,
+        "following": 9,
+        "created_at": "2011-01-25T18:44:36Z",
+        "updated_at": "2026-09-22T14:07:16Z"
+    })
+}
+
+/// A GitHub repository, as `GET /repos/{owner}/{repo}` answers.
+pub fn github_repo(stars: i64) -> Value {
+    json!({
+        "id": 1296269,
+        "name": "Hello-World",
+        "full_name": "octocat/Hello-World",
+        "private": false,
+        "stargazers_count": stars,
+        "watchers_count": stars,
+        "forks_count": 9,
+        "open_issues_count": 0,
+        "subscribers_count": 42
+    })
+}
+
+pub fn github_not_found() -> Value {
+    json!({
+        "message": "Not Found",
+        "documentation_url": "https://docs.github.com/rest/users/users#get-a-user",
+        "status": "404"
+    })
+}
+
+pub fn github_rate_limited() -> Value {
+    json!({
+        "message": "API rate limit exceeded for 127.0.0.1. (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)",
+        "documentation_url": "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting"
+    })
+}
+
+/// A scratch dir with a config and a data dir.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new(config: &str) -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), config).unwrap();
+        Env { dir }
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn write_config(&self, config: &str) {
+        std::fs::write(self.config(), config).unwrap();
+    }
+
+    /// Runs the real binary with this config and data dir.
+    pub fn run(&self, args: &[&str]) -> Output {
+        run_in(self.dir.path(), &self.config(), &self.data(), args, &[])
+    }
+
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        run_in(self.dir.path(), &self.config(), &self.data(), args, env)
+    }
+
+    /// `status --format json`, parsed.
+    pub fn status(&self) -> Vec<Value> {
+        let out = self.run(&["status", "--format", "json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+pub fn run_in(
+    cwd: &Path,
+    config: &Path,
+    data: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_socialtop"));
+    cmd.current_dir(cwd)
+        .arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("SOCIALTOP_CONFIG")
+        .env_remove("SOCIALTOP_DATA_DIR")
+        .env("TZ", "UTC");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The status row of one account.
+pub fn row<'a>(rows: &'a [Value], id: &str) -> &'a Value {
+    rows.iter()
+        .find(|r| r["id"] == id)
+        .unwrap_or_else(|| panic!("no row {id} in {rows:?}"))
+}
