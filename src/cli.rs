@@ -28,6 +28,9 @@ pub struct Cli {
     /// Directory of the history database and logs
     #[arg(long, global = true, env = "SOCIALTOP_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Open the dashboard on simulated accounts with a year of history (no config, no network)
+    #[arg(long)]
+    pub demo: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -94,9 +97,15 @@ pub fn open(paths: &Paths) -> anyhow::Result<(Config, SharedStore)> {
             paths.config.display()
         );
     }
+    let store = open_store(paths, &config)?;
+    Ok((config, store))
+}
+
+/// Opens the history in the data dir and registers the configured accounts.
+pub fn open_store(paths: &Paths, config: &Config) -> anyhow::Result<SharedStore> {
     let mut store = Store::open_dir(&paths.data_dir)?;
     store.sync_accounts(&config.accounts)?;
-    Ok((config, Arc::new(Mutex::new(store))))
+    Ok(Arc::new(Mutex::new(store)))
 }
 
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -122,10 +131,11 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_cli(&cli);
     let Some(cmd) = cli.command else {
-        use clap::CommandFactory;
-        Cli::command().print_help()?;
-        return Ok(ExitCode::SUCCESS);
+        return crate::tui::run(&paths, cli.demo);
     };
+    if cli.demo {
+        bail!("--demo opens the dashboard on simulated data; it takes no command");
+    }
     let _log = crate::logging::init(&paths.data_dir);
     match cmd {
         Cmd::Poll { once: true } => poll_once(&paths),
@@ -201,21 +211,23 @@ fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Ctrl-C, or SIGTERM on Unix.
+/// Ctrl-C (SIGINT), or on Unix SIGTERM and SIGHUP (the terminal went away).
 pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let wait = |kind| async move {
+            match signal(kind) {
+                Ok(mut s) => {
+                    s.recv().await;
                 }
+                Err(_) => std::future::pending::<()>().await,
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = wait(SignalKind::terminate()) => {}
+            _ = wait(SignalKind::hangup()) => {}
         }
     }
     #[cfg(not(unix))]
@@ -310,4 +322,35 @@ fn record(paths: &Paths, id: &str, count: i64, at: Option<&str>) -> anyhow::Resu
         at
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_paths_go_before_or_after_the_command() {
+        let cli = Cli::try_parse_from([
+            "socialtop",
+            "--config",
+            "a.toml",
+            "status",
+            "--data-dir",
+            "d",
+        ])
+        .unwrap();
+        assert_eq!(cli.config.as_deref(), Some(std::path::Path::new("a.toml")));
+        assert_eq!(cli.data_dir.as_deref(), Some(std::path::Path::new("d")));
+        let cli = Cli::try_parse_from(["socialtop", "--demo"]).unwrap();
+        assert!(cli.demo && cli.command.is_none());
+        let with_command = Cli::try_parse_from(["socialtop", "--demo", "status"]).unwrap();
+        let err = run(with_command).unwrap_err().to_string();
+        assert!(err.contains("--demo"), "{err}");
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod http;
 pub mod lease;
 pub mod logging;
@@ -12,4 +13,5 @@ pub mod platforms;
 pub mod poller;
 pub mod status;
 pub mod store;
+pub mod tui;
 pub mod util;

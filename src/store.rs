@@ -96,6 +96,9 @@ const MIGRATIONS: &[&str] = &[
         holder TEXT NOT NULL,
         expires INTEGER NOT NULL
     );",
+    // 3: a counter bumped by every data write, for cheap change detection
+    "CREATE TABLE generation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+    INSERT INTO generation (id, n) VALUES (1, 0);",
 ];
 
 /// One good reading of an account.
@@ -179,7 +182,7 @@ impl Store {
             });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            self.write(|tx| {
+            self.transaction(|tx| {
                 tx.execute_batch(sql)?;
                 tx.pragma_update(None, "user_version", i as i64 + 1)
             })?;
@@ -202,7 +205,7 @@ impl Store {
     }
 
     /// Runs `f` in one transaction, committing on success.
-    fn write<T>(
+    fn transaction<T>(
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T> {
@@ -214,6 +217,18 @@ impl Store {
             Ok(out)
         };
         run().map_err(|e| classify(&path, e))
+    }
+
+    /// A data write: one transaction that also bumps the change counter.
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T> {
+        self.transaction(|tx| {
+            let out = f(tx)?;
+            tx.execute("UPDATE generation SET n = n + 1 WHERE id = 1", [])?;
+            Ok(out)
+        })
     }
 
     /// Makes sure every configured account has a row, updating names and metrics.
@@ -337,14 +352,19 @@ impl Store {
 
     /// Every sample at or after `since`, oldest first.
     pub fn samples_since(&self, key: &str, since: i64) -> Result<Vec<Sample>> {
+        self.samples_since_limit(key, since, i64::MAX as usize)
+    }
+
+    /// At most `limit` samples at or after `since`, oldest first.
+    pub fn samples_since_limit(&self, key: &str, since: i64, limit: usize) -> Result<Vec<Sample>> {
         let id = self.row(key)?;
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT at, followers, following, posts FROM samples WHERE account = ?1 AND at >= ?2 ORDER BY at ASC",
+                "SELECT at, followers, following, posts FROM samples WHERE account = ?1 AND at >= ?2 ORDER BY at ASC LIMIT ?3",
             )
             .map_err(|e| self.err(e))?;
-        stmt.query_map(params![id, since], sample_from_row)
+        stmt.query_map(params![id, since, limit as i64], sample_from_row)
             .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
     }
@@ -373,10 +393,11 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// A counter that changes whenever another connection commits: cheap change detection.
-    pub fn data_version(&self) -> Result<i64> {
+    /// A counter that every data write bumps (in this process or another):
+    /// one row read tells a view whether to reload.
+    pub fn generation(&self) -> Result<i64> {
         self.conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .query_row("SELECT n FROM generation WHERE id = 1", [], |r| r.get(0))
             .map_err(|e| self.err(e))
     }
 
@@ -496,6 +517,21 @@ mod tests {
             .unwrap();
         assert_eq!(s.host_hold("api.github.com").unwrap().unwrap().0, 500);
         assert_eq!(s.host_hold("example").unwrap(), None);
+    }
+
+    #[test]
+    fn every_data_write_from_any_connection_bumps_the_generation() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = Store::open_dir(dir.path()).unwrap();
+        a.sync_accounts(&[account("x")]).unwrap();
+        let mut b = Store::open_dir(dir.path()).unwrap();
+        let g0 = a.generation().unwrap();
+        b.record_success("x", sample(1, 1)).unwrap();
+        let g1 = a.generation().unwrap();
+        assert!(g1 > g0);
+        b.record_failure("x", 2, "boom").unwrap();
+        b.insert_sample("x", sample(3, 2)).unwrap();
+        assert!(a.generation().unwrap() >= g1 + 2);
     }
 
     #[test]

@@ -61,29 +61,25 @@ pub fn ago(then: Timestamp, now: Timestamp) -> String {
     format!("{n}{unit} ago")
 }
 
-/// How long until `then`: `in 4m`, `in 2h`, `due`.
+/// How long until `then`, to the minute (the dashboard redraws once a minute):
+/// `in 4m`, `in 1h5m`, `in <1m`, `due`.
 pub fn until(then: Timestamp, now: Timestamp) -> String {
     let secs = then.as_second() - now.as_second();
     if secs <= 0 {
         return "due".into();
     }
-    let d = format_duration(Duration::from_secs(secs.unsigned_abs()));
-    // keep the two largest units at most: "1h5m" not "1h5m12s"
-    let short: String = {
-        let mut units = 0;
-        let mut s = String::new();
-        for c in d.chars() {
-            s.push(c);
-            if c.is_ascii_alphabetic() {
-                units += 1;
-                if units == 2 {
-                    break;
-                }
-            }
-        }
-        s
-    };
-    format!("in {short}")
+    if secs < 60 {
+        return "in <1m".into();
+    }
+    let mins = (secs + 59) / 60;
+    let (d, h, m) = (mins / 1440, mins % 1440 / 60, mins % 60);
+    match (d, h, m) {
+        (0, 0, m) => format!("in {m}m"),
+        (0, h, 0) => format!("in {h}h"),
+        (0, h, m) => format!("in {h}h{m}m"),
+        (d, 0, _) => format!("in {d}d"),
+        (d, h, _) => format!("in {d}d{h}h"),
+    }
 }
 
 /// Seconds since the epoch to a timestamp (clamped to jiff's range).
@@ -113,7 +109,10 @@ mod tests {
         assert_eq!(ago(ts(1_000_000 - 30), now), "now");
         assert_eq!(ago(ts(1_000_000 - 150), now), "2m ago");
         assert_eq!(ago(ts(1_000_000 - 7_300), now), "2h ago");
-        assert_eq!(until(ts(1_000_000 + 3_912), now), "in 1h5m");
+        assert_eq!(until(ts(1_000_000 + 3_912), now), "in 1h6m");
+        assert_eq!(until(ts(1_000_000 + 30), now), "in <1m");
+        assert_eq!(until(ts(1_000_000 + 240), now), "in 4m");
+        assert_eq!(until(ts(1_000_000 + 90_000), now), "in 1d1h");
         assert_eq!(until(ts(999_000), now), "due");
     }
 }

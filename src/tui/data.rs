@@ -1,0 +1,226 @@
+//! What the views show, read from the store. Every read here is bounded by
+//! the number of points drawn, not by the length of the history: sparklines and
+//! charts pick "the value at or before t" for evenly spaced t (one index seek
+//! each), so five years of 5-minute polls cost the same as a week.
+
+use jiff::Timestamp;
+
+use crate::config::Account;
+use crate::status::{self, AccountStatus};
+use crate::store::{Result, Store};
+
+/// Points kept for a row's sparkline (30 days); views downsample to their width.
+pub const SPARK_POINTS: usize = 60;
+/// Points drawn in the detail chart at most.
+pub const CHART_POINTS: usize = 240;
+const DAY: i64 = 86_400;
+
+/// One line of the accounts table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub account: Account,
+    pub status: AccountStatus,
+    /// The count over the last 30 days, oldest first; `None` before the first sample.
+    pub spark: Vec<Option<i64>>,
+}
+
+impl Row {
+    pub fn name(&self) -> &str {
+        self.account.display_name()
+    }
+}
+
+pub fn load_row(store: &Store, account: &Account, now: Timestamp) -> Result<Row> {
+    let status = status::of_account(store, account, now)?;
+    let from = now.as_second() - 30 * DAY;
+    let spark = (1..=SPARK_POINTS as i64)
+        .map(|i| {
+            let t = from + i * 30 * DAY / SPARK_POINTS as i64;
+            store
+                .at_or_before(&account.id, t)
+                .map(|s| s.map(|s| s.followers))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Row {
+        account: account.clone(),
+        status,
+        spark,
+    })
+}
+
+pub fn load_rows(store: &Store, accounts: &[Account], now: Timestamp) -> Result<Vec<Row>> {
+    accounts.iter().map(|a| load_row(store, a, now)).collect()
+}
+
+/// The detail view's time ranges (keys `1`–`5`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Range {
+    Day,
+    Week,
+    Month,
+    Year,
+    All,
+}
+
+impl Range {
+    pub const ALL: [Range; 5] = [
+        Range::Day,
+        Range::Week,
+        Range::Month,
+        Range::Year,
+        Range::All,
+    ];
+
+    pub fn secs(self) -> Option<i64> {
+        match self {
+            Range::Day => Some(DAY),
+            Range::Week => Some(7 * DAY),
+            Range::Month => Some(30 * DAY),
+            Range::Year => Some(365 * DAY),
+            Range::All => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Range::Day => "24 h",
+            Range::Week => "7 d",
+            Range::Month => "30 d",
+            Range::Year => "1 y",
+            Range::All => "all",
+        }
+    }
+}
+
+/// The next round number above `v`: the next step of its leading digit
+/// (8,734 → 9,000; 9,734 → 10,000; 42 → 50).
+pub fn next_milestone(v: i64) -> i64 {
+    if v < 10 {
+        return 10;
+    }
+    let step = 10i64.pow(v.ilog10());
+    (v / step + 1) * step
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    pub milestone: i64,
+    pub days: f64,
+}
+
+/// The selected account in depth.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detail {
+    pub id: String,
+    pub range: Range,
+    /// (epoch seconds, count), oldest first.
+    pub points: Vec<(i64, i64)>,
+    /// Start of the range shown.
+    pub from: i64,
+    pub to: i64,
+    /// Average change per day over the range.
+    pub per_day: Option<f64>,
+    /// Next milestone at the 30-day rate.
+    pub projection: Option<Projection>,
+    /// Average change per day over the last 30 days.
+    pub per_day_30: Option<f64>,
+    pub last_error: Option<(String, Timestamp)>,
+}
+
+/// Average change per day between the sample at or before `now - window`
+/// (else the earliest) and the latest.
+fn rate(store: &Store, key: &str, now: i64, window: Option<i64>) -> Result<Option<f64>> {
+    let (Some(latest), Some(earliest)) = (store.latest(key)?, store.earliest(key)?) else {
+        return Ok(None);
+    };
+    let base = match window {
+        Some(w) => store.at_or_before(key, now - w)?.unwrap_or(earliest),
+        None => earliest,
+    };
+    let days = (latest.at - base.at) as f64 / DAY as f64;
+    Ok((days > 1.0 / 24.0).then(|| (latest.followers - base.followers) as f64 / days))
+}
+
+pub fn load_detail(
+    store: &Store,
+    account: &Account,
+    range: Range,
+    now: Timestamp,
+) -> Result<Detail> {
+    let key = &account.id;
+    let to = now.as_second();
+    let earliest = store.earliest(key)?;
+    let from = match (range.secs(), earliest) {
+        (Some(s), _) => to - s,
+        (None, Some(e)) => e.at,
+        (None, None) => to - DAY,
+    };
+    // few samples in range: draw them all; many: one seek per point
+    let mut points: Vec<(i64, i64)> = store
+        .samples_since_limit(key, from, CHART_POINTS + 1)?
+        .into_iter()
+        .map(|s| (s.at, s.followers))
+        .collect();
+    if points.len() > CHART_POINTS {
+        points.clear();
+        let n = CHART_POINTS as i64;
+        for i in 0..=n {
+            let t = from + (to - from) * i / n;
+            if let Some(s) = store.at_or_before(key, t)?
+                && s.at >= from.min(t)
+                && points.last().is_none_or(|p| p.0 != s.at)
+            {
+                points.push((s.at, s.followers));
+            }
+        }
+    }
+    // the line starts at the range's left edge with the value then
+    if let Some(before) = store.at_or_before(key, from)?
+        && points.first().is_none_or(|p| p.0 > from)
+    {
+        points.insert(0, (from, before.followers));
+    }
+    let per_day = rate(store, key, to, range.secs())?;
+    let per_day_30 = rate(store, key, to, Some(30 * DAY))?;
+    let projection = match (per_day_30, store.latest(key)?) {
+        (Some(r), Some(latest)) if r > 0.0 => {
+            let milestone = next_milestone(latest.followers);
+            Some(Projection {
+                milestone,
+                days: (milestone - latest.followers) as f64 / r,
+            })
+        }
+        _ => None,
+    };
+    let state = store.state(key)?;
+    let last_error = match (state.error, state.error_at) {
+        (Some(e), Some(at)) => Some((e, crate::util::ts(at))),
+        _ => None,
+    };
+    Ok(Detail {
+        id: key.clone(),
+        range,
+        points,
+        from,
+        to,
+        per_day,
+        projection,
+        per_day_30,
+        last_error,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn milestones_are_the_next_leading_digit_step() {
+        assert_eq!(next_milestone(0), 10);
+        assert_eq!(next_milestone(42), 50);
+        assert_eq!(next_milestone(99), 100);
+        assert_eq!(next_milestone(8_734), 9_000);
+        assert_eq!(next_milestone(9_734), 10_000);
+        assert_eq!(next_milestone(10_000), 20_000);
+    }
+}

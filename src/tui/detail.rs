@@ -1,0 +1,202 @@
+//! The selected account in depth: its history as a line chart over the chosen
+//! range, growth per day, the next milestone at the 30-day rate, the last error.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
+
+use super::app::App;
+use super::data::{Detail, Range};
+use super::theme::Theme;
+use crate::util::{ago, thousands};
+
+/// Axis label for a time, precise enough for the range shown.
+fn time_label(secs: i64, range: Range, tz: &jiff::tz::TimeZone) -> String {
+    let z = crate::util::ts(secs).to_zoned_datetime(tz.clone());
+    match range {
+        Range::Day => z.strftime("%H:%M").to_string(),
+        Range::Week | Range::Month => z.strftime("%b %d").to_string(),
+        Range::Year | Range::All => z.strftime("%Y-%m").to_string(),
+    }
+}
+
+fn rate_text(per_day: f64) -> String {
+    let rounded = if per_day.abs() >= 10.0 {
+        format!("{:+.0}", per_day)
+    } else {
+        format!("{:+.1}", per_day)
+    };
+    format!("{rounded}/day")
+}
+
+/// The facts above the chart: one line when it fits `width`, else one fact a line.
+fn facts(app: &App, d: &Detail, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    let Some(row) = app.selected_row() else {
+        return vec![];
+    };
+    let mut groups: Vec<Vec<Span<'static>>> = vec![vec![
+        Span::styled(
+            row.status.followers.map_or("-".into(), thousands),
+            Style::new().add_modifier(ratatui::style::Modifier::BOLD),
+        ),
+        Span::raw(format!(" {}", row.status.metric)),
+    ]];
+    if let Some(r) = d.per_day {
+        let style = if r >= 0.0 { theme.up() } else { theme.down() };
+        groups.push(vec![
+            Span::styled(rate_text(r), style),
+            Span::raw(format!(" over {}", d.range.label())),
+        ]);
+    }
+    match (&d.projection, d.per_day_30) {
+        (Some(p), _) => {
+            let days = p.days.ceil().max(1.0) as i64;
+            groups.push(vec![Span::styled(
+                format!(
+                    "{} in ~{} day{}",
+                    thousands(p.milestone),
+                    thousands(days),
+                    if days == 1 { "" } else { "s" }
+                ),
+                theme.accent(),
+            )]);
+        }
+        (None, Some(_)) => groups.push(vec![Span::styled("no growth over 30 d", theme.dim())]),
+        (None, None) => {}
+    }
+    let one_line: usize = groups
+        .iter()
+        .flatten()
+        .map(|s| s.content.chars().count())
+        .sum::<usize>()
+        + 5 * (groups.len() - 1);
+    let mut lines: Vec<Line<'static>> = if one_line <= width as usize {
+        let mut spans = Vec::new();
+        for (i, g) in groups.into_iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::styled("  ·  ", theme.dim()));
+            }
+            spans.extend(g);
+        }
+        vec![Line::from(spans)]
+    } else {
+        groups.into_iter().map(Line::from).collect()
+    };
+    if let Some((e, at)) = &d.last_error {
+        lines.push(Line::from(vec![
+            Span::styled(format!("last error ({}): ", ago(*at, app.now)), theme.dim()),
+            Span::styled(e.clone(), theme.error()),
+        ]));
+    }
+    lines
+}
+
+pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
+    let title = match app.selected_row() {
+        Some(r) => format!(
+            " {} · {} · {} ",
+            r.name(),
+            r.account.platform.name(),
+            app.range.label()
+        ),
+        None => " Detail ".into(),
+    };
+    let keys = Line::from(
+        Range::ALL
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| {
+                let style = if *r == app.range {
+                    theme.title()
+                } else {
+                    theme.dim()
+                };
+                [
+                    Span::styled(format!(" {}:", i + 1), theme.dim()),
+                    Span::styled(r.label().replace(' ', ""), style),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )
+    .right_aligned();
+    let mut block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(theme.dim())
+        .title(Line::styled(title.clone(), theme.title()));
+    if title.chars().count() + keys.width() + 2 <= area.width as usize {
+        block = block.title(keys);
+    }
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let Some(d) = app
+        .detail
+        .as_ref()
+        .filter(|d| app.selected_id().as_deref() == Some(&d.id))
+    else {
+        f.render_widget(
+            Paragraph::new("No account selected.").style(theme.dim()),
+            inner,
+        );
+        return;
+    };
+    let mut facts = facts(app, d, theme, inner.width);
+    // on a short pane the chart gets at least five rows
+    facts.truncate((inner.height.saturating_sub(5) as usize).max(1));
+    let [top, chart_area] =
+        Layout::vertical([Constraint::Length(facts.len() as u16), Constraint::Min(0)]).areas(inner);
+    f.render_widget(Paragraph::new(facts), top);
+    if d.points.is_empty() {
+        f.render_widget(
+            Paragraph::new("No samples in this range yet.").style(theme.dim()),
+            chart_area,
+        );
+        return;
+    }
+    if chart_area.height < 3 {
+        return;
+    }
+    let data: Vec<(f64, f64)> = d
+        .points
+        .iter()
+        .map(|&(t, v)| (t as f64, v as f64))
+        .chain(d.points.last().map(|&(_, v)| (d.to as f64, v as f64)))
+        .collect();
+    let lo = d.points.iter().map(|p| p.1).min().unwrap_or(0);
+    let hi = d.points.iter().map(|p| p.1).max().unwrap_or(0);
+    let pad = ((hi - lo) as f64 * 0.1).max(1.0);
+    let (ymin, ymax) = ((lo as f64 - pad).max(0.0), hi as f64 + pad);
+    let x_labels = vec![
+        Span::styled(time_label(d.from, d.range, &app.tz), theme.dim()),
+        Span::styled(
+            time_label((d.from + d.to) / 2, d.range, &app.tz),
+            theme.dim(),
+        ),
+        Span::styled(time_label(d.to, d.range, &app.tz), theme.dim()),
+    ];
+    let y_labels = vec![
+        Span::styled(thousands(ymin.round() as i64), theme.dim()),
+        Span::styled(thousands(ymax.round() as i64), theme.dim()),
+    ];
+    let dataset = Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Line)
+        .style(theme.accent())
+        .data(&data);
+    let chart = Chart::new(vec![dataset])
+        .x_axis(
+            Axis::default()
+                .bounds([d.from as f64, d.to as f64])
+                .labels(x_labels)
+                .style(theme.dim()),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([ymin, ymax])
+                .labels(y_labels)
+                .style(theme.dim()),
+        );
+    f.render_widget(chart, chart_area);
+}

@@ -1,0 +1,313 @@
+//! The dashboard without a terminal: rendered screens (insta snapshots of
+//! ratatui's TestBackend) and what keys and the mouse do.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use jiff::Timestamp;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use socialtop::config::Config;
+use socialtop::store::{Sample, Store};
+use socialtop::tui::app::{App, Effect, Role, Sort, View};
+use socialtop::tui::data::{self, Range};
+use socialtop::tui::ui;
+
+/// 2026-06-01T12:00:00Z
+const NOW: i64 = 1_780_315_200;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Store,
+    config: Config,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = socialtop::demo::prepare(dir.path(), Timestamp::from_second(NOW).unwrap()).unwrap();
+    let (config, _) = Config::load_or_init(&paths.config).unwrap();
+    let store = Store::open_dir(&paths.data_dir).unwrap();
+    Fixture {
+        _dir: dir,
+        store,
+        config,
+    }
+}
+
+fn app(fx: &Fixture) -> App {
+    let now = Timestamp::from_second(NOW).unwrap();
+    let rows = data::load_rows(&fx.store, &fx.config.accounts, now).unwrap();
+    let mut app = App::new(rows, now);
+    app.demo = true;
+    app.role = Role::Polling;
+    app.tz = jiff::tz::TimeZone::UTC;
+    app.next_due = Some(Timestamp::from_second(NOW + 240).unwrap());
+    load_detail(fx, &mut app);
+    app
+}
+
+fn load_detail(fx: &Fixture, app: &mut App) {
+    let id = app.selected_id().unwrap();
+    let account = fx.config.account(&id).unwrap();
+    app.detail = Some(data::load_detail(&fx.store, account, app.range, app.now).unwrap());
+}
+
+fn screen(app: &mut App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, app)).unwrap();
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn code(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+// ---------- screens ----------
+
+#[test]
+fn accounts_view_full_size() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    let s = screen(&mut app, 120, 32);
+    assert!(s.contains("DEMO · simulated data"));
+    assert!(s.contains("12,5"), "counts have separators:\n{s}");
+    insta::assert_snapshot!("accounts_120x32", s);
+}
+
+#[test]
+fn accounts_view_small_pane_keeps_names_and_counts() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    let s = screen(&mut app, 50, 12);
+    for row in &app.rows {
+        let count = socialtop::util::thousands(row.status.followers.unwrap());
+        assert!(s.contains(&count), "{count} missing:\n{s}");
+    }
+    assert!(!s.contains("30 DAYS"), "the sparkline goes first:\n{s}");
+    insta::assert_snapshot!("accounts_50x12", s);
+}
+
+#[test]
+fn detail_view_zoomed() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.on_key(code(KeyCode::Enter));
+    assert_eq!(app.view, View::Detail);
+    let s = screen(&mut app, 120, 32);
+    assert!(s.contains("/day over 30 d"), "{s}");
+    assert!(s.contains(" in ~"), "a projection:\n{s}");
+    insta::assert_snapshot!("detail_120x32", s);
+    let small = screen(&mut app, 50, 12);
+    insta::assert_snapshot!("detail_50x12", small);
+}
+
+#[test]
+fn detail_shows_the_last_error_with_its_time() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.on_key(key('G')); // "Old forum (demo)" sorts last by name
+    load_detail(&fx, &mut app);
+    app.on_key(code(KeyCode::Enter));
+    let s = screen(&mut app, 120, 32);
+    assert!(
+        s.contains("last error (now): server error 502 Bad Gateway (simulated)"),
+        "{s}"
+    );
+    assert!(s.contains("no growth over 30 d"), "{s}");
+}
+
+#[test]
+fn help_overlay_lists_every_key() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.on_key(key('?'));
+    let s = screen(&mut app, 120, 32);
+    for k in socialtop::tui::help::KEYS {
+        assert!(s.contains(k.1), "{} missing", k.1);
+    }
+    insta::assert_snapshot!("help_120x32", s);
+    let small = screen(&mut app, 50, 12);
+    for k in socialtop::tui::help::KEYS {
+        assert!(small.contains(k.1), "{} missing at 50x12:\n{small}", k.1);
+    }
+}
+
+#[test]
+fn a_new_sample_shows_at_once() {
+    let mut fx = fixture();
+    let mut app = app(&fx);
+    let id = "demo-github".to_string();
+    fx.store
+        .insert_sample(
+            &id,
+            Sample {
+                at: NOW + 1,
+                followers: 77_777,
+                following: None,
+                posts: None,
+            },
+        )
+        .unwrap();
+    let account = fx.config.account(&id).unwrap().clone();
+    let row = data::load_row(&fx.store, &account, app.now).unwrap();
+    app.set_row(row);
+    assert!(screen(&mut app, 120, 32).contains("77,777"));
+}
+
+#[test]
+fn no_color_output_has_no_colours() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.color = false;
+    let mut t = Terminal::new(TestBackend::new(120, 32)).unwrap();
+    t.draw(|f| ui::draw(f, &mut app)).unwrap();
+    let buf = t.backend().buffer();
+    for cell in buf.content() {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset, "{cell:?}");
+        assert_eq!(cell.bg, ratatui::style::Color::Reset, "{cell:?}");
+    }
+}
+
+// ---------- keys and mouse ----------
+
+#[test]
+fn movement_keys() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    let n = app.order.len();
+    assert_eq!(app.selected, 0);
+    assert_eq!(app.on_key(key('j')), vec![Effect::LoadDetail]);
+    assert_eq!(app.selected, 1);
+    app.on_key(code(KeyCode::Down));
+    assert_eq!(app.selected, 2);
+    app.on_key(key('k'));
+    app.on_key(code(KeyCode::Up));
+    assert_eq!(app.selected, 0);
+    assert_eq!(app.on_key(key('k')), vec![], "already at the top");
+    app.on_key(key('G'));
+    assert_eq!(app.selected, n - 1);
+    app.on_key(key('g'));
+    assert_eq!(app.selected, 0);
+}
+
+#[test]
+fn views_ranges_and_polling_keys() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.on_key(code(KeyCode::Tab));
+    assert_eq!(app.view, View::Detail);
+    app.on_key(code(KeyCode::Tab));
+    assert_eq!(app.view, View::Accounts);
+    app.on_key(code(KeyCode::Enter));
+    assert_eq!(app.view, View::Detail);
+    app.on_key(code(KeyCode::Esc));
+    assert_eq!(app.view, View::Accounts, "Esc leaves the zoom first");
+    for (c, r) in ['1', '2', '3', '4', '5'].iter().zip(Range::ALL) {
+        assert_eq!(app.on_key(key(*c)), vec![Effect::LoadDetail]);
+        assert_eq!(app.range, r);
+    }
+    let selected = app.selected_id().unwrap();
+    assert_eq!(app.on_key(key('r')), vec![Effect::PollNow(selected)]);
+    assert_eq!(app.on_key(key('R')), vec![Effect::PollAll]);
+}
+
+#[test]
+fn filter_and_sort() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.on_key(key('/'));
+    for c in "blue".chars() {
+        app.on_key(key(c));
+    }
+    assert_eq!(app.order.len(), 1);
+    assert_eq!(app.selected_id().unwrap(), "demo-bluesky");
+    assert_eq!(
+        app.on_key(key('q')),
+        vec![Effect::LoadDetail],
+        "typing, not quitting"
+    );
+    app.on_key(code(KeyCode::Backspace));
+    app.on_key(code(KeyCode::Enter));
+    assert_eq!(app.filter, "blue");
+    assert!(screen(&mut app, 120, 32).contains("filter: blue"));
+    app.on_key(code(KeyCode::Esc));
+    assert!(app.filter.is_empty());
+    assert_eq!(app.order.len(), 6);
+
+    app.on_key(key('s'));
+    assert_eq!(app.sort, Sort::Count);
+    let counts: Vec<i64> = app
+        .order
+        .iter()
+        .map(|&i| app.rows[i].status.followers.unwrap())
+        .collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+    app.on_key(key('s'));
+    assert_eq!(app.sort, Sort::Change7d);
+    assert_eq!(
+        app.rows[app.order[5]].account.id, "demo-forum",
+        "the shrinking one is last"
+    );
+    app.on_key(key('s'));
+    assert_eq!(app.sort, Sort::Name);
+}
+
+#[test]
+fn help_closes_on_any_key_and_quit_keys_quit() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.on_key(key('?'));
+    assert!(app.help);
+    assert_eq!(app.on_key(key('x')), vec![]);
+    assert!(!app.help);
+    assert_eq!(app.on_key(key('q')), vec![Effect::Quit]);
+    assert_eq!(app.on_key(code(KeyCode::Esc)), vec![Effect::Quit]);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(app.on_key(ctrl_c), vec![Effect::Quit]);
+    app.on_key(key('/'));
+    assert_eq!(
+        app.on_key(ctrl_c),
+        vec![Effect::Quit],
+        "even while typing a filter"
+    );
+}
+
+#[test]
+fn mouse_click_selects_and_wheel_scrolls() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    screen(&mut app, 120, 32); // lays the table out
+    let click = |row| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 20,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    // line 0 is the header, line 1 the column titles, accounts from line 2
+    assert_eq!(app.on_mouse(click(4)), vec![Effect::LoadDetail]);
+    assert_eq!(app.selected, 2);
+    assert_eq!(app.on_mouse(click(0)), vec![], "the header selects nothing");
+    let wheel = |kind| MouseEvent {
+        kind,
+        column: 20,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    };
+    app.on_mouse(wheel(MouseEventKind::ScrollDown));
+    assert_eq!(app.selected, 3);
+    app.on_mouse(wheel(MouseEventKind::ScrollUp));
+    app.on_mouse(wheel(MouseEventKind::ScrollUp));
+    assert_eq!(app.selected, 1);
+}
