@@ -1,5 +1,5 @@
 //! Renders the demo dashboard to an SVG for the README:
-//! `cargo run --example screenshot -- assets/screenshot.svg [detail]`.
+//! `cargo run --example screenshot -- assets/screenshot.svg [detail|effort]`.
 
 use std::fmt::Write as _;
 
@@ -49,21 +49,29 @@ fn main() -> anyhow::Result<()> {
     let out = args
         .next()
         .unwrap_or_else(|| "assets/screenshot.svg".into());
-    let detail = args.next().as_deref() == Some("detail");
+    let view = args.next().unwrap_or_default();
     let dir = tempfile::tempdir()?;
     let now = Timestamp::now();
     let paths = socialtop::demo::prepare(dir.path(), now)?;
     let (config, _) = Config::load_or_init(&paths.config)?;
     let store = Store::open_dir(&paths.data_dir)?;
-    let mut app = App::new(data::load_rows(&store, &config.accounts, now)?, now);
+    let mut app = App::new(
+        data::load_rows(&store, &config.accounts, now, &jiff::tz::TimeZone::system())?,
+        now,
+    );
     app.demo = true;
     app.next_due = now.checked_add(jiff::SignedDuration::from_mins(4)).ok();
     let id = app.selected_id().unwrap_or_default();
     if let Some(a) = config.account(&id) {
         app.detail = Some(data::load_detail(&store, a, app.range, now)?);
     }
-    if detail {
-        app.view = socialtop::tui::app::View::Detail;
+    match view.as_str() {
+        "detail" => app.view = socialtop::tui::app::View::Detail,
+        "effort" => {
+            app.view = socialtop::tui::app::View::Effort;
+            app.effort = Some(data::load_effort(&store, &config, &app.tz)?);
+        }
+        _ => {}
     }
     let mut t = Terminal::new(TestBackend::new(W, H))?;
     t.draw(|f| ui::draw(f, &mut app))?;

@@ -132,6 +132,28 @@ pub fn prepare(dir: &Path, now: Timestamp) -> anyhow::Result<Paths> {
             .collect();
         store.insert_samples(id, &samples)?;
     }
+    // time spent: a few sessions a week, growing slowly with the audience
+    for &(id, _, from, to, shape) in ACCOUNTS.iter().filter(|a| a.0 != "demo-forum") {
+        let mut entries = Vec::new();
+        for week in 0..52 {
+            let x = week as f64 / 52.0;
+            let audience = from + (to - from) * progress(shape, x);
+            let minutes = 12.0 * audience.powf(0.25) * (0.7 + 0.6 * rng.f64());
+            let sessions = 2 + rng.i64(0..3);
+            for s in 0..sessions {
+                let day = week * 7 + s * 2 + rng.i64(0..2);
+                entries.push(crate::store::TimeEntry {
+                    start: start + day * 86_400 + (18 + rng.i64(0..4)) * HOUR,
+                    seconds: (minutes / sessions as f64 * 60.0) as i64,
+                    source: "demo".into(),
+                    note: None,
+                    external_id: None,
+                });
+            }
+        }
+        entries.retain(|e| e.start + e.seconds < end);
+        store.add_time_entries(id, &entries)?;
+    }
     // one account shows what an error looks like
     store.record_failure(
         "demo-forum",

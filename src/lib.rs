@@ -6,12 +6,15 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod effort;
 pub mod http;
+pub mod import;
 pub mod lease;
 pub mod logging;
 pub mod platforms;
 pub mod poller;
 pub mod status;
 pub mod store;
+pub mod tracking;
 pub mod tui;
 pub mod util;

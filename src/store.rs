@@ -99,7 +99,37 @@ const MIGRATIONS: &[&str] = &[
     // 3: a counter bumped by every data write, for cheap change detection
     "CREATE TABLE generation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
     INSERT INTO generation (id, n) VALUES (1, 0);",
+    // 4: time spent: entries from every source, and the dashboard's running timer
+    "CREATE TABLE time_entries (
+        id INTEGER PRIMARY KEY,
+        account INTEGER NOT NULL REFERENCES accounts(id),
+        start INTEGER NOT NULL,
+        seconds INTEGER NOT NULL CHECK (seconds > 0),
+        source TEXT NOT NULL,
+        note TEXT,
+        external_id TEXT
+    );
+    CREATE INDEX time_entries_by_account ON time_entries (account, start);
+    CREATE UNIQUE INDEX time_entries_imported ON time_entries (account, source, external_id)
+        WHERE external_id IS NOT NULL;
+    CREATE TABLE timer (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        account INTEGER NOT NULL REFERENCES accounts(id),
+        started INTEGER NOT NULL
+    );",
 ];
+
+/// One stretch of time spent on an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeEntry {
+    pub start: i64,
+    pub seconds: i64,
+    /// `log`, `timer`, `timewarrior`, `activitywatch`.
+    pub source: String,
+    pub note: Option<String>,
+    /// Stable id of an imported entry, so importing twice adds nothing.
+    pub external_id: Option<String>,
+}
 
 /// One good reading of an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -355,6 +385,107 @@ impl Store {
         self.samples_since_limit(key, since, i64::MAX as usize)
     }
 
+    /// Adds time entries; an imported entry already present (same account,
+    /// source and external id) is replaced, so importing twice adds nothing.
+    /// Returns how many entries were new.
+    pub fn add_time_entries(&mut self, key: &str, entries: &[TimeEntry]) -> Result<usize> {
+        let id = self.row(key)?;
+        self.write(|tx| {
+            let mut new = 0;
+            for e in entries {
+                let existed: bool = match &e.external_id {
+                    Some(x) => tx
+                        .prepare_cached(
+                            "SELECT 1 FROM time_entries WHERE account = ?1 AND source = ?2 AND external_id = ?3",
+                        )?
+                        .exists(params![id, e.source, x])?,
+                    None => false,
+                };
+                tx.prepare_cached(
+                    "INSERT INTO time_entries (account, start, seconds, source, note, external_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (account, source, external_id) WHERE external_id IS NOT NULL
+                     DO UPDATE SET start = excluded.start, seconds = excluded.seconds, note = excluded.note",
+                )?
+                .execute(params![id, e.start, e.seconds, e.source, e.note, e.external_id])?;
+                new += usize::from(!existed);
+            }
+            Ok(new)
+        })
+    }
+
+    /// Every time entry of an account as `(start, seconds)`, oldest first.
+    pub fn time_entries(&self, key: &str) -> Result<Vec<(i64, i64)>> {
+        let id = self.row(key)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT start, seconds FROM time_entries WHERE account = ?1 ORDER BY start",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Seconds spent on an account between `from` and `to` (entries clipped).
+    pub fn time_between(&self, key: &str, from: i64, to: i64) -> Result<i64> {
+        let id = self.row(key)?;
+        self.conn
+            .prepare_cached(
+                "SELECT coalesce(sum(min(start + seconds, ?3) - max(start, ?2)), 0) FROM time_entries
+                 WHERE account = ?1 AND start < ?3 AND start + seconds > ?2",
+            )
+            .and_then(|mut s| s.query_row(params![id, from, to], |r| r.get(0)))
+            .map_err(|e| self.err(e))
+    }
+
+    /// The running timer: account id and start.
+    pub fn timer(&self) -> Result<Option<(String, i64)>> {
+        self.conn
+            .query_row(
+                "SELECT a.key, t.started FROM timer t JOIN accounts a ON a.id = t.account",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Starts the timer on `key` at `at`, stopping (and recording) any running one.
+    /// Returns the entry recorded for the stopped timer, if any.
+    pub fn start_timer(&mut self, key: &str, at: i64) -> Result<Option<(String, i64)>> {
+        let stopped = self.stop_timer(at)?;
+        let id = self.row(key)?;
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO timer (id, account, started) VALUES (1, ?1, ?2)",
+                params![id, at],
+            )
+        })?;
+        Ok(stopped)
+    }
+
+    /// Stops the running timer at `at` and records its time; returns `(account, seconds)`.
+    pub fn stop_timer(&mut self, at: i64) -> Result<Option<(String, i64)>> {
+        let Some((key, started)) = self.timer()? else {
+            return Ok(None);
+        };
+        let id = self.row(&key)?;
+        let seconds = at - started;
+        self.write(|tx| {
+            tx.execute("DELETE FROM timer", [])?;
+            if seconds > 0 {
+                tx.execute(
+                    "INSERT INTO time_entries (account, start, seconds, source) VALUES (?1, ?2, ?3, 'timer')",
+                    params![id, started, seconds],
+                )?;
+            }
+            Ok(())
+        })?;
+        Ok(Some((key, seconds.max(0))))
+    }
+
     /// At most `limit` samples at or after `since`, oldest first.
     pub fn samples_since_limit(&self, key: &str, since: i64, limit: usize) -> Result<Vec<Sample>> {
         let id = self.row(key)?;
@@ -505,6 +636,61 @@ mod tests {
             s.latest("nope"),
             Err(StoreError::UnknownAccount(_))
         ));
+    }
+
+    fn entry(start: i64, seconds: i64, source: &str, external: Option<&str>) -> TimeEntry {
+        TimeEntry {
+            start,
+            seconds,
+            source: source.into(),
+            note: None,
+            external_id: external.map(String::from),
+        }
+    }
+
+    #[test]
+    fn imported_entries_are_not_doubled_and_logged_ones_add_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        s.sync_accounts(&[account("a")]).unwrap();
+        let import = [
+            entry(100, 60, "timewarrior", Some("x")),
+            entry(500, 30, "timewarrior", Some("y")),
+        ];
+        assert_eq!(s.add_time_entries("a", &import).unwrap(), 2);
+        assert_eq!(s.add_time_entries("a", &import).unwrap(), 0);
+        assert_eq!(s.time_entries("a").unwrap(), vec![(100, 60), (500, 30)]);
+        // a re-import with a longer day replaces, never adds
+        s.add_time_entries("a", &[entry(100, 90, "timewarrior", Some("x"))])
+            .unwrap();
+        assert_eq!(s.time_entries("a").unwrap(), vec![(100, 90), (500, 30)]);
+        // manual entries have no external id: each one counts
+        s.add_time_entries("a", &[entry(1000, 10, "log", None)])
+            .unwrap();
+        s.add_time_entries("a", &[entry(1000, 10, "log", None)])
+            .unwrap();
+        assert_eq!(s.time_entries("a").unwrap().len(), 4);
+        // clipped sums
+        assert_eq!(s.time_between("a", 0, 10_000).unwrap(), 140);
+        assert_eq!(s.time_between("a", 150, 520).unwrap(), 40 + 20);
+    }
+
+    #[test]
+    fn a_running_timer_survives_reopening_and_records_when_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut s = Store::open_dir(dir.path()).unwrap();
+            s.sync_accounts(&[account("a"), account("b")]).unwrap();
+            assert_eq!(s.start_timer("a", 1_000).unwrap(), None);
+        }
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        assert_eq!(s.timer().unwrap(), Some(("a".into(), 1_000)));
+        // starting on another account stops and records the first
+        assert_eq!(s.start_timer("b", 1_600).unwrap(), Some(("a".into(), 600)));
+        assert_eq!(s.stop_timer(1_660).unwrap(), Some(("b".into(), 60)));
+        assert_eq!(s.timer().unwrap(), None);
+        assert_eq!(s.time_between("a", 0, 5_000).unwrap(), 600);
+        assert_eq!(s.time_between("b", 0, 5_000).unwrap(), 60);
     }
 
     #[test]

@@ -422,11 +422,7 @@ async fn secrets_never_reach_output_database_or_log() {
 
     // and with the variable unset, the error names the variable
     let out = env.run(&["poll", "--once"]);
-    assert!(
-        stderr(&out).contains("environment variable MY_GH is not set"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr(&out, "environment variable MY_GH is not set");
 }
 
 #[test]
@@ -447,15 +443,7 @@ fn record_adds_samples_for_manual_accounts() {
     assert!(stdout(&out).contains("skipped"));
     // bad input is named
     let out = env.run(&["record", "manual:nope", "5"]);
-    assert!(
-        stderr(&out).contains("unknown account `manual:nope`"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr(&out, "unknown account `manual:nope`");
     let out = env.run(&["record", "manual:linkedin", "5", "--at", "last tuesday"]);
-    assert!(
-        stderr(&out).contains("invalid time `last tuesday`"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr(&out, "invalid time `last tuesday`");
 }

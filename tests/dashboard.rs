@@ -34,7 +34,13 @@ fn fixture() -> Fixture {
 
 fn app(fx: &Fixture) -> App {
     let now = Timestamp::from_second(NOW).unwrap();
-    let rows = data::load_rows(&fx.store, &fx.config.accounts, now).unwrap();
+    let rows = data::load_rows(
+        &fx.store,
+        &fx.config.accounts,
+        now,
+        &jiff::tz::TimeZone::UTC,
+    )
+    .unwrap();
     let mut app = App::new(rows, now);
     app.demo = true;
     app.role = Role::Polling;
@@ -161,7 +167,7 @@ fn a_new_sample_shows_at_once() {
         )
         .unwrap();
     let account = fx.config.account(&id).unwrap().clone();
-    let row = data::load_row(&fx.store, &account, app.now).unwrap();
+    let row = data::load_row(&fx.store, &account, app.now, &app.tz).unwrap();
     app.set_row(row);
     assert!(screen(&mut app, 120, 32).contains("77,777"));
 }
@@ -178,6 +184,45 @@ fn no_color_output_has_no_colours() {
         assert_eq!(cell.fg, ratatui::style::Color::Reset, "{cell:?}");
         assert_eq!(cell.bg, ratatui::style::Color::Reset, "{cell:?}");
     }
+}
+
+#[test]
+fn effort_view_reads_the_same_sentence_as_the_command() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.effort = Some(data::load_effort(&fx.store, &fx.config, &app.tz).unwrap());
+    let sentence = socialtop::tracking::effort(&fx.store, &fx.config, &app.tz)
+        .unwrap()
+        .sentence;
+    app.on_key(code(KeyCode::Tab));
+    app.on_key(code(KeyCode::Tab));
+    assert_eq!(app.view, View::Effort);
+    let s = screen(&mut app, 120, 32);
+    assert!(s.contains(&sentence), "{sentence}\n{s}");
+    assert!(
+        s.contains("ELASTICITY") && s.contains("Mastodon @alice (demo)"),
+        "{s}"
+    );
+    insta::assert_snapshot!("effort_120x32", s);
+    let small = screen(&mut app, 50, 12);
+    assert!(small.contains("ELASTIC."), "{small}");
+    insta::assert_snapshot!("effort_50x12", small);
+}
+
+#[test]
+fn a_running_timer_shows_in_the_header_and_the_week_column() {
+    let mut fx = fixture();
+    fx.store.start_timer("demo-github", NOW - 25 * 60).unwrap();
+    let mut app = app(&fx);
+    app.timer = fx.store.timer().unwrap();
+    let s = screen(&mut app, 120, 32);
+    let header = s.lines().next().unwrap();
+    assert!(header.contains("⏱ GitHub alice (demo) 25m"), "{header}");
+    let row = s
+        .lines()
+        .find(|l| l.contains("GitHub alice (demo)") && l.contains("421"))
+        .unwrap();
+    assert!(row.contains("⏱"), "{row}");
 }
 
 // ---------- keys and mouse ----------
@@ -208,6 +253,8 @@ fn views_ranges_and_polling_keys() {
     let mut app = app(&fx);
     app.on_key(code(KeyCode::Tab));
     assert_eq!(app.view, View::Detail);
+    assert_eq!(app.on_key(code(KeyCode::Tab)), vec![Effect::LoadEffort]);
+    assert_eq!(app.view, View::Effort);
     app.on_key(code(KeyCode::Tab));
     assert_eq!(app.view, View::Accounts);
     app.on_key(code(KeyCode::Enter));
@@ -221,6 +268,8 @@ fn views_ranges_and_polling_keys() {
     let selected = app.selected_id().unwrap();
     assert_eq!(app.on_key(key('r')), vec![Effect::PollNow(selected)]);
     assert_eq!(app.on_key(key('R')), vec![Effect::PollAll]);
+    let selected = app.selected_id().unwrap();
+    assert_eq!(app.on_key(key('t')), vec![Effect::ToggleTimer(selected)]);
 }
 
 #[test]

@@ -19,28 +19,31 @@ enum Col {
     Count,
     Day,
     Week,
+    Time,
     Spark,
     State,
 }
 
 impl Col {
     /// Display order.
-    const ORDER: [Col; 7] = [
+    const ORDER: [Col; 8] = [
         Col::Platform,
         Col::Name,
         Col::Count,
         Col::Day,
         Col::Week,
+        Col::Time,
         Col::Spark,
         Col::State,
     ];
     /// Which columns go first when space runs out: the last in this list.
-    const PRIORITY: [Col; 7] = [
+    const PRIORITY: [Col; 8] = [
         Col::Name,
         Col::Count,
         Col::State,
         Col::Day,
         Col::Week,
+        Col::Time,
         Col::Spark,
         Col::Platform,
     ];
@@ -51,6 +54,7 @@ impl Col {
             Col::Name => 12,
             Col::Count => 10,
             Col::Day | Col::Week => 9,
+            Col::Time => 7,
             Col::Spark => 12,
             Col::State => 9,
         }
@@ -86,13 +90,14 @@ impl Col {
             (Col::Day, _) => "24H",
             (Col::Week, Sort::Change7d) => "7D ▾",
             (Col::Week, _) => "7D",
+            (Col::Time, _) => "WEEK",
             (Col::Spark, _) => "30 DAYS",
             (Col::State, _) => "STATE",
         }
     }
 
     fn right_aligned(self) -> bool {
-        matches!(self, Col::Count | Col::Day | Col::Week)
+        matches!(self, Col::Count | Col::Day | Col::Week | Col::Time)
     }
 }
 
@@ -193,6 +198,27 @@ fn state(app: &App, row: &Row, theme: &Theme) -> (String, Style) {
     }
 }
 
+/// Time spent this week: `1h25m`, `-` for none, with `⏱` while the timer runs here.
+fn time_cell(app: &App, row: &Row, theme: &Theme) -> (String, Style) {
+    let running = app
+        .timer
+        .as_ref()
+        .is_some_and(|(id, _)| *id == row.account.id);
+    let mins = row.week_secs / 60;
+    let text = match (mins, running) {
+        (0, false) => "-".to_string(),
+        (m, _) if m >= 60 => format!("{}h{:02}m", m / 60, m % 60),
+        (m, _) => format!("{m}m"),
+    };
+    if running {
+        (format!("⏱{text}"), theme.accent())
+    } else if mins == 0 {
+        (text, theme.dim())
+    } else {
+        (text, Style::new())
+    }
+}
+
 fn cell(text: String, width: u16, col: Col) -> String {
     let t = fit(&text, width as usize);
     if col.right_aligned() {
@@ -274,6 +300,7 @@ pub fn render(f: &mut Frame, app: &mut App, area: Rect, theme: &Theme) {
                 ),
                 Col::Day => theme.change(row.status.change_24h),
                 Col::Week => theme.change(row.status.change_7d),
+                Col::Time => time_cell(app, row, theme),
                 Col::State => state(app, row, theme),
                 Col::Spark => {
                     f.render_widget(
@@ -312,7 +339,7 @@ mod tests {
         let cols: Vec<Col> = layout(50).into_iter().map(|c| c.0).collect();
         assert_eq!(cols, [Col::Name, Col::Count, Col::Day, Col::State]);
         let wide = layout(120);
-        assert_eq!(wide.len(), 7);
+        assert_eq!(wide.len(), 8);
         let end = wide.last().map(|&(_, at, w)| at + w).unwrap();
         assert!(end <= 120, "{wide:?}");
     }

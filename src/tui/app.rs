@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent
 use jiff::Timestamp;
 use ratatui::layout::Rect;
 
-use super::data::{Detail, Range, Row};
+use super::data::{Detail, EffortData, Range, Row};
 
 /// The views `Tab` cycles through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,15 +16,18 @@ pub enum View {
     Accounts,
     /// The selected account's detail, full size.
     Detail,
+    /// Time spent against audience size: the effort verdict.
+    Effort,
 }
 
 impl View {
-    pub const ALL: [View; 2] = [View::Accounts, View::Detail];
+    pub const ALL: [View; 3] = [View::Accounts, View::Detail, View::Effort];
 
     pub fn title(self) -> &'static str {
         match self {
             View::Accounts => "Accounts",
             View::Detail => "Detail",
+            View::Effort => "Effort",
         }
     }
 }
@@ -69,6 +72,10 @@ pub enum Effect {
     PollAll,
     /// The selected account or range changed: read the detail again.
     LoadDetail,
+    /// Start the timer on this account, or stop it if it runs there.
+    ToggleTimer(String),
+    /// The Effort view opened: compute the model.
+    LoadEffort,
 }
 
 pub struct App {
@@ -87,6 +94,9 @@ pub struct App {
     pub filter_input: Option<String>,
     pub help: bool,
     pub detail: Option<Detail>,
+    pub effort: Option<EffortData>,
+    /// The running timer: account id and start (epoch seconds).
+    pub timer: Option<(String, i64)>,
     pub now: Timestamp,
     pub next_due: Option<Timestamp>,
     /// Accounts with a poll in flight.
@@ -115,6 +125,8 @@ impl App {
             filter_input: None,
             help: false,
             detail: None,
+            effort: None,
+            timer: None,
             now,
             next_due: None,
             polling: Vec::new(),
@@ -307,7 +319,11 @@ impl App {
                     (i + 1) % n
                 };
                 self.view = View::ALL[next];
-                vec![]
+                if self.view == View::Effort {
+                    vec![Effect::LoadEffort]
+                } else {
+                    vec![]
+                }
             }
             KeyCode::Char(c @ '1'..='5') => self.set_range(Range::ALL[c as usize - '1' as usize]),
             KeyCode::Char('r') => self
@@ -316,6 +332,11 @@ impl App {
                 .into_iter()
                 .collect(),
             KeyCode::Char('R') => vec![Effect::PollAll],
+            KeyCode::Char('t') => self
+                .selected_id()
+                .map(Effect::ToggleTimer)
+                .into_iter()
+                .collect(),
             KeyCode::Char('/') => {
                 self.filter_input = Some(self.filter.clone());
                 vec![]

@@ -4,6 +4,7 @@
 //! each), so five years of 5-minute polls cost the same as a week.
 
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 
 use crate::config::Account;
 use crate::status::{self, AccountStatus};
@@ -22,6 +23,8 @@ pub struct Row {
     pub status: AccountStatus,
     /// The count over the last 30 days, oldest first; `None` before the first sample.
     pub spark: Vec<Option<i64>>,
+    /// Seconds spent on the account this ISO week, a running timer included.
+    pub week_secs: i64,
 }
 
 impl Row {
@@ -30,7 +33,7 @@ impl Row {
     }
 }
 
-pub fn load_row(store: &Store, account: &Account, now: Timestamp) -> Result<Row> {
+pub fn load_row(store: &Store, account: &Account, now: Timestamp, tz: &TimeZone) -> Result<Row> {
     let status = status::of_account(store, account, now)?;
     let from = now.as_second() - 30 * DAY;
     let spark = (1..=SPARK_POINTS as i64)
@@ -45,11 +48,39 @@ pub fn load_row(store: &Store, account: &Account, now: Timestamp) -> Result<Row>
         account: account.clone(),
         status,
         spark,
+        week_secs: crate::tracking::this_week(store, &account.id, now.as_second(), tz)?,
     })
 }
 
-pub fn load_rows(store: &Store, accounts: &[Account], now: Timestamp) -> Result<Vec<Row>> {
-    accounts.iter().map(|a| load_row(store, a, now)).collect()
+pub fn load_rows(
+    store: &Store,
+    accounts: &[Account],
+    now: Timestamp,
+    tz: &TimeZone,
+) -> Result<Vec<Row>> {
+    accounts
+        .iter()
+        .map(|a| load_row(store, a, now, tz))
+        .collect()
+}
+
+/// What the Effort view shows: the model and the points behind it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EffortData {
+    pub effort: crate::effort::Effort,
+    pub points: Vec<(String, Vec<crate::effort::Point>)>,
+}
+
+pub fn load_effort(
+    store: &Store,
+    config: &crate::config::Config,
+    tz: &TimeZone,
+) -> Result<EffortData> {
+    let points = crate::tracking::account_points(store, config, tz)?;
+    Ok(EffortData {
+        effort: crate::effort::analyze(&points, config.effort_margin),
+        points,
+    })
 }
 
 /// The detail view's time ranges (keys `1`–`5`).

@@ -12,9 +12,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("j k ↑ ↓", "move the selection"),
     ("g G", "first / last account"),
     ("Enter", "zoom the detail in / out"),
-    ("Tab", "next view"),
+    ("Tab", "views: accounts, detail, effort"),
     ("1 2 3 4 5", "range: 24h 7d 30d 1y all"),
     ("r R", "poll selected / all now"),
+    ("t", "start / stop the timer here"),
     ("/", "filter (Enter keeps, Esc clears)"),
     ("s", "sort: name, count, 7-day"),
     ("mouse", "click selects, wheel scrolls"),
@@ -40,18 +41,21 @@ pub fn render(f: &mut Frame, area: Rect, theme: &Theme) {
     let [popup] = Layout::horizontal([Constraint::Length(text_w + 4)])
         .flex(Flex::Center)
         .areas(area);
-    let [popup] = Layout::vertical([Constraint::Length(lines.len() as u16 + 2)])
+    // a short pane gets the keys without the frame
+    let framed = lines.len() as u16 + 2 <= area.height;
+    let height = lines.len() as u16 + if framed { 2 } else { 0 };
+    let [popup] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(popup);
     f.render_widget(Clear, popup);
-    f.render_widget(
-        Paragraph::new(lines).block(
-            Block::new()
-                .borders(Borders::ALL)
-                .border_style(theme.accent())
-                .padding(Padding::horizontal(1))
-                .title(Line::styled(" Keys · any key closes ", theme.title()).centered()),
-        ),
-        popup,
-    );
+    let block = if framed {
+        Block::new()
+            .borders(Borders::ALL)
+            .border_style(theme.accent())
+            .padding(Padding::horizontal(1))
+            .title(Line::styled(" Keys · any key closes ", theme.title()).centered())
+    } else {
+        Block::new().padding(Padding::horizontal(2))
+    };
+    f.render_widget(Paragraph::new(lines).block(block), popup);
 }

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod app;
 pub mod data;
 pub mod detail;
+pub mod effort;
 pub mod help;
 pub mod theme;
 pub mod ui;
@@ -96,8 +97,10 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
     let lease = Lease::new(&paths.data_dir)?;
     let poller = Arc::new(Poller::new(&config, Arc::clone(&store))?);
     let now = Timestamp::now();
-    let rows = data::load_rows(&poller::lock(&store), &config.accounts, now)?;
+    let tz = jiff::tz::TimeZone::system();
+    let rows = data::load_rows(&poller::lock(&store), &config.accounts, now, &tz)?;
     let mut app = App::new(rows, now);
+    app.tz = tz;
     app.demo = demo;
     app.color = theme::Theme::color_from_env();
     if created {
@@ -129,12 +132,56 @@ fn reload_detail(app: &mut App, store: &SharedStore, config: &Config) {
     });
 }
 
+fn reload_effort(app: &mut App, store: &SharedStore, config: &Config) {
+    match data::load_effort(&poller::lock(store), config, &app.tz) {
+        Ok(e) => app.effort = Some(e),
+        Err(e) => app.message = Some(format!("cannot read the history: {e}")),
+    }
+}
+
+/// Everything the views show, read again (another process wrote, or time was logged).
 fn reload_all(app: &mut App, store: &SharedStore, config: &Config) {
-    match data::load_rows(&poller::lock(store), &config.accounts, app.now) {
-        Ok(rows) => app.set_rows(rows),
+    let loaded = {
+        let s = poller::lock(store);
+        data::load_rows(&s, &config.accounts, app.now, &app.tz)
+            .and_then(|rows| Ok((rows, s.timer()?)))
+    };
+    match loaded {
+        Ok((rows, timer)) => {
+            app.set_rows(rows);
+            app.timer = timer;
+        }
         Err(e) => app.message = Some(format!("cannot read the history: {e}")),
     }
     reload_detail(app, store, config);
+    if app.view == app::View::Effort || app.effort.is_some() {
+        reload_effort(app, store, config);
+    }
+}
+
+/// `t`: start the timer on `id`, or stop it there; a timer elsewhere stops first.
+fn toggle_timer(app: &mut App, store: &SharedStore, id: &str) {
+    let now = Timestamp::now().as_second();
+    let result = {
+        let mut s = poller::lock(store);
+        match s.timer() {
+            Ok(Some((running, _))) if running == id => {
+                s.stop_timer(now).map(|stopped| (stopped, false))
+            }
+            Ok(_) => s.start_timer(id, now).map(|stopped| (stopped, true)),
+            Err(e) => Err(e),
+        }
+    };
+    let spent = |secs: i64| crate::util::format_duration(Duration::from_secs(secs.unsigned_abs()));
+    app.message = Some(match result {
+        Ok((Some((was, secs)), true)) => {
+            format!("logged {} on {was}; timer started on {id}", spent(secs))
+        }
+        Ok((None, true)) => format!("timer started on {id} (t again stops it)"),
+        Ok((Some((was, secs)), false)) => format!("timer stopped: {} logged on {was}", spent(secs)),
+        Ok((None, false)) => "no timer was running".into(),
+        Err(e) => format!("cannot record the timer: {e}"),
+    });
 }
 
 /// The instant the wall clock next turns a minute.
@@ -167,7 +214,7 @@ async fn event_loop(
     tokio::pin!(minute);
     let shutdown = crate::cli::shutdown_signal();
     tokio::pin!(shutdown);
-    reload_detail(app, store, config);
+    reload_all(app, store, config);
     let mut dirty = true;
     loop {
         if dirty {
@@ -208,12 +255,15 @@ async fn event_loop(
                         }
                         if let Some(account) = config.account(&r.account) {
                             let now = Timestamp::now();
-                            let row = data::load_row(&poller::lock(store), account, now);
+                            let row = data::load_row(&poller::lock(store), account, now, &app.tz);
                             if let Ok(row) = row {
                                 app.set_row(row);
                             }
                             if app.selected_id().as_deref() == Some(&r.account) {
                                 reload_detail(app, store, config);
+                            }
+                            if app.view == app::View::Effort {
+                                reload_effort(app, store, config);
                             }
                         }
                         generation = poller::lock(store).generation().unwrap_or(generation);
@@ -253,6 +303,12 @@ async fn event_loop(
                     return Ok(());
                 }
                 Effect::LoadDetail => reload_detail(app, store, config),
+                Effect::LoadEffort => reload_effort(app, store, config),
+                Effect::ToggleTimer(id) => {
+                    toggle_timer(app, store, &id);
+                    reload_all(app, store, config);
+                    generation = poller::lock(store).generation().unwrap_or(generation);
+                }
                 Effect::PollAll | Effect::PollNow(_) if lease.is_held() => {
                     let cmd = match effect {
                         Effect::PollNow(id) => Command::PollNow(id),

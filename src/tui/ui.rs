@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use super::app::{App, Role, View};
 use super::theme::Theme;
-use super::{accounts, detail, help};
+use super::{accounts, detail, effort, help};
 use crate::util::until;
 
 /// Below this height the accounts view shows no detail panel.
@@ -32,6 +32,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         }
         View::Accounts => accounts::render(f, app, body, &theme),
         View::Detail => detail::render(f, app, body, &theme),
+        View::Effort => effort::render(f, app, body, &theme),
     }
     status_line(f, app, status, &theme);
     if app.help {
@@ -51,6 +52,17 @@ fn header(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         };
         spans.push(Span::styled(badge, theme.badge()));
         used += badge.chars().count();
+    }
+    if let Some((id, started)) = &app.timer {
+        let name = app
+            .rows
+            .iter()
+            .find(|r| r.account.id == *id)
+            .map_or(id.as_str(), |r| r.name());
+        let mins = (app.now.as_second() - started).max(0) / 60;
+        let text = format!(" ⏱ {} {}m ", accounts::fit(name, 20), mins);
+        used += text.chars().count();
+        spans.push(Span::styled(text, theme.badge()));
     }
     let n = app.rows.len();
     let mut facts = vec![format!("{n} account{}", if n == 1 { "" } else { "s" })];

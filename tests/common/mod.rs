@@ -129,6 +129,20 @@ impl Env {
         run_in(self.dir.path(), &self.config(), &self.data(), args, env)
     }
 
+    /// Runs the real binary with `input` on its standard input.
+    pub fn run_stdin(&self, args: &[&str], input: &[u8]) -> Output {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = command(self.dir.path(), &self.config(), &self.data(), args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
     /// `status --format json`, parsed.
     pub fn status(&self) -> Vec<Value> {
         let out = self.run(&["status", "--format", "json"]);
@@ -137,13 +151,8 @@ impl Env {
     }
 }
 
-pub fn run_in(
-    cwd: &Path,
-    config: &Path,
-    data: &Path,
-    args: &[&str],
-    env: &[(&str, &str)],
-) -> Output {
+/// The command for the real binary on this config and data dir.
+pub fn command(cwd: &Path, config: &Path, data: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_socialtop"));
     cmd.current_dir(cwd)
         .arg("--config")
@@ -155,10 +164,28 @@ pub fn run_in(
         .env_remove("SOCIALTOP_CONFIG")
         .env_remove("SOCIALTOP_DATA_DIR")
         .env("TZ", "UTC");
+    cmd
+}
+
+pub fn run_in(
+    cwd: &Path,
+    config: &Path,
+    data: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
+    let mut cmd = command(cwd, config, data, args);
     for (k, v) in env {
         cmd.env(k, v);
     }
     cmd.output().unwrap()
+}
+
+/// Asserts that stderr says `needle`.
+#[track_caller]
+pub fn assert_stderr(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert!(err.contains(needle), "stderr lacks {needle:?}:\n{err}");
 }
 
 pub fn stdout(o: &Output) -> String {

@@ -1,0 +1,408 @@
+//! Time spent and the effort verdict, as a user drives them: `record`, `log`,
+//! `effort`, and the two importers.
+
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::*;
+use serde_json::{Value, json};
+use wiremock::matchers::{path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Monday 2026-01-05 00:00 UTC.
+const BASE: i64 = 1_767_571_200;
+const WEEK: i64 = 604_800;
+const FA: [i64; 12] = [120, 135, 150, 171, 190, 214, 240, 262, 300, 335, 372, 410];
+const MA: [i64; 12] = [45, 50, 48, 61, 55, 66, 70, 64, 80, 77, 90, 86];
+const FB: [i64; 12] = [
+    2000, 2080, 2150, 2260, 2300, 2420, 2500, 2610, 2700, 2790, 2900, 3010,
+];
+const MB: [i64; 12] = [200, 215, 190, 230, 225, 240, 210, 260, 250, 245, 270, 265];
+
+/// numpy/scipy on the same weeks (tests/reference/effort.py).
+const REF_B: f64 = 0.5674154377530322;
+const REF_CI: [f64; 2] = [0.4695499116837396, 0.6652809638223247];
+
+fn iso(t: i64) -> String {
+    jiff::Timestamp::from_second(t).unwrap().to_string()
+}
+
+fn ok(out: std::process::Output) -> String {
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
+fn backfill(env: &Env) {
+    for i in 0..12 {
+        let ws = BASE + i as i64 * WEEK;
+        for (id, f, m) in [("a", FA[i], MA[i]), ("b", FB[i], MB[i])] {
+            ok(env.run(&["record", id, &f.to_string(), "--at", &iso(ws + 10 * 3600)]));
+            let first = m / 2;
+            ok(env.run(&[
+                "log",
+                id,
+                &format!("{first}m"),
+                "--at",
+                &iso(ws + 86_400 + 9 * 3600),
+            ]));
+            ok(env.run(&[
+                "log",
+                id,
+                &format!("{}m", m - first),
+                "--at",
+                &iso(ws + 3 * 86_400 + 20 * 3600),
+                "--note",
+                "replies",
+            ]));
+        }
+    }
+    // Sunday 23:30 of week 5 for an hour: half in week 5, half in week 6
+    ok(env.run(&[
+        "log",
+        "b",
+        "1h",
+        "--at",
+        &iso(BASE + 5 * WEEK + 6 * 86_400 + 23 * 3600 + 1800),
+    ]));
+}
+
+fn two_manual_accounts(extra: &str) -> Env {
+    Env::new(&format!(
+        "effort_margin = 0.2\n[[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\nid = \"a\"\n\n[[accounts]]\nplatform = \"manual\"\nhandle = \"b\"\nid = \"b\"\n{extra}"
+    ))
+}
+
+#[test]
+fn twelve_weeks_of_backfill_match_an_independent_computation() {
+    let env = two_manual_accounts("");
+    backfill(&env);
+    let out = env.run(&["effort", "--format", "json"]);
+    let effort: Value = serde_json::from_str(&ok(out)).unwrap();
+    let b = effort["elasticity"].as_f64().unwrap();
+    let ci = [
+        effort["ci95"][0].as_f64().unwrap(),
+        effort["ci95"][1].as_f64().unwrap(),
+    ];
+    assert!((b - REF_B).abs() < 1e-6, "{b}");
+    assert!(
+        (ci[0] - REF_CI[0]).abs() < 1e-6 && (ci[1] - REF_CI[1]).abs() < 1e-6,
+        "{ci:?}"
+    );
+    assert_eq!(
+        (effort["n"].as_i64(), effort["df"].as_i64()),
+        (Some(24), Some(21))
+    );
+    // the verdict follows the rule: lower bound above the margin
+    assert!(ci[0] > 0.2);
+    assert_eq!(effort["verdict"], "refuted");
+    assert_eq!(
+        effort["sentence"],
+        "Doubling your audience went with 48% more time (95% CI +38% to +59%): refuted."
+    );
+    let fields: Vec<&str> = effort
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    for f in [
+        "verdict",
+        "elasticity",
+        "ci95",
+        "n",
+        "df",
+        "margin",
+        "sentence",
+        "accounts",
+    ] {
+        assert!(fields.contains(&f), "{f} missing");
+    }
+    let a = &effort["accounts"][0];
+    assert_eq!(a["id"], "a");
+    assert_eq!(a["weeks"], 12);
+    assert_eq!(
+        (a["followers_first"].as_i64(), a["followers_last"].as_i64()),
+        (Some(120), Some(410))
+    );
+    let mean_ma = MA.iter().sum::<i64>() as f64 / 12.0;
+    assert!((a["minutes_per_week"].as_f64().unwrap() - mean_ma).abs() < 1e-9);
+    let b_acc = &effort["accounts"][1];
+    let mean_mb = (MB.iter().sum::<i64>() + 60) as f64 / 12.0;
+    assert!(
+        (b_acc["minutes_per_week"].as_f64().unwrap() - mean_mb).abs() < 1e-9,
+        "the split hour counts once"
+    );
+
+    // and numpy/scipy themselves, where they are installed (CI installs them)
+    let have_scipy = Command::new("python3")
+        .args(["-c", "import numpy, scipy"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if have_scipy {
+        let mut mb = MB;
+        mb[5] += 30;
+        mb[6] += 30;
+        let points = json!({
+            "margin": 0.2,
+            "accounts": {
+                "a": FA.iter().zip(MA).map(|(f, m)| [*f, m]).collect::<Vec<_>>(),
+                "b": FB.iter().zip(mb).map(|(f, m)| [*f, m]).collect::<Vec<_>>(),
+            }
+        });
+        let pf = env.dir.path().join("points.json");
+        let ef = env.dir.path().join("effort.json");
+        std::fs::write(&pf, points.to_string()).unwrap();
+        std::fs::write(&ef, effort.to_string()).unwrap();
+        let out = Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/reference/effort.py"
+            ))
+            .arg(&pf)
+            .arg(&ef)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    } else {
+        eprintln!("numpy/scipy not installed: compared with the recorded reference values only");
+    }
+
+    // the table says the same sentence
+    let table = ok(env.run(&["effort"]));
+    assert!(
+        table.starts_with("Doubling your audience went with 48% more time"),
+        "{table}"
+    );
+    assert!(table.contains("120 → 410"), "{table}");
+}
+
+#[test]
+fn bad_input_is_named_and_nothing_is_recorded() {
+    let env = two_manual_accounts("");
+    let out = env.run(&["log", "a", "twenty"]);
+    assert_stderr(&out, "invalid duration `twenty`");
+    let out = env.run(&["log", "a", "0m"]);
+    assert_stderr(&out, "must be greater than zero");
+    let out = env.run(&["log", "nobody", "25m"]);
+    assert_stderr(&out, "unknown account `nobody`");
+    let out = env.run(&["log", "a", "25m", "--at", "tuesday"]);
+    assert_stderr(&out, "invalid time `tuesday`");
+    let e: Value = serde_json::from_str(&ok(env.run(&["effort", "--format", "json"]))).unwrap();
+    assert_eq!(e["n"], 0);
+    assert_eq!(e["verdict"], "insufficient_data");
+    assert_eq!(e["elasticity"], Value::Null);
+}
+
+#[test]
+fn timewarrior_export_imports_once() {
+    let env = two_manual_accounts("time_tags = [\"social\"]\n");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/timew-export.json"
+    );
+    // the fixture is real `timew export` output: tags "mastodon:..." name no
+    // account here, "social" is b's time tag
+    let out = env.run(&["import", "timewarrior", fixture]);
+    let text = ok(out.clone());
+    assert!(text.contains("imported 1 new intervals"), "{text}");
+    assert_stderr(&out, "skipped open interval @1");
+    let again = ok(env.run(&["import", "timewarrior", fixture]));
+    assert!(
+        again.contains("imported 0 new intervals (1 already there)"),
+        "{again}"
+    );
+    let bad = env.dir.path().join("not-timew.json");
+    std::fs::write(&bad, "{\"hello\": 1}").unwrap();
+    let out = env.run(&["import", "timewarrior", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "not-timew.json:1:1: not a timewarrior export");
+}
+
+#[test]
+fn the_real_timew_output_imports() {
+    if Command::new("timew").arg("--version").output().is_err() {
+        eprintln!("timew not installed (Debian package timewarrior): skipped; CI installs it");
+        return;
+    }
+    let env = two_manual_accounts("");
+    let db = env.dir.path().join("timewarrior");
+    std::fs::create_dir_all(&db).unwrap();
+    let timew = |args: &[&str]| {
+        let out = Command::new("timew")
+            .args(args)
+            .env("TIMEWARRIORDB", &db)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "timew {args:?}: {}", stderr(&out));
+        out.stdout
+    };
+    timew(&[
+        "track",
+        "2026-03-02T09:00:00Z",
+        "-",
+        "2026-03-02T10:30:00Z",
+        "a",
+        "writing",
+    ]);
+    timew(&[
+        "track",
+        "2026-03-03T20:00:00Z",
+        "-",
+        "2026-03-03T20:45:00Z",
+        "b",
+    ]);
+    timew(&[
+        "track",
+        "2026-03-04T08:00:00Z",
+        "-",
+        "2026-03-04T08:10:00Z",
+        "unrelated",
+    ]);
+    let export = timew(&["export"]);
+    let out = env.run_stdin(&["import", "timewarrior", "-"], &export);
+    let text = ok(out.clone());
+    assert!(text.contains("imported 2 new intervals"), "{text}");
+    assert!(text.contains("a: 1 new, 1h30m"), "{text}");
+    assert_stderr(&out, "1 interval(s) had no tag naming an account");
+}
+
+// ---------- ActivityWatch ----------
+
+fn aw_buckets() -> Value {
+    json!({
+        "aw-watcher-web-firefox_laptop": {
+            "id": "aw-watcher-web-firefox_laptop", "created": "2026-01-01T10:00:00.000000+00:00",
+            "name": null, "type": "web.tab.current", "client": "aw-client-web", "hostname": "laptop",
+            "data": {}, "metadata": {"start": "2026-03-02T08:00:00+00:00", "end": "2026-03-02T12:00:00+00:00"}
+        },
+        "aw-watcher-afk_laptop": {
+            "id": "aw-watcher-afk_laptop", "created": "2026-01-01T10:00:00.000000+00:00",
+            "name": null, "type": "afkstatus", "client": "aw-watcher-afk", "hostname": "laptop",
+            "data": {}, "metadata": {"start": null, "end": null}
+        },
+        "aw-watcher-window_laptop": {
+            "id": "aw-watcher-window_laptop", "created": "2026-01-01T10:00:00.000000+00:00",
+            "name": null, "type": "currentwindow", "client": "aw-watcher-window", "hostname": "laptop",
+            "data": {}, "metadata": {"start": null, "end": null}
+        }
+    })
+}
+
+/// Monday 2026-03-02 in UTC: 30 min on GitHub (10 of them AFK), 20 on the repo,
+/// 15 on Mastodon, 5 elsewhere.
+fn aw_web_events() -> Value {
+    json!([
+        {"id": 4, "timestamp": "2026-03-02T10:00:00.000000+00:00", "duration": 300.0,
+         "data": {"url": "https://example.org/news", "title": "News", "audible": false, "incognito": false, "tabCount": 3}},
+        {"id": 3, "timestamp": "2026-03-02T09:30:00.000000+00:00", "duration": 900.0,
+         "data": {"url": "https://mastodon.social/@alice", "title": "alice", "audible": false, "incognito": false, "tabCount": 3}},
+        {"id": 2, "timestamp": "2026-03-02T09:10:00.000000+00:00", "duration": 1200.0,
+         "data": {"url": "https://github.com/alice/tool/pulls", "title": "Pull requests", "audible": false, "incognito": false, "tabCount": 2}},
+        {"id": 1, "timestamp": "2026-03-02T08:40:00.000000+00:00", "duration": 1800.0,
+         "data": {"url": "https://github.com/notifications", "title": "Notifications", "audible": false, "incognito": false, "tabCount": 2}}
+    ])
+}
+
+fn aw_afk_events() -> Value {
+    json!([
+        {"id": 3, "timestamp": "2026-03-02T09:00:00+00:00", "duration": 3600.0, "data": {"status": "not-afk"}},
+        {"id": 2, "timestamp": "2026-03-02T08:50:00+00:00", "duration": 600.0, "data": {"status": "afk"}},
+        {"id": 1, "timestamp": "2026-03-02T08:00:00+00:00", "duration": 3000.0, "data": {"status": "not-afk"}}
+    ])
+}
+
+async fn aw_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/0/buckets/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(aw_buckets()))
+        .mount(&server)
+        .await;
+    // aw-server answers the window it is asked for; events elsewhere in time are
+    // not returned, so only the day that holds them gets them
+    let day = "2026-03-02T00:00:00Z";
+    Mock::given(path("/api/0/buckets/aw-watcher-web-firefox_laptop/events"))
+        .and(query_param("start", day))
+        .respond_with(ResponseTemplate::new(200).set_body_json(aw_web_events()))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/0/buckets/aw-watcher-afk_laptop/events"))
+        .and(query_param("start", day))
+        .respond_with(ResponseTemplate::new(200).set_body_json(aw_afk_events()))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/0/buckets/aw-watcher-web-firefox_laptop/events"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/0/buckets/aw-watcher-afk_laptop/events"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn aw_config() -> Env {
+    Env::new(
+        "[[accounts]]\nplatform = \"github\"\nhandle = \"alice\"\n\n[[accounts]]\nplatform = \"github\"\nhandle = \"alice/tool\"\n\n[[accounts]]\nplatform = \"mastodon\"\nhandle = \"alice@mastodon.social\"\n",
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn activitywatch_browsing_time_without_afk_and_only_once() {
+    let server = aw_server().await;
+    let env = aw_config();
+    let args = [
+        "import",
+        "activitywatch",
+        "--url",
+        &server.uri(),
+        "--since",
+        "2026-03-01",
+    ];
+    let text = ok(env.run(&args));
+    // github.com/notifications 08:40–09:10 minus AFK 08:50–09:00 = 20 min
+    assert!(text.contains("github:alice: 1 new, 20m"), "{text}");
+    assert!(text.contains("github:alice/tool: 1 new, 20m"), "{text}");
+    assert!(
+        text.contains("mastodon:alice@mastodon.social: 1 new, 15m"),
+        "{text}"
+    );
+    let again = ok(env.run(&args));
+    assert!(
+        again.contains("imported 0 new account-days of browsing (3 already there)"),
+        "{again}"
+    );
+    // what the history holds: the dashboard's weekly figure reads it
+    let db = socialtop::store::Store::open_dir(&env.data()).unwrap();
+    assert_eq!(
+        db.time_between("github:alice", 0, i64::MAX).unwrap(),
+        20 * 60
+    );
+    assert_eq!(
+        db.time_between("mastodon:alice@mastodon.social", 0, i64::MAX)
+            .unwrap(),
+        15 * 60
+    );
+}
+
+#[test]
+fn activitywatch_down_is_a_clear_error() {
+    let env = aw_config();
+    let out = env.run(&[
+        "import",
+        "activitywatch",
+        "--url",
+        "http://127.0.0.1:9",
+        "--since",
+        "2026-03-01",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot reach ActivityWatch at http://127.0.0.1:9 (is aw-server running?)"),
+        "{err}"
+    );
+}
