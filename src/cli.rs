@@ -69,6 +69,20 @@ pub enum Cmd {
         #[arg(long, value_enum, default_value_t = EffortFormat::Table)]
         format: EffortFormat,
     },
+    /// Export a snapshot (JSON, CSV, Markdown, SVG chart) or the whole history
+    Export {
+        #[arg(long, value_enum)]
+        format: crate::export::Format,
+        /// Every sample instead of a snapshot (csv or json, streamed)
+        #[arg(long)]
+        history: bool,
+        /// From when: RFC 3339 or YYYY-MM-DD (SVG default: 30 days ago; history default: all)
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Where to write; - for standard output (default: <data dir>/exports/socialtop-<time>.<ext>)
+        #[arg(long, value_name = "PATH")]
+        out: Option<String>,
+    },
     /// Add a sample by hand (backfill, or manual accounts such as LinkedIn)
     Record {
         /// Account id, as in `socialtop status`
@@ -199,6 +213,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             import_activitywatch(&paths, &url, since.as_deref())
         }
         Cmd::Effort { format } => effort_cmd(&paths, format),
+        Cmd::Export {
+            format,
+            history,
+            since,
+            out,
+        } => export_cmd(&paths, format, history, since.as_deref(), out.as_deref()),
     }
 }
 
@@ -310,31 +330,13 @@ fn status_cmd(paths: &Paths, format: Format) -> anyhow::Result<ExitCode> {
                 w.serialize(r)?;
             }
             if rows.is_empty() {
-                w.write_record(STATUS_FIELDS)?;
+                w.write_record(status::FIELDS)?;
             }
             w.flush()?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
-
-/// Column names of `status --format csv`, the JSON fields in order.
-pub const STATUS_FIELDS: [&str; 14] = [
-    "id",
-    "platform",
-    "handle",
-    "label",
-    "metric",
-    "followers",
-    "following",
-    "posts",
-    "updated_at",
-    "checked_at",
-    "change_24h",
-    "change_7d",
-    "change_30d",
-    "error",
-];
 
 /// Finds a configured account, or says which ids exist.
 pub fn account<'a>(config: &'a Config, id: &str) -> anyhow::Result<&'a config::Account> {
@@ -540,6 +542,58 @@ pub fn effort_table(e: &crate::effort::Effort) -> String {
         out.push('\n');
     }
     out
+}
+
+fn export_cmd(
+    paths: &Paths,
+    format: crate::export::Format,
+    history: bool,
+    since: Option<&str>,
+    out: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    use crate::export::{self, Format};
+    if history && matches!(format, Format::Md | Format::Svg) {
+        bail!(
+            "--history exports csv or json (newline-delimited), not {}",
+            format.ext()
+        );
+    }
+    let (config, store) = open(paths)?;
+    let now = Timestamp::now();
+    let tz = jiff::tz::TimeZone::system();
+    let since = since.map(parse_time_arg).transpose()?;
+    let store = poller::lock(&store);
+    let write = |w: &mut dyn Write| -> anyhow::Result<()> {
+        if history {
+            let from = since.map_or(i64::MIN, |t| t.as_second());
+            export::write_history(&store, from, format, w).map(|_| ())
+        } else {
+            let snap = export::snapshot(&store, &config, now, &tz)?;
+            let window = since.unwrap_or_else(|| status::before(now, 30 * 86_400));
+            export::write_snapshot(format, &snap, &store, &config, window, &tz, w)
+        }
+    };
+    match out {
+        Some("-") => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut stdout)?;
+            stdout.flush()?;
+        }
+        Some(path) => {
+            export::write_new_file(std::path::Path::new(path), write)?;
+            println!("{path}");
+        }
+        None => {
+            let ext = match (history, format) {
+                (true, Format::Json) => "ndjson",
+                _ => format.ext(),
+            };
+            let path = export::default_path(&paths.data_dir, now, &tz, ext);
+            export::write_new_file(&path, write)?;
+            println!("{}", path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

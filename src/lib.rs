@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod effort;
+pub mod export;
 pub mod http;
 pub mod import;
 pub mod lease;

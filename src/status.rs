@@ -29,6 +29,24 @@ pub struct AccountStatus {
     pub error: Option<String>,
 }
 
+/// The fields of a status row, in order: JSON keys and CSV columns.
+pub const FIELDS: [&str; 14] = [
+    "id",
+    "platform",
+    "handle",
+    "label",
+    "metric",
+    "followers",
+    "following",
+    "posts",
+    "updated_at",
+    "checked_at",
+    "change_24h",
+    "change_7d",
+    "change_30d",
+    "error",
+];
+
 pub const WINDOWS: [(&str, i64); 3] = [("24h", 86_400), ("7d", 7 * 86_400), ("30d", 30 * 86_400)];
 
 /// Latest value minus the value at or before `window` ago (or the earliest
@@ -77,6 +95,45 @@ pub fn of_account(store: &Store, a: &Account, now: Timestamp) -> Result<AccountS
 /// The status of every configured account, in config order.
 pub fn collect(store: &Store, accounts: &[Account], now: Timestamp) -> Result<Vec<AccountStatus>> {
     accounts.iter().map(|a| of_account(store, a, now)).collect()
+}
+
+/// An account's count between `from` and `to` as `(epoch seconds, count)`,
+/// oldest first, at most about `max_points` of them: every sample when there are
+/// few, else the value at or before evenly spaced times (one index seek each, so
+/// years of history cost what a day does). The first point is the value at
+/// `from` when history reaches back that far.
+pub fn series(
+    store: &Store,
+    key: &str,
+    from: i64,
+    to: i64,
+    max_points: usize,
+) -> Result<Vec<(i64, i64)>> {
+    let mut points: Vec<(i64, i64)> = store
+        .samples_since_limit(key, from, max_points + 1)?
+        .into_iter()
+        .filter(|s| s.at <= to)
+        .map(|s| (s.at, s.followers))
+        .collect();
+    if points.len() > max_points {
+        points.clear();
+        let n = max_points as i64;
+        for i in 0..=n {
+            let t = from + (to - from) * i / n;
+            if let Some(s) = store.at_or_before(key, t)?
+                && s.at >= from.min(t)
+                && points.last().is_none_or(|p| p.0 != s.at)
+            {
+                points.push((s.at, s.followers));
+            }
+        }
+    }
+    if let Some(before) = store.at_or_before(key, from)?
+        && points.first().is_none_or(|p| p.0 > from)
+    {
+        points.insert(0, (from, before.followers));
+    }
+    Ok(points)
 }
 
 /// A fixed-width table for people.

@@ -270,6 +270,7 @@ fn views_ranges_and_polling_keys() {
     assert_eq!(app.on_key(key('R')), vec![Effect::PollAll]);
     let selected = app.selected_id().unwrap();
     assert_eq!(app.on_key(key('t')), vec![Effect::ToggleTimer(selected)]);
+    assert_eq!(app.on_key(key('e')), vec![Effect::Export]);
 }
 
 #[test]

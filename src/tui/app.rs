@@ -76,6 +76,8 @@ pub enum Effect {
     ToggleTimer(String),
     /// The Effort view opened: compute the model.
     LoadEffort,
+    /// Write a snapshot in the configured formats.
+    Export,
 }
 
 pub struct App {
@@ -337,6 +339,7 @@ impl App {
                 .map(Effect::ToggleTimer)
                 .into_iter()
                 .collect(),
+            KeyCode::Char('e') => vec![Effect::Export],
             KeyCode::Char('/') => {
                 self.filter_input = Some(self.filter.clone());
                 vec![]

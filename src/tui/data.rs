@@ -186,31 +186,7 @@ pub fn load_detail(
         (None, Some(e)) => e.at,
         (None, None) => to - DAY,
     };
-    // few samples in range: draw them all; many: one seek per point
-    let mut points: Vec<(i64, i64)> = store
-        .samples_since_limit(key, from, CHART_POINTS + 1)?
-        .into_iter()
-        .map(|s| (s.at, s.followers))
-        .collect();
-    if points.len() > CHART_POINTS {
-        points.clear();
-        let n = CHART_POINTS as i64;
-        for i in 0..=n {
-            let t = from + (to - from) * i / n;
-            if let Some(s) = store.at_or_before(key, t)?
-                && s.at >= from.min(t)
-                && points.last().is_none_or(|p| p.0 != s.at)
-            {
-                points.push((s.at, s.followers));
-            }
-        }
-    }
-    // the line starts at the range's left edge with the value then
-    if let Some(before) = store.at_or_before(key, from)?
-        && points.first().is_none_or(|p| p.0 > from)
-    {
-        points.insert(0, (from, before.followers));
-    }
+    let points = crate::status::series(store, key, from, to, CHART_POINTS)?;
     let per_day = rate(store, key, to, range.secs())?;
     let per_day_30 = rate(store, key, to, Some(30 * DAY))?;
     let projection = match (per_day_30, store.latest(key)?) {

@@ -16,6 +16,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("1 2 3 4 5", "range: 24h 7d 30d 1y all"),
     ("r R", "poll selected / all now"),
     ("t", "start / stop the timer here"),
+    ("e", "export a snapshot"),
     ("/", "filter (Enter keeps, Esc clears)"),
     ("s", "sort: name, count, 7-day"),
     ("mouse", "click selects, wheel scrolls"),

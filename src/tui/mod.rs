@@ -118,6 +118,7 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
         &lease,
         &poller,
         &config,
+        &paths.data_dir,
     ));
     drop(guard);
     lease.release();
@@ -184,6 +185,19 @@ fn toggle_timer(app: &mut App, store: &SharedStore, id: &str) {
     });
 }
 
+/// "exported json, csv, md, svg to DIR/socialtop-20261125-173500.*"
+fn export_message(files: &[std::path::PathBuf]) -> String {
+    let Some(first) = files.first() else {
+        return "nothing exported: export_formats is empty".into();
+    };
+    let exts: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.extension().map(|e| e.to_string_lossy().into_owned()))
+        .collect();
+    let stem = first.with_extension("");
+    format!("exported {} to {}.*", exts.join(", "), stem.display())
+}
+
 /// The instant the wall clock next turns a minute.
 fn next_minute() -> tokio::time::Instant {
     let now = Timestamp::now();
@@ -198,6 +212,7 @@ async fn event_loop(
     lease: &Lease,
     poller: &Arc<Poller>,
     config: &Config,
+    data_dir: &std::path::Path,
 ) -> anyhow::Result<()> {
     let mut input = EventStream::new();
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
@@ -304,6 +319,19 @@ async fn event_loop(
                 }
                 Effect::LoadDetail => reload_detail(app, store, config),
                 Effect::LoadEffort => reload_effort(app, store, config),
+                Effect::Export => {
+                    let written = crate::export::snapshot_files(
+                        &poller::lock(store),
+                        config,
+                        data_dir,
+                        Timestamp::now(),
+                        &app.tz,
+                    );
+                    app.message = Some(match written {
+                        Ok(files) => export_message(&files),
+                        Err(e) => format!("export failed: {e:#}"),
+                    });
+                }
                 Effect::ToggleTimer(id) => {
                     toggle_timer(app, store, &id);
                     reload_all(app, store, config);

@@ -1,0 +1,528 @@
+//! Exports: a snapshot (every account at one moment) as JSON, CSV, Markdown or
+//! an SVG chart, and the history (every sample) as CSV or NDJSON, streamed.
+//!
+//! Exports hold counts, names and times only: no token, no `base_url`, nothing
+//! from the environment.
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::effort::Effort;
+use crate::status::AccountStatus;
+use crate::store::Store;
+use crate::util::{ago, signed, thousands};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Csv,
+    Md,
+    Svg,
+}
+
+impl Format {
+    pub fn ext(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Md => "md",
+            Format::Svg => "svg",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Format> {
+        [Format::Json, Format::Csv, Format::Md, Format::Svg]
+            .into_iter()
+            .find(|f| f.ext() == name)
+    }
+}
+
+/// One account in a snapshot: the `status` fields and time spent this week.
+#[derive(Debug, Clone, Serialize)]
+pub struct SnapshotAccount {
+    #[serde(flatten)]
+    pub status: AccountStatus,
+    /// Minutes spent on the account this ISO week (local time).
+    pub minutes_this_week: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub generated_at: Timestamp,
+    pub accounts: Vec<SnapshotAccount>,
+    /// The effort summary, when any week has both time and followers.
+    pub effort: Option<Effort>,
+}
+
+pub fn snapshot(
+    store: &Store,
+    config: &Config,
+    now: Timestamp,
+    tz: &TimeZone,
+) -> anyhow::Result<Snapshot> {
+    let mut accounts = Vec::with_capacity(config.accounts.len());
+    for a in &config.accounts {
+        accounts.push(SnapshotAccount {
+            status: crate::status::of_account(store, a, now)?,
+            minutes_this_week: crate::tracking::this_week(store, &a.id, now.as_second(), tz)?
+                as f64
+                / 60.0,
+        });
+    }
+    let effort = crate::tracking::effort(store, config, tz)?;
+    Ok(Snapshot {
+        generated_at: now,
+        accounts,
+        effort: (effort.n > 0).then_some(effort),
+    })
+}
+
+fn opt<T: ToString>(v: &Option<T>) -> String {
+    v.as_ref().map(T::to_string).unwrap_or_default()
+}
+
+pub fn write_json(s: &Snapshot, out: &mut dyn Write) -> anyhow::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, s)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+pub fn write_csv(s: &Snapshot, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    // `status --format csv`'s columns, then time this week
+    w.write_record(crate::status::FIELDS.iter().chain(&["minutes_this_week"]))?;
+    for a in &s.accounts {
+        let r = &a.status;
+        w.write_record([
+            r.id.clone(),
+            r.platform.clone(),
+            r.handle.clone(),
+            opt(&r.label),
+            r.metric.clone(),
+            opt(&r.followers),
+            opt(&r.following),
+            opt(&r.posts),
+            opt(&r.updated_at),
+            opt(&r.checked_at),
+            opt(&r.change_24h),
+            opt(&r.change_7d),
+            opt(&r.change_30d),
+            opt(&r.error),
+            format!("{:.1}", a.minutes_this_week),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Markdown cell text: pipes and newlines would break the table.
+fn md(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+pub fn write_md(s: &Snapshot, out: &mut dyn Write, tz: &TimeZone) -> anyhow::Result<()> {
+    let when = s.generated_at.to_zoned_datetime(tz.clone());
+    writeln!(out, "# socialtop snapshot\n")?;
+    writeln!(out, "Generated {}.\n", when.strftime("%Y-%m-%d %H:%M %Z"))?;
+    writeln!(
+        out,
+        "| Account | Platform | Metric | Count | 24 h | 7 d | 30 d | This week | State |"
+    )?;
+    writeln!(out, "|---|---|---|--:|--:|--:|--:|--:|---|")?;
+    let change = |v: Option<i64>| v.map_or("–".to_string(), signed);
+    for a in &s.accounts {
+        let r = &a.status;
+        let state = match (&r.error, r.updated_at) {
+            (Some(e), _) => format!("⚠ {e}"),
+            (None, Some(t)) => ago(t, s.generated_at),
+            (None, None) => "no data yet".into(),
+        };
+        let mins = a.minutes_this_week.round() as u64;
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            md(r.label.as_deref().unwrap_or(&r.handle)),
+            r.platform,
+            r.metric,
+            r.followers.map_or("–".to_string(), thousands),
+            change(r.change_24h),
+            change(r.change_7d),
+            change(r.change_30d),
+            if mins == 0 {
+                "–".to_string()
+            } else {
+                crate::util::format_duration(Duration::from_secs(mins * 60))
+            },
+            md(&state),
+        )?;
+    }
+    if let Some(e) = &s.effort {
+        writeln!(out, "\n**Effort.** {}", e.sentence)?;
+    }
+    Ok(())
+}
+
+/// Colours that read on white (the chart draws its own light background, so
+/// it stays readable on light and dark pages alike).
+const COLOURS: [plotters::style::RGBColor; 8] = [
+    plotters::style::RGBColor(31, 119, 180),
+    plotters::style::RGBColor(214, 39, 40),
+    plotters::style::RGBColor(44, 160, 44),
+    plotters::style::RGBColor(148, 103, 189),
+    plotters::style::RGBColor(255, 127, 14),
+    plotters::style::RGBColor(23, 190, 207),
+    plotters::style::RGBColor(140, 86, 75),
+    plotters::style::RGBColor(227, 119, 194),
+];
+
+/// Every account's count from `since` to `now`, as an SVG line chart.
+pub fn write_svg(
+    store: &Store,
+    config: &Config,
+    since: Timestamp,
+    now: Timestamp,
+    tz: &TimeZone,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    // the axis starts where the data does, when that is inside the window
+    let mut earliest = i64::MAX;
+    for a in &config.accounts {
+        if let Some(s) = store.earliest(&a.id)? {
+            earliest = earliest.min(s.at);
+        }
+    }
+    let from = since.as_second().max(earliest.min(now.as_second() - 3600));
+    let to = now.as_second().max(from + 1);
+    let mut series = Vec::new();
+    for a in &config.accounts {
+        let pts = crate::status::series(store, &a.id, from, to, 600)?;
+        if !pts.is_empty() {
+            series.push((format!("{} ({})", a.display_name(), a.metric()), pts));
+        }
+    }
+    let day = |t: i64| {
+        crate::util::ts(t)
+            .to_zoned_datetime(tz.clone())
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let title = format!("socialtop · {} to {}", day(from), day(to));
+    let svg = chart_svg(&title, &series, from, to, tz)
+        .map_err(|e| anyhow::anyhow!("cannot draw the chart: {e}"))?;
+    out.write_all(svg.as_bytes())?;
+    Ok(())
+}
+
+fn chart_svg(
+    title: &str,
+    series: &[(String, Vec<(i64, i64)>)],
+    from: i64,
+    to: i64,
+    tz: &TimeZone,
+) -> Result<String, Box<dyn std::error::Error>> {
+    use plotters::prelude::*;
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, (1000, 560)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let values = series.iter().flat_map(|s| s.1.iter().map(|p| p.1));
+        let (lo, hi) = (values.clone().min().unwrap_or(0), values.max().unwrap_or(1));
+        // counts of very different sizes share the chart on a log scale
+        let log = lo > 0 && hi / lo.max(1) >= 20;
+        let span = to - from;
+        let label = |t: &i64| {
+            let z = crate::util::ts(*t).to_zoned_datetime(tz.clone());
+            if span <= 2 * 86_400 {
+                z.strftime("%H:%M")
+            } else {
+                z.strftime("%b %d")
+            }
+            .to_string()
+        };
+        let mut builder = ChartBuilder::on(&root);
+        builder
+            .caption(title, ("sans-serif", 24).into_font().color(&BLACK))
+            .margin(18)
+            .x_label_area_size(44)
+            .y_label_area_size(84);
+        let pad = ((hi - lo) as f64 * 0.08).max(1.0);
+        let y_desc = if log { "count (log scale)" } else { "count" };
+        macro_rules! draw {
+            ($chart:expr) => {{
+                let mut chart = $chart;
+                chart
+                    .configure_mesh()
+                    .x_labels(8)
+                    .y_labels(8)
+                    .x_label_formatter(&label)
+                    .y_label_formatter(&|v: &f64| thousands(v.round() as i64))
+                    .x_desc("date")
+                    .y_desc(y_desc)
+                    .axis_desc_style(("sans-serif", 16).into_font().color(&BLACK))
+                    .label_style(("sans-serif", 14).into_font().color(&BLACK.mix(0.85)))
+                    .light_line_style(BLACK.mix(0.06))
+                    .bold_line_style(BLACK.mix(0.15))
+                    .draw()?;
+                for (i, (name, pts)) in series.iter().enumerate() {
+                    let colour = COLOURS[i % COLOURS.len()];
+                    chart
+                        .draw_series(LineSeries::new(
+                            pts.iter()
+                                .map(|&(t, v)| (t, v as f64))
+                                .chain(pts.last().map(|&(_, v)| (to, v as f64))),
+                            colour.stroke_width(2),
+                        ))?
+                        .label(name.as_str())
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 22, y)], colour.stroke_width(3))
+                        });
+                }
+                if !series.is_empty() {
+                    chart
+                        .configure_series_labels()
+                        .position(SeriesLabelPosition::UpperLeft)
+                        .background_style(WHITE.mix(0.9))
+                        .border_style(BLACK.mix(0.3))
+                        .label_font(("sans-serif", 14).into_font().color(&BLACK))
+                        .draw()?;
+                }
+            }};
+        }
+        if log {
+            draw!(builder.build_cartesian_2d(
+                from..to,
+                ((lo as f64) * 0.8..(hi as f64) * 1.25).log_scale()
+            )?);
+        } else {
+            draw!(
+                builder
+                    .build_cartesian_2d(from..to, (lo as f64 - pad).max(0.0)..hi as f64 + pad)?
+            );
+        }
+        root.present()?;
+    }
+    Ok(buf)
+}
+
+/// RFC 3339 UTC times for samples in time order: the date part is formatted
+/// once per day, the time of day by arithmetic.
+struct TimeFormat {
+    day: i64,
+    prefix: String,
+    out: String,
+}
+
+impl TimeFormat {
+    fn new() -> TimeFormat {
+        TimeFormat {
+            day: i64::MIN,
+            prefix: String::new(),
+            out: String::with_capacity(20),
+        }
+    }
+
+    fn fmt(&mut self, secs: i64) -> &str {
+        use std::fmt::Write as _;
+        let day = secs.div_euclid(86_400);
+        if day != self.day {
+            self.day = day;
+            self.prefix = crate::util::ts(day * 86_400)
+                .strftime("%Y-%m-%dT")
+                .to_string();
+        }
+        let s = secs.rem_euclid(86_400);
+        self.out.clear();
+        self.out.push_str(&self.prefix);
+        let _ = write!(
+            self.out,
+            "{:02}:{:02}:{:02}Z",
+            s / 3600,
+            s / 60 % 60,
+            s % 60
+        );
+        &self.out
+    }
+}
+
+/// Streams every sample since `since` as CSV or newline-delimited JSON, in
+/// (account, time) order, with constant memory. Returns the number of samples.
+pub fn write_history(
+    store: &Store,
+    since: i64,
+    format: Format,
+    out: &mut dyn Write,
+) -> anyhow::Result<u64> {
+    if matches!(format, Format::Md | Format::Svg) {
+        bail!("--history exports csv or json");
+    }
+    let accounts: std::collections::HashMap<i64, [String; 3]> = store
+        .conn()
+        .prepare("SELECT id, key, platform, handle FROM accounts")?
+        .query_map([], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?])))?
+        .collect::<rusqlite::Result<_>>()?;
+    // each account's fixed part, escaped once rather than once per sample
+    let prefixes: std::collections::HashMap<i64, String> = accounts
+        .iter()
+        .map(|(id, [k, p, h])| {
+            let prefix = if format == Format::Json {
+                let esc = |s: &str| serde_json::to_string(s).unwrap_or_default();
+                format!(
+                    "{{\"id\":{},\"platform\":{},\"handle\":{},\"at\":\"",
+                    esc(k),
+                    esc(p),
+                    esc(h)
+                )
+            } else {
+                let mut w = csv::WriterBuilder::new()
+                    .terminator(csv::Terminator::Any(b','))
+                    .from_writer(Vec::new());
+                let _ = w.write_record([k, p, h]);
+                String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+            };
+            (*id, prefix)
+        })
+        .collect();
+    let mut stmt = store.conn().prepare(
+        "SELECT account, at, followers, following, posts FROM samples WHERE at >= ?1 ORDER BY account, at",
+    )?;
+    let mut rows = stmt.query([since])?;
+    let (mut n, mut times, mut num) = (0u64, TimeFormat::new(), itoa::Buffer::new());
+    let mut line = String::with_capacity(160);
+    if format == Format::Csv {
+        out.write_all(b"id,platform,handle,at,followers,following,posts\n")?;
+    }
+    let (null, sep, open, close) = match format {
+        Format::Json => (
+            "null",
+            [",\"followers\":", ",\"following\":", ",\"posts\":"],
+            "\"",
+            "}\n",
+        ),
+        _ => ("", [",", ",", ","], "", "\n"),
+    };
+    while let Some(r) = rows.next()? {
+        let Some(prefix) = prefixes.get(&r.get::<_, i64>(0)?) else {
+            continue;
+        };
+        let (f, fo, po): (i64, Option<i64>, Option<i64>) = (r.get(2)?, r.get(3)?, r.get(4)?);
+        line.clear();
+        line.push_str(prefix);
+        line.push_str(times.fmt(r.get(1)?));
+        line.push_str(open);
+        line.push_str(sep[0]);
+        line.push_str(num.format(f));
+        line.push_str(sep[1]);
+        line.push_str(fo.map_or(null, |v| num.format(v)));
+        line.push_str(sep[2]);
+        line.push_str(po.map_or(null, |v| num.format(v)));
+        line.push_str(close);
+        out.write_all(line.as_bytes())?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// `<data dir>/exports/socialtop-YYYYMMDD-HHMMSS.<ext>`, with `-1`, `-2`... when taken.
+pub fn default_path(data_dir: &Path, now: Timestamp, tz: &TimeZone, ext: &str) -> PathBuf {
+    let stem = format!(
+        "socialtop-{}",
+        now.to_zoned_datetime(tz.clone()).strftime("%Y%m%d-%H%M%S")
+    );
+    let dir = data_dir.join("exports");
+    let mut path = dir.join(format!("{stem}.{ext}"));
+    let mut i = 1;
+    while path.exists() {
+        path = dir.join(format!("{stem}-{i}.{ext}"));
+        i += 1;
+    }
+    path
+}
+
+/// Writes to `path` through a temporary file that is moved into place only
+/// when complete, and never over an existing file.
+pub fn write_new_file(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    if path.exists() {
+        bail!(
+            "{} already exists; choose another --out or remove it first",
+            path.display()
+        );
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".socialtop-export-")
+        .tempfile_in(&dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    {
+        let mut w = BufWriter::new(tmp.as_file());
+        write(&mut w)?;
+        w.flush()?;
+    }
+    tmp.persist_noclobber(path).map_err(|e| {
+        if e.error.kind() == io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!(
+                "{} already exists; choose another --out or remove it first",
+                path.display()
+            )
+        } else {
+            anyhow::anyhow!("cannot write {}: {}", path.display(), e.error)
+        }
+    })?;
+    Ok(())
+}
+
+/// Writes one snapshot format.
+pub fn write_snapshot(
+    format: Format,
+    snap: &Snapshot,
+    store: &Store,
+    config: &Config,
+    since: Timestamp,
+    tz: &TimeZone,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    match format {
+        Format::Json => write_json(snap, out),
+        Format::Csv => write_csv(snap, out),
+        Format::Md => write_md(snap, out, tz),
+        Format::Svg => write_svg(store, config, since, snap.generated_at, tz, out),
+    }
+}
+
+/// `e` in the dashboard: a snapshot in each configured format, at the default
+/// paths. Returns the files written.
+pub fn snapshot_files(
+    store: &Store,
+    config: &Config,
+    data_dir: &Path,
+    now: Timestamp,
+    tz: &TimeZone,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let snap = snapshot(store, config, now, tz)?;
+    let since = crate::status::before(now, 30 * 86_400);
+    let mut written = Vec::new();
+    for name in &config.export_formats {
+        let Some(format) = Format::from_name(name) else {
+            continue;
+        };
+        let path = default_path(data_dir, now, tz, format.ext());
+        write_new_file(&path, |out| {
+            write_snapshot(format, &snap, store, config, since, tz, out)
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
