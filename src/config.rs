@@ -101,7 +101,7 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawAccount {
     platform: PlatformKind,
-    handle: String,
+    handle: Option<String>,
     id: Option<String>,
     label: Option<String>,
     base_url: Option<String>,
@@ -110,6 +110,10 @@ struct RawAccount {
     #[serde(default)]
     time_tags: Vec<String>,
     domains: Option<Vec<String>>,
+    url: Option<String>,
+    pointer: Option<String>,
+    headers: Option<std::collections::BTreeMap<String, String>>,
+    metric: Option<String>,
 }
 
 /// One configured account, validated.
@@ -128,6 +132,13 @@ pub struct Account {
     pub token_env: Option<String>,
     pub time_tags: Vec<String>,
     pub domains: Option<Vec<String>>,
+    /// `platform = "json"`: the endpoint, an RFC 6901 pointer to the count, and
+    /// headers whose values may name environment variables as `${NAME}`.
+    pub url: Option<String>,
+    pub pointer: Option<String>,
+    pub headers: Vec<(String, String)>,
+    /// What the count measures, for `json` and `manual` accounts.
+    pub metric_label: Option<String>,
 }
 
 impl Account {
@@ -143,6 +154,10 @@ impl Account {
             token_env: None,
             time_tags: Vec::new(),
             domains: None,
+            url: None,
+            pointer: None,
+            headers: Vec::new(),
+            metric_label: None,
         }
     }
 
@@ -152,8 +167,10 @@ impl Account {
     }
 
     /// What the main count measures ("followers", "stars", ...).
-    pub fn metric(&self) -> &'static str {
-        crate::platforms::platform(self.platform).metric(&self.handle)
+    pub fn metric(&self) -> &str {
+        self.metric_label
+            .as_deref()
+            .unwrap_or_else(|| crate::platforms::platform(self.platform).metric(&self.handle))
     }
 }
 
@@ -204,10 +221,43 @@ impl Config {
         for spanned in raw.accounts {
             let span = spanned.span();
             let acct = spanned.into_inner();
-            let handle = acct.handle.trim().trim_start_matches('@').to_string();
+            let json = acct.platform == PlatformKind::Json;
+            for (key, set) in [
+                ("url", acct.url.is_some()),
+                ("pointer", acct.pointer.is_some()),
+                ("headers", acct.headers.is_some()),
+            ] {
+                if set && !json {
+                    return Err(at(
+                        span.clone(),
+                        format!("key `{key}` applies only to platform = \"json\""),
+                    ));
+                }
+            }
+            if acct.metric.is_some() && !json && acct.platform != PlatformKind::Manual {
+                return Err(at(
+                    span,
+                    "key `metric` applies only to platform = \"json\" and \"manual\"; other platforms know what they count".into(),
+                ));
+            }
+            if json && (acct.url.is_none() || acct.pointer.is_none()) {
+                return Err(at(
+                    span,
+                    "platform = \"json\" needs `url` (the endpoint) and `pointer` (an RFC 6901 pointer to the count, e.g. \"/data/subscribers\")".into(),
+                ));
+            }
+            // a json counter is named after its host unless it has a handle
+            let handle = match (&acct.handle, &acct.url) {
+                (Some(h), _) => h.trim().trim_start_matches('@').to_string(),
+                (None, Some(u)) if json => reqwest::Url::parse(u)
+                    .ok()
+                    .and_then(|u| u.host_str().map(String::from))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
             let platform = crate::platforms::platform(acct.platform);
             if handle.is_empty() {
-                return Err(at(span, "key `handle` must not be empty".into()));
+                return Err(at(span, "key `handle` is missing or empty".into()));
             }
             let account = Account {
                 id: acct
@@ -221,6 +271,10 @@ impl Config {
                 token_env: acct.token_env,
                 time_tags: acct.time_tags,
                 domains: acct.domains,
+                url: acct.url,
+                pointer: acct.pointer,
+                headers: acct.headers.unwrap_or_default().into_iter().collect(),
+                metric_label: acct.metric,
             };
             if let Some(base) = &account.base_url
                 && reqwest::Url::parse(base).is_err()

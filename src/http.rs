@@ -88,12 +88,31 @@ impl Http {
         url: reqwest::Url,
         headers: &[(&str, String)],
     ) -> Result<Response, FetchError> {
-        let sem = self.host_permit(&url);
+        self.send(self.client.get(url.clone()), &url, headers).await
+    }
+
+    /// POSTs a JSON body (Misskey's API is all POST).
+    pub async fn post_json(
+        &self,
+        url: reqwest::Url,
+        headers: &[(&str, String)],
+        body: &serde_json::Value,
+    ) -> Result<Response, FetchError> {
+        self.send(self.client.post(url.clone()).json(body), &url, headers)
+            .await
+    }
+
+    async fn send(
+        &self,
+        mut req: reqwest::RequestBuilder,
+        url: &reqwest::Url,
+        headers: &[(&str, String)],
+    ) -> Result<Response, FetchError> {
+        let sem = self.host_permit(url);
         let _permit = sem
             .acquire()
             .await
             .map_err(|_| FetchError::Network("client shutting down".into()))?;
-        let mut req = self.client.get(url);
         for (k, v) in headers {
             req = req.header(*k, v);
         }

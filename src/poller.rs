@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 
 use crate::config::{Account, Config};
 use crate::http::Http;
-use crate::platforms::{self, Counts, FetchError, host_of, short_time};
+use crate::platforms::{self, Counts, FetchError, Fetched, host_of, short_time};
 use crate::store::{AccountState, Sample, Store};
 
 pub const MAX_IN_FLIGHT: usize = 64;
@@ -107,7 +107,10 @@ impl Poller {
                 until: crate::util::ts(until),
                 detail: format!("{reason}; not calling {host} before then"),
             }),
-            _ => platform.fetch(&self.http, account).await,
+            _ => {
+                let known = lock(&self.store).remote_id(&account.id).ok().flatten();
+                platform.fetch(&self.http, account, known.as_deref()).await
+            }
         };
         let at = Timestamp::now();
         let outcome = self.record(account, &host, at, result);
@@ -130,7 +133,7 @@ impl Poller {
         account: &Account,
         host: &str,
         at: Timestamp,
-        result: Result<platforms::Fetched, FetchError>,
+        result: Result<Fetched, FetchError>,
     ) -> Outcome {
         let mut store = lock(&self.store);
         let hold = match &result {
@@ -141,6 +144,13 @@ impl Poller {
             && let Err(e) = store.set_host_hold(host, until.as_second(), &reason)
         {
             tracing::error!(%host, error = %e, "could not record rate-limit hold");
+        }
+        if let Ok(Fetched {
+            remember: Some(id), ..
+        }) = &result
+            && let Err(e) = store.set_remote_id(&account.id, Some(id))
+        {
+            tracing::warn!(account = %account.id, error = %e, "could not keep the resolved id");
         }
         let written = match &result {
             Ok(f) => store.record_success(

@@ -117,6 +117,11 @@ const MIGRATIONS: &[&str] = &[
         account INTEGER NOT NULL REFERENCES accounts(id),
         started INTEGER NOT NULL
     );",
+    // 5: ids a platform resolved once (Twitch's user id for a login)
+    "CREATE TABLE remote_ids (
+        account INTEGER PRIMARY KEY REFERENCES accounts(id),
+        remote_id TEXT NOT NULL
+    );",
 ];
 
 /// One stretch of time spent on an account.
@@ -438,6 +443,35 @@ impl Store {
             )
             .and_then(|mut s| s.query_row(params![id, from, to], |r| r.get(0)))
             .map_err(|e| self.err(e))
+    }
+
+    /// The id a platform resolved for this account earlier, if any.
+    pub fn remote_id(&self, key: &str) -> Result<Option<String>> {
+        let id = self.row(key)?;
+        self.conn
+            .query_row(
+                "SELECT remote_id FROM remote_ids WHERE account = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Keeps (or with `None`, forgets) the id a platform resolved for this account.
+    pub fn set_remote_id(&mut self, key: &str, remote: Option<&str>) -> Result<()> {
+        let id = self.row(key)?;
+        let done = match remote {
+            Some(r) => self.conn.execute(
+                "INSERT INTO remote_ids (account, remote_id) VALUES (?1, ?2)
+                 ON CONFLICT(account) DO UPDATE SET remote_id = ?2",
+                params![id, r],
+            ),
+            None => self
+                .conn
+                .execute("DELETE FROM remote_ids WHERE account = ?1", [id]),
+        };
+        done.map(|_| ()).map_err(|e| self.err(e))
     }
 
     /// The running timer: account id and start.

@@ -33,7 +33,7 @@ fn http() -> Http {
 }
 
 async fn fetch(a: &Account) -> Result<socialtop::platforms::Fetched, FetchError> {
-    platform(a.platform).fetch(&http(), a).await
+    platform(a.platform).fetch(&http(), a, None).await
 }
 
 fn in_future(secs: i64) -> i64 {
@@ -420,7 +420,7 @@ async fn a_server_that_never_answers_times_out() {
     let a = acct("github", "octocat", &server.uri());
     let started = std::time::Instant::now();
     let err = platform(a.platform)
-        .fetch(&Http::new(Duration::from_millis(700)).unwrap(), &a)
+        .fetch(&Http::new(Duration::from_millis(700)).unwrap(), &a, None)
         .await
         .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(3));

@@ -49,13 +49,30 @@ pub fn domains(a: &Account) -> Vec<String> {
             .map(|s| s.trim().trim_end_matches('/').to_lowercase())
             .collect();
     }
-    match a.platform {
-        PlatformKind::Mastodon => a
-            .handle
-            .split_once('@')
+    let instance = |h: &str| {
+        h.trim_start_matches('!')
+            .rsplit_once('@')
             .map(|(_, host)| host.to_lowercase())
             .into_iter()
-            .collect(),
+            .collect()
+    };
+    let one = |d: &str| vec![d.to_string()];
+    match a.platform {
+        PlatformKind::Mastodon
+        | PlatformKind::Misskey
+        | PlatformKind::Peertube
+        | PlatformKind::Lemmy => instance(&a.handle),
+        PlatformKind::Youtube => one("youtube.com"),
+        PlatformKind::X => vec!["x.com".into(), "twitter.com".into()],
+        PlatformKind::Twitch => one("twitch.tv"),
+        PlatformKind::Reddit => match a.handle.trim_start_matches('/').split_once('/') {
+            Some(("r", name)) => vec![format!("reddit.com/r/{}", name.to_lowercase())],
+            _ => one("reddit.com"),
+        },
+        PlatformKind::Hackernews => one("news.ycombinator.com"),
+        PlatformKind::Discord => one("discord.com"),
+        PlatformKind::Telegram => vec!["web.telegram.org".into(), "t.me".into()],
+        PlatformKind::Json => vec![],
         PlatformKind::Bluesky => vec!["bsky.app".into()],
         PlatformKind::Github if a.handle.contains('/') => {
             vec![format!("github.com/{}", a.handle.to_lowercase())]

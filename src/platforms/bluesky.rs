@@ -55,6 +55,7 @@ fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetch
             } else {
                 None
             },
+            remember: None,
         });
     }
     let e: XrpcError = json(resp).unwrap_or_default();
@@ -108,13 +109,14 @@ impl Platform for Bluesky {
     }
 
     fn api_root(&self, account: &Account) -> String {
-        account.base_url.clone().unwrap_or_else(|| API_ROOT.into())
+        super::root_or(account, API_ROOT)
     }
 
     fn fetch<'a>(
         &'a self,
         http: &'a Http,
         account: &'a Account,
+        _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
         Box::pin(async move {
             let u = url(

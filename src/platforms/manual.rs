@@ -29,6 +29,7 @@ impl Platform for Manual {
         &'a self,
         _http: &'a Http,
         account: &'a Account,
+        _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
         let msg = format!(
             "{} is a manual account: add counts with `socialtop record {} COUNT`",

@@ -53,6 +53,7 @@ fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetch
                     posts: a.statuses_count,
                 },
                 hold_until: if exhausted { reset(resp) } else { None },
+                remember: None,
             })
         }
         404 => Err(FetchError::NotFound(format!(
@@ -93,16 +94,14 @@ impl Platform for Mastodon {
     }
 
     fn api_root(&self, account: &Account) -> String {
-        match &account.base_url {
-            Some(b) => b.clone(),
-            None => format!("https://{}", instance(&account.handle).unwrap_or("invalid")),
-        }
+        super::instance_root(account, instance(&account.handle))
     }
 
     fn fetch<'a>(
         &'a self,
         http: &'a Http,
         account: &'a Account,
+        _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
         Box::pin(async move {
             let mut headers = Vec::new();

@@ -14,9 +14,20 @@ use crate::config::Account;
 use crate::http::{Http, Response};
 
 mod bluesky;
+mod discord;
 mod github;
+mod hackernews;
+mod json;
+mod lemmy;
 mod manual;
 mod mastodon;
+mod misskey;
+mod peertube;
+mod reddit;
+mod telegram;
+mod twitch;
+mod x;
+mod youtube;
 
 /// Which platform an account is on. The config's `platform` key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -25,6 +36,17 @@ pub enum PlatformKind {
     Mastodon,
     Bluesky,
     Github,
+    Youtube,
+    X,
+    Twitch,
+    Reddit,
+    Misskey,
+    Peertube,
+    Lemmy,
+    Hackernews,
+    Discord,
+    Telegram,
+    Json,
     Manual,
 }
 
@@ -33,6 +55,17 @@ impl PlatformKind {
         PlatformKind::Mastodon,
         PlatformKind::Bluesky,
         PlatformKind::Github,
+        PlatformKind::Youtube,
+        PlatformKind::X,
+        PlatformKind::Twitch,
+        PlatformKind::Reddit,
+        PlatformKind::Misskey,
+        PlatformKind::Peertube,
+        PlatformKind::Lemmy,
+        PlatformKind::Hackernews,
+        PlatformKind::Discord,
+        PlatformKind::Telegram,
+        PlatformKind::Json,
         PlatformKind::Manual,
     ];
 
@@ -41,6 +74,17 @@ impl PlatformKind {
             PlatformKind::Mastodon => "mastodon",
             PlatformKind::Bluesky => "bluesky",
             PlatformKind::Github => "github",
+            PlatformKind::Youtube => "youtube",
+            PlatformKind::X => "x",
+            PlatformKind::Twitch => "twitch",
+            PlatformKind::Reddit => "reddit",
+            PlatformKind::Misskey => "misskey",
+            PlatformKind::Peertube => "peertube",
+            PlatformKind::Lemmy => "lemmy",
+            PlatformKind::Hackernews => "hackernews",
+            PlatformKind::Discord => "discord",
+            PlatformKind::Telegram => "telegram",
+            PlatformKind::Json => "json",
             PlatformKind::Manual => "manual",
         }
     }
@@ -58,6 +102,17 @@ pub fn platform(kind: PlatformKind) -> &'static dyn Platform {
         PlatformKind::Mastodon => &mastodon::Mastodon,
         PlatformKind::Bluesky => &bluesky::Bluesky,
         PlatformKind::Github => &github::Github,
+        PlatformKind::Youtube => &youtube::Youtube,
+        PlatformKind::X => &x::X,
+        PlatformKind::Twitch => &twitch::Twitch,
+        PlatformKind::Reddit => &reddit::Reddit,
+        PlatformKind::Misskey => &misskey::Misskey,
+        PlatformKind::Peertube => &peertube::Peertube,
+        PlatformKind::Lemmy => &lemmy::Lemmy,
+        PlatformKind::Hackernews => &hackernews::HackerNews,
+        PlatformKind::Discord => &discord::Discord,
+        PlatformKind::Telegram => &telegram::Telegram,
+        PlatformKind::Json => &json::Json,
         PlatformKind::Manual => &manual::Manual,
     }
 }
@@ -76,6 +131,23 @@ pub struct Fetched {
     pub counts: Counts,
     /// Set when the answer's rate-limit headers say no calls are left.
     pub hold_until: Option<Timestamp>,
+    /// An id the platform resolved that later polls can reuse (Twitch's user id).
+    pub remember: Option<String>,
+}
+
+impl Fetched {
+    pub fn new(counts: Counts) -> Fetched {
+        Fetched {
+            counts,
+            hold_until: None,
+            remember: None,
+        }
+    }
+
+    pub fn hold(mut self, until: Option<Timestamp>) -> Fetched {
+        self.hold_until = until;
+        self
+    }
 }
 
 /// Why a poll failed, in words a person understands.
@@ -137,11 +209,13 @@ pub trait Platform: Send + Sync {
     /// The API root used for this account (`base_url` when set).
     fn api_root(&self, account: &Account) -> String;
 
-    /// Reads the account's counts.
+    /// Reads the account's counts. `known` is what an earlier poll asked to
+    /// remember ([`Fetched::remember`]), if anything.
     fn fetch<'a>(
         &'a self,
         http: &'a Http,
         account: &'a Account,
+        known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>>;
 }
 
@@ -154,6 +228,22 @@ pub fn host_of(account: &Account) -> String {
 }
 
 // ---- helpers shared by the platform files ----
+
+/// `base_url` when set, else the platform's own API root.
+pub(crate) fn root_or(account: &Account, default: &str) -> String {
+    account
+        .base_url
+        .clone()
+        .unwrap_or_else(|| default.to_string())
+}
+
+/// `base_url` when set, else `https://<instance>` from the handle.
+pub(crate) fn instance_root(account: &Account, instance: Option<&str>) -> String {
+    account
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("https://{}", instance.unwrap_or("invalid")))
+}
 
 /// Builds `root` + `path` with query pairs, percent-encoded.
 pub(crate) fn url(
@@ -217,6 +307,60 @@ pub(crate) fn epoch_header(resp: &Response, name: &str) -> Option<Timestamp> {
 
 pub(crate) fn int_header(resp: &Response, name: &str) -> Option<i64> {
     resp.header(name)?.trim().parse().ok()
+}
+
+/// A rate-limit reset header that is either an epoch time or, per the IETF
+/// RateLimit draft, seconds from now.
+pub(crate) fn reset_header(resp: &Response, name: &str, now: Timestamp) -> Option<Timestamp> {
+    let v: f64 = resp.header(name)?.trim().parse().ok()?;
+    let secs = if v > 1e9 {
+        v
+    } else {
+        now.as_second() as f64 + v
+    };
+    Timestamp::from_second(secs.ceil() as i64).ok()
+}
+
+/// The time a 429 (or a platform's own "stop") asks to wait until: the named
+/// reset header, else `Retry-After`, else a minute.
+pub(crate) fn wait_until(resp: &Response, reset: Option<&str>, now: Timestamp) -> Timestamp {
+    reset
+        .and_then(|h| reset_header(resp, h, now))
+        .or_else(|| retry_after(resp, now))
+        .unwrap_or_else(|| default_hold(now))
+}
+
+/// A secret the platform cannot work without: from `token_env` when set,
+/// else `default_var`; missing is an error that names the variable.
+pub(crate) fn required_token(account: &Account, default_var: &str) -> Result<String, FetchError> {
+    let var = account.token_env.as_deref().unwrap_or(default_var);
+    std::env::var(var)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| FetchError::MissingSecret(var.to_string()))
+}
+
+/// An environment variable a platform needs besides its token (Twitch's client id).
+pub(crate) fn required_env(var: &str) -> Result<String, FetchError> {
+    std::env::var(var)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| FetchError::MissingSecret(var.to_string()))
+}
+
+/// Reads a JSON number or a numeric string (YouTube's counts are strings).
+pub(crate) fn count(v: &serde_json::Value) -> Option<i64> {
+    match v {
+        serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f.round() as i64)),
+        serde_json::Value::String(s) => s.trim().parse::<i64>().ok().or_else(|| {
+            s.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map(|f| f.round() as i64)
+        }),
+        _ => None,
+    }
 }
 
 /// When a platform says "stop" without saying until when.

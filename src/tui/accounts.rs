@@ -153,15 +153,7 @@ fn layout(width: u16) -> Vec<(Col, u16, u16)> {
         .collect()
 }
 
-/// Truncates to `width` columns with an ellipsis.
-pub fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut s: String = text.chars().take(width.saturating_sub(1)).collect();
-    s.push('…');
-    s
-}
+pub use crate::util::fit;
 
 /// The 30-day series as sparkline bars of `width`: the last value of each
 /// bucket, scaled between the window's minimum (▁) and maximum (█), so growth
@@ -356,11 +348,5 @@ mod tests {
         assert_eq!(bars[5], Some(8)); // the latest and highest: █
         let flat = vec![Some(5); 60];
         assert!(spark_bars(&flat, 10).iter().all(|b| *b == Some(1)));
-    }
-
-    #[test]
-    fn fit_truncates_with_ellipsis() {
-        assert_eq!(fit("abcdef", 4), "abc…");
-        assert_eq!(fit("abc", 4), "abc");
     }
 }

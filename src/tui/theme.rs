@@ -73,10 +73,14 @@ impl Theme {
     }
     pub fn platform(&self, kind: PlatformKind) -> Style {
         self.fg(match kind {
-            PlatformKind::Mastodon => Color::Magenta,
-            PlatformKind::Bluesky => Color::Blue,
-            PlatformKind::Github => Color::White,
-            PlatformKind::Manual => Color::Gray,
+            PlatformKind::Mastodon | PlatformKind::Misskey => Color::Magenta,
+            PlatformKind::Bluesky | PlatformKind::Telegram => Color::Blue,
+            PlatformKind::Github | PlatformKind::X => Color::White,
+            PlatformKind::Youtube | PlatformKind::Reddit => Color::Red,
+            PlatformKind::Twitch | PlatformKind::Discord => Color::LightMagenta,
+            PlatformKind::Peertube | PlatformKind::Hackernews => Color::LightRed,
+            PlatformKind::Lemmy => Color::Green,
+            PlatformKind::Json | PlatformKind::Manual => Color::Gray,
         })
     }
 

@@ -1,0 +1,116 @@
+//! Lemmy communities: `GET /api/v3/community?name=NAME` (`name@instance` for a
+//! remote one) answers `{"community_view": {"counts": {"subscribers", "posts", ...}}}`.
+//! Errors are `{"error": "couldnt_find_community"}` (400 or 404); a rate limit
+//! is `{"error": "rate_limit_error"}` (400 in 0.19, 429 before).
+//! Handle `!community@instance` or `community@instance`.
+
+use futures_util::future::BoxFuture;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use super::{Counts, FetchError, Fetched, Platform, PlatformKind, json, status_error, url};
+use crate::config::Account;
+use crate::http::{Http, Response};
+
+pub struct Lemmy;
+
+#[derive(Deserialize)]
+struct CommunityResponse {
+    community_view: CommunityView,
+}
+
+#[derive(Deserialize)]
+struct CommunityView {
+    counts: CommunityCounts,
+}
+
+#[derive(Deserialize)]
+struct CommunityCounts {
+    subscribers: i64,
+    posts: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+struct LemmyError {
+    #[serde(default)]
+    error: String,
+}
+
+fn split(handle: &str) -> Option<(&str, &str)> {
+    handle
+        .trim_start_matches('!')
+        .split_once('@')
+        .filter(|(c, h)| !c.is_empty() && !h.is_empty())
+}
+
+fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetched, FetchError> {
+    if resp.status == 200 {
+        let c: CommunityResponse = json(resp)?;
+        return Ok(Fetched::new(Counts {
+            followers: c.community_view.counts.subscribers,
+            following: None,
+            posts: c.community_view.counts.posts,
+        }));
+    }
+    let e: LemmyError = json(resp).unwrap_or_default();
+    match (resp.status, e.error.as_str()) {
+        (_, "rate_limit_error") | (429, _) => Err(FetchError::RateLimited {
+            until: super::wait_until(resp, None, now),
+            detail: "Lemmy rate limit".into(),
+        }),
+        (_, "couldnt_find_community") | (404, _) => Err(FetchError::NotFound(format!(
+            "no Lemmy community {}",
+            account.handle
+        ))),
+        (_, code) if !code.is_empty() => Err(FetchError::Status(format!(
+            "Lemmy refused the request: {code}"
+        ))),
+        _ => Err(status_error(resp, None)),
+    }
+}
+
+impl Platform for Lemmy {
+    fn kind(&self) -> PlatformKind {
+        PlatformKind::Lemmy
+    }
+
+    fn metric(&self, _handle: &str) -> &'static str {
+        "subscribers"
+    }
+
+    fn check_handle(&self, account: &Account) -> Result<(), String> {
+        split(&account.handle).map(|_| ()).ok_or_else(|| {
+            format!(
+                "`{}` is not a Lemmy community; write it as !community@instance",
+                account.handle
+            )
+        })
+    }
+
+    fn api_root(&self, account: &Account) -> String {
+        super::instance_root(account, split(&account.handle).map(|s| s.1))
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        _known: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
+        Box::pin(async move {
+            let (community, host) = split(&account.handle).unwrap_or((&account.handle, ""));
+            let name = format!("{community}@{host}");
+            let resp = http
+                .get(
+                    url(
+                        &self.api_root(account),
+                        "/api/v3/community",
+                        &[("name", &name)],
+                    )?,
+                    &[],
+                )
+                .await?;
+            interpret(&resp, account, Timestamp::now())
+        })
+    }
+}

@@ -1,0 +1,131 @@
+//! PeerTube: an account (`name@instance`, or `a/name@instance`) via
+//! `GET /api/v1/accounts/{name}`, a video channel (`c/name@instance`) via
+//! `GET /api/v1/video-channels/{name}`; both answer `followersCount`.
+//! Errors are RFC 7807 problems (`{"status":404,"title":"Not Found","detail":...}`);
+//! rate limits are 429 with `Retry-After` and `RateLimit-Reset` (seconds).
+
+use futures_util::future::BoxFuture;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use super::{Counts, FetchError, Fetched, Platform, PlatformKind, json, status_error, url};
+use crate::config::Account;
+use crate::http::{Http, Response};
+
+pub struct Peertube;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Actor {
+    followers_count: i64,
+    following_count: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+struct Problem {
+    #[serde(default)]
+    detail: String,
+    #[serde(default)]
+    error: String,
+}
+
+/// (is a channel, name, instance)
+fn parse(handle: &str) -> Option<(bool, &str, &str)> {
+    let (channel, rest) = match handle.split_once('/') {
+        Some(("c", r)) => (true, r),
+        Some(("a", r)) => (false, r),
+        Some(_) => return None,
+        None => (false, handle),
+    };
+    let (name, host) = rest.split_once('@')?;
+    (!name.is_empty() && !host.is_empty()).then_some((channel, name, host))
+}
+
+fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetched, FetchError> {
+    let what = if parse(&account.handle).is_some_and(|p| p.0) {
+        "channel"
+    } else {
+        "account"
+    };
+    match resp.status {
+        200 => {
+            let a: Actor = json(resp)?;
+            Ok(Fetched::new(Counts {
+                followers: a.followers_count,
+                following: a.following_count,
+                posts: None,
+            }))
+        }
+        404 => Err(FetchError::NotFound(format!(
+            "no PeerTube {what} {}",
+            account.handle
+        ))),
+        429 => Err(FetchError::RateLimited {
+            until: super::wait_until(resp, Some("ratelimit-reset"), now),
+            detail: "PeerTube rate limit".into(),
+        }),
+        _ => {
+            let p: Problem = json(resp).unwrap_or_default();
+            Err(status_error(
+                resp,
+                Some(if p.detail.is_empty() {
+                    p.error
+                } else {
+                    p.detail
+                }),
+            ))
+        }
+    }
+}
+
+impl Platform for Peertube {
+    fn kind(&self) -> PlatformKind {
+        PlatformKind::Peertube
+    }
+
+    fn metric(&self, handle: &str) -> &'static str {
+        if parse(handle).is_some_and(|p| p.0) {
+            "subscribers"
+        } else {
+            "followers"
+        }
+    }
+
+    fn check_handle(&self, account: &Account) -> Result<(), String> {
+        parse(&account.handle).map(|_| ()).ok_or_else(|| {
+            format!(
+                "`{}` is not a PeerTube account (name@instance) or channel (c/name@instance)",
+                account.handle
+            )
+        })
+    }
+
+    fn api_root(&self, account: &Account) -> String {
+        super::instance_root(account, parse(&account.handle).map(|p| p.2))
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        _known: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
+        Box::pin(async move {
+            let (channel, name, host) = parse(&account.handle).ok_or_else(|| {
+                FetchError::Status(format!("`{}` is not name@instance", account.handle))
+            })?;
+            let path = format!(
+                "/api/v1/{}/{name}@{host}",
+                if channel {
+                    "video-channels"
+                } else {
+                    "accounts"
+                }
+            );
+            let resp = http
+                .get(url(&self.api_root(account), &path, &[])?, &[])
+                .await?;
+            interpret(&resp, account, Timestamp::now())
+        })
+    }
+}

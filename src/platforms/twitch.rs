@@ -1,0 +1,141 @@
+//! Twitch Helix. The user id is looked up once by login (`GET /helix/users?login=`,
+//! an unknown login is `{"data": []}`) and kept; then
+//! `GET /helix/channels/followers?broadcaster_id=` answers `{"total": N, ...}`.
+//! Headers `Client-Id` (`TWITCH_CLIENT_ID`) and `Authorization: Bearer`
+//! (`TWITCH_TOKEN`, or `token_env`). Rate limits: `Ratelimit-Remaining` and
+//! `Ratelimit-Reset` (epoch seconds); errors are `{"error","status","message"}`.
+
+use futures_util::future::BoxFuture;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use super::{
+    Counts, FetchError, Fetched, Platform, PlatformKind, epoch_header, int_header, json,
+    required_env, required_token, status_error, url,
+};
+use crate::config::Account;
+use crate::http::{Http, Response};
+
+pub const API_ROOT: &str = "https://api.twitch.tv";
+
+pub struct Twitch;
+
+#[derive(Deserialize)]
+struct Users {
+    data: Vec<UserData>,
+}
+
+#[derive(Deserialize)]
+struct UserData {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct Followers {
+    total: i64,
+}
+
+#[derive(Deserialize, Default)]
+struct HelixError {
+    #[serde(default)]
+    message: String,
+}
+
+/// Errors common to both calls; `Ok` means the status was 200.
+fn check(resp: &Response, now: Timestamp) -> Result<(), FetchError> {
+    let e = || json::<HelixError>(resp).unwrap_or_default().message;
+    match resp.status {
+        200 => Ok(()),
+        429 => Err(FetchError::RateLimited {
+            until: super::wait_until(resp, Some("ratelimit-reset"), now),
+            detail: "Twitch API rate limit".into(),
+        }),
+        401 | 403 => Err(FetchError::Auth(format!(
+            "Twitch rejected the credentials ({}); check TWITCH_CLIENT_ID and the token",
+            e()
+        ))),
+        _ => Err(status_error(resp, Some(e()))),
+    }
+}
+
+fn hold(resp: &Response) -> Option<Timestamp> {
+    (int_header(resp, "ratelimit-remaining") == Some(0))
+        .then(|| epoch_header(resp, "ratelimit-reset"))
+        .flatten()
+}
+
+impl Platform for Twitch {
+    fn kind(&self) -> PlatformKind {
+        PlatformKind::Twitch
+    }
+
+    fn check_handle(&self, account: &Account) -> Result<(), String> {
+        let h = &account.handle;
+        if !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{h}` is not a Twitch login (letters, digits and _)"
+            ))
+        }
+    }
+
+    fn api_root(&self, account: &Account) -> String {
+        super::root_or(account, API_ROOT)
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        known: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
+        Box::pin(async move {
+            let client_id = required_env("TWITCH_CLIENT_ID")?;
+            let token = required_token(account, "TWITCH_TOKEN")?;
+            let headers = [
+                ("client-id", client_id),
+                ("authorization", format!("Bearer {token}")),
+            ];
+            let root = self.api_root(account);
+            let now = Timestamp::now();
+            let (id, looked_up) = match known {
+                Some(id) => (id.to_string(), false),
+                None => {
+                    let login = account.handle.to_lowercase();
+                    let resp = http
+                        .get(url(&root, "/helix/users", &[("login", &login)])?, &headers)
+                        .await?;
+                    check(&resp, now)?;
+                    let users: Users = json(&resp)?;
+                    let user = users.data.into_iter().next().ok_or_else(|| {
+                        FetchError::NotFound(format!("no Twitch user {}", account.handle))
+                    })?;
+                    (user.id, true)
+                }
+            };
+            let resp = http
+                .get(
+                    url(
+                        &root,
+                        "/helix/channels/followers",
+                        &[("broadcaster_id", &id)],
+                    )?,
+                    &headers,
+                )
+                .await?;
+            check(&resp, now)?;
+            let f: Followers = json(&resp)?;
+            let mut fetched = Fetched::new(Counts {
+                followers: f.total,
+                following: None,
+                posts: None,
+            })
+            .hold(hold(&resp));
+            if looked_up {
+                fetched.remember = Some(id);
+            }
+            Ok(fetched)
+        })
+    }
+}
