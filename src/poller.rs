@@ -245,10 +245,22 @@ impl Poller {
         let mut busy: Vec<bool> = vec![false; self.accounts.len()];
         let sem = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         let mut last_announced = None;
+        let mut was_active = active();
         loop {
             let now = Timestamp::now();
+            let is_active = active();
+            if is_active && !was_active {
+                // taking over from another process: its polls count, so the
+                // schedule is read again from what it recorded
+                for &i in &polled {
+                    if !busy[i] {
+                        due.insert(i, self.due_time(&self.accounts[i]));
+                    }
+                }
+            }
+            was_active = is_active;
             // start whatever is due
-            if active() {
+            if is_active {
                 for (&i, &when) in &due {
                     if when <= now && !busy[i] {
                         busy[i] = true;
@@ -272,7 +284,7 @@ impl Poller {
                 let _ = events.send(Event::NextDue(next));
             }
             // while passive, look again every few seconds for the lease
-            let wake = if active() {
+            let wake = if is_active {
                 next.map(|t| t.duration_since(now))
             } else {
                 Some(SignedDuration::from_secs(5))

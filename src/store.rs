@@ -191,9 +191,32 @@ impl Store {
 
     fn setup(&self) -> rusqlite::Result<()> {
         self.conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        // A corrupt file fails here, before anything is written.
-        self.conn
-            .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        // WAL is a property of the file: only the first opener switches it.
+        // A corrupt file fails here, before anything is written. Switching can
+        // answer "busy" without waiting while another process opens the same
+        // new file, so it is retried for up to the busy timeout.
+        let mut tries = 0;
+        loop {
+            let mode: String = self
+                .conn
+                .query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+            if mode.eq_ignore_ascii_case("wal") {
+                break;
+            }
+            match self
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+            {
+                Ok(_) => break,
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == ErrorCode::DatabaseBusy && tries < 100 =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => return Err(e),
+            }
+        }
         self.conn.execute_batch(
             "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
         )
@@ -203,26 +226,40 @@ impl Store {
         classify(&self.path, e)
     }
 
+    /// Applies the migrations not applied yet. Each step reads the version and
+    /// applies the next migration in one `BEGIN IMMEDIATE` transaction, so
+    /// processes opening a new database at once wait for each other instead of
+    /// applying the same step twice.
     fn migrate(&mut self) -> Result<()> {
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
         let known = MIGRATIONS.len() as i64;
-        if version > known {
-            return Err(StoreError::TooNew {
-                path: self.path.clone(),
-                found: version,
-                known,
-            });
+        loop {
+            let path = self.path.clone();
+            let mut step = || -> rusqlite::Result<Option<i64>> {
+                let tx = self
+                    .conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+                if version >= known {
+                    tx.commit()?;
+                    return Ok(Some(version));
+                }
+                tx.execute_batch(MIGRATIONS[version as usize])?;
+                tx.pragma_update(None, "user_version", version + 1)?;
+                tx.commit()?;
+                Ok(None)
+            };
+            match step().map_err(|e| classify(&path, e))? {
+                Some(version) if version > known => {
+                    return Err(StoreError::TooNew {
+                        path,
+                        found: version,
+                        known,
+                    });
+                }
+                Some(_) => return Ok(()),
+                None => {}
+            }
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            self.transaction(|tx| {
-                tx.execute_batch(sql)?;
-                tx.pragma_update(None, "user_version", i as i64 + 1)
-            })?;
-        }
-        Ok(())
     }
 
     fn load_ids(&mut self) -> Result<()> {
@@ -764,6 +801,27 @@ mod tests {
         assert!(err.to_string().contains("corrupt"));
         // the file is left as it was for the user to inspect
         assert_eq!(std::fs::read(&path).unwrap(), vec![0x42u8; 8192]);
+    }
+
+    #[test]
+    fn processes_opening_a_new_database_at_once_do_not_collide() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_path_buf();
+        let handles: Vec<_> = (0..6)
+            .map(|_| {
+                let p = path.clone();
+                std::thread::spawn(move || Store::open_dir(&p).map(|_| ()))
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap().unwrap();
+        }
+        let s = Store::open_dir(&path).unwrap();
+        let v: i64 = s
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len() as i64);
     }
 
     #[test]

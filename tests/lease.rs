@@ -91,3 +91,45 @@ async fn only_the_lease_holder_polls_and_another_takes_over_when_it_dies() {
     b.kill().unwrap();
     b.wait().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_holder_keeps_to_the_schedule_the_old_one_recorded() {
+    let server = MockServer::start().await;
+    Mock::given(path("/users/alice"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(github_user(7)))
+        .mount(&server)
+        .await;
+    let env = Env::new(&format!(
+        "[[accounts]]\nplatform = \"github\"\nhandle = \"alice\"\nbase_url = \"{}\"\ninterval = \"1h\"\n",
+        server.uri()
+    ));
+    // both start before anything is recorded: each plans to poll at once
+    let (mut a, a_out, _a_err) = spawn_poll(&env);
+    let (mut b, b_out, _b_err) = spawn_poll(&env);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let (mut holder, mut other, other_out) = loop {
+        if a_out.try_recv().is_ok_and(|l| l.contains("7 followers")) {
+            break (a, b, b_out);
+        }
+        if b_out.try_recv().is_ok_and(|l| l.contains("7 followers")) {
+            break (b, a, a_out);
+        }
+        assert!(Instant::now() < deadline, "nobody polled");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    // the survivor takes over, but alice was polled moments ago and is due in an hour
+    assert!(
+        wait_for(
+            &other_out,
+            "followers",
+            socialtop::lease::TTL + Duration::from_secs(8)
+        )
+        .is_none(),
+        "the new holder polled again at once"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    other.kill().unwrap();
+    other.wait().unwrap();
+}

@@ -287,6 +287,45 @@ async fn twitch_looks_the_id_up_once_then_reads_followers() {
 }
 
 #[tokio::test]
+async fn twitch_looks_again_when_the_kept_id_stops_working() {
+    let server = MockServer::start().await;
+    Mock::given(path("/helix/channels/followers"))
+        .and(query_param("broadcaster_id", "999"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"error": "Bad Request", "status": 400, "message": "Invalid broadcaster_id"}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/helix/users"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": [{"id": "555", "login": "renamed"}]})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/helix/channels/followers"))
+        .and(query_param("broadcaster_id", "555"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total": 42, "data": []})))
+        .mount(&server)
+        .await;
+    secret("TWITCH_CLIENT_ID", "twitch-client");
+    secret("TWITCH_TEST_TOKEN", "twitch-token");
+    let a = account(
+        "twitch",
+        "renamed",
+        &server.uri(),
+        "token_env = \"TWITCH_TEST_TOKEN\"",
+    );
+    let f = fetch_known(&a, Some("999")).await.unwrap();
+    assert_eq!(
+        (f.counts.followers, f.remember.as_deref()),
+        (42, Some("555"))
+    );
+}
+
+#[tokio::test]
 async fn twitch_auth_and_rate_limit() {
     secret("TWITCH_CLIENT_ID", "twitch-client");
     secret("TWITCH_TEST_TOKEN", "twitch-token");

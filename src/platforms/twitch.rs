@@ -99,31 +99,46 @@ impl Platform for Twitch {
             ];
             let root = self.api_root(account);
             let now = Timestamp::now();
-            let (id, looked_up) = match known {
-                Some(id) => (id.to_string(), false),
-                None => {
-                    let login = account.handle.to_lowercase();
-                    let resp = http
-                        .get(url(&root, "/helix/users", &[("login", &login)])?, &headers)
-                        .await?;
-                    check(&resp, now)?;
-                    let users: Users = json(&resp)?;
-                    let user = users.data.into_iter().next().ok_or_else(|| {
-                        FetchError::NotFound(format!("no Twitch user {}", account.handle))
-                    })?;
-                    (user.id, true)
+            let followers = |id: String| {
+                let headers = &headers;
+                let root = &root;
+                async move {
+                    http.get(
+                        url(
+                            root,
+                            "/helix/channels/followers",
+                            &[("broadcaster_id", &id)],
+                        )?,
+                        headers,
+                    )
+                    .await
                 }
             };
-            let resp = http
-                .get(
-                    url(
-                        &root,
-                        "/helix/channels/followers",
-                        &[("broadcaster_id", &id)],
-                    )?,
-                    &headers,
-                )
-                .await?;
+            let lookup = || async {
+                let login = account.handle.to_lowercase();
+                let resp = http
+                    .get(url(&root, "/helix/users", &[("login", &login)])?, &headers)
+                    .await?;
+                check(&resp, now)?;
+                let users: Users = json(&resp)?;
+                users.data.into_iter().next().map(|u| u.id).ok_or_else(|| {
+                    FetchError::NotFound(format!("no Twitch user {}", account.handle))
+                })
+            };
+            let (mut resp, mut looked_up) = match known {
+                Some(id) => (followers(id.to_string()).await?, None),
+                None => {
+                    let id = lookup().await?;
+                    (followers(id.clone()).await?, Some(id))
+                }
+            };
+            // a kept id that no longer works (the account was renamed or
+            // deleted): look the login up again, once
+            if known.is_some() && matches!(resp.status, 400 | 404) {
+                let id = lookup().await?;
+                resp = followers(id.clone()).await?;
+                looked_up = Some(id);
+            }
             check(&resp, now)?;
             let f: Followers = json(&resp)?;
             let mut fetched = Fetched::new(Counts {
@@ -132,9 +147,7 @@ impl Platform for Twitch {
                 posts: None,
             })
             .hold(hold(&resp));
-            if looked_up {
-                fetched.remember = Some(id);
-            }
+            fetched.remember = looked_up;
             Ok(fetched)
         })
     }
