@@ -104,8 +104,8 @@ async fn a_new_holder_keeps_to_the_schedule_the_old_one_recorded() {
         server.uri()
     ));
     // both start before anything is recorded: each plans to poll at once
-    let (mut a, a_out, _a_err) = spawn_poll(&env);
-    let (mut b, b_out, _b_err) = spawn_poll(&env);
+    let (a, a_out, _a_err) = spawn_poll(&env);
+    let (b, b_out, _b_err) = spawn_poll(&env);
     let deadline = Instant::now() + Duration::from_secs(10);
     let (mut holder, mut other, other_out) = loop {
         if a_out.try_recv().is_ok_and(|l| l.contains("7 followers")) {
