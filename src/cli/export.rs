@@ -1,0 +1,63 @@
+//! `socialtop export`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use jiff::Timestamp;
+
+use super::{Paths, open, parse_time_arg};
+use crate::poller;
+use crate::status;
+
+pub(super) fn export_cmd(
+    paths: &Paths,
+    format: crate::export::Format,
+    history: bool,
+    since: Option<&str>,
+    out: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    use crate::export::{self, Format};
+    if history && matches!(format, Format::Md | Format::Svg) {
+        bail!(
+            "--history exports csv or json (newline-delimited), not {}",
+            format.ext()
+        );
+    }
+    let (config, store) = open(paths)?;
+    let now = Timestamp::now();
+    let tz = jiff::tz::TimeZone::system();
+    let since = since.map(parse_time_arg).transpose()?;
+    let store = poller::lock(&store);
+    let write = |w: &mut dyn Write| -> anyhow::Result<()> {
+        if history {
+            let from = since.map_or(i64::MIN, |t| t.as_second());
+            export::write_history(&store, from, format, w).map(|_| ())
+        } else {
+            let snap = export::snapshot(&store, &config, now, &tz)?;
+            let window = since.unwrap_or_else(|| status::before(now, 30 * 86_400));
+            export::write_snapshot(format, &snap, &store, &config, window, &tz, w)
+        }
+    };
+    match out {
+        Some("-") => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            write(&mut stdout)?;
+            stdout.flush()?;
+        }
+        Some(path) => {
+            export::write_new_file(std::path::Path::new(path), write)?;
+            println!("{path}");
+        }
+        None => {
+            let ext = match (history, format) {
+                (true, Format::Json) => "ndjson",
+                _ => format.ext(),
+            };
+            let path = export::default_path(&paths.data_dir, now, &tz, ext);
+            export::write_new_file(&path, write)?;
+            println!("{}", path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

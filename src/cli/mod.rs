@@ -1,0 +1,302 @@
+//! Command-line interface: argument parsing and the script-facing commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use jiff::Timestamp;
+
+mod export;
+mod history;
+mod time;
+
+pub use time::effort_table;
+
+use crate::config::{self, Config};
+use crate::poller::SharedStore;
+use crate::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "socialtop",
+    version,
+    about = "htop for your followers: live follower counts, growth and time spent, kept locally",
+    after_help = "Without a command, opens the dashboard."
+)]
+pub struct Cli {
+    /// Config file (default: the platform's config dir, e.g. ~/.config/socialtop/config.toml)
+    #[arg(long, global = true, env = "SOCIALTOP_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Directory of the history database and logs
+    #[arg(long, global = true, env = "SOCIALTOP_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Open the dashboard on simulated accounts with a year of history (no config, no network)
+    #[arg(long)]
+    pub demo: bool,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Poll accounts and record their counts
+    Poll {
+        /// Poll every account once, print a line each, and exit (non-zero if any failed)
+        #[arg(long)]
+        once: bool,
+    },
+    /// Show the latest known state of every account
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Log time spent on an account
+    Log {
+        /// Account id, as in `socialtop status`
+        id: String,
+        /// How long: 25m, 1h30m, 90s
+        duration: String,
+        /// When it started: RFC 3339 or YYYY-MM-DD (default: it ends now)
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// A note kept with the entry
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Import time spent from timewarrior or ActivityWatch
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// Does a bigger audience take more of your time? The verdict from your own data
+    Effort {
+        #[arg(long, value_enum, default_value_t = EffortFormat::Table)]
+        format: EffortFormat,
+    },
+    /// Export a snapshot (JSON, CSV, Markdown, SVG chart) or the whole history
+    Export {
+        #[arg(long, value_enum)]
+        format: crate::export::Format,
+        /// Every sample instead of a snapshot (csv or json, streamed)
+        #[arg(long)]
+        history: bool,
+        /// From when: RFC 3339 or YYYY-MM-DD (SVG default: 30 days ago; history default: all)
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Where to write; - for standard output (default: <data dir>/exports/socialtop-<time>.<ext>)
+        #[arg(long, value_name = "PATH")]
+        out: Option<String>,
+    },
+    /// Add a sample by hand (backfill, or manual accounts such as LinkedIn)
+    Record {
+        /// Account id, as in `socialtop status`
+        id: String,
+        /// The count (followers, stars, members...)
+        count: i64,
+        /// When: RFC 3339 or YYYY-MM-DD (default: now)
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCmd {
+    /// The JSON `timew export` prints; tags name accounts (id or time_tags)
+    Timewarrior {
+        /// The export file, or - for standard input
+        #[arg(default_value = "-")]
+        file: String,
+    },
+    /// Browser time from ActivityWatch's aw-watcher-web, AFK time removed
+    Activitywatch {
+        /// aw-server's address
+        #[arg(long, default_value = crate::import::activitywatch::DEFAULT_URL)]
+        url: String,
+        /// From when: RFC 3339 or YYYY-MM-DD (default: 30 days ago)
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EffortFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Resolved locations.
+pub struct Paths {
+    pub config: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    pub fn from_cli(cli: &Cli) -> Paths {
+        Paths {
+            config: cli
+                .config
+                .clone()
+                .unwrap_or_else(config::default_config_path),
+            data_dir: cli
+                .data_dir
+                .clone()
+                .unwrap_or_else(config::default_data_dir),
+        }
+    }
+}
+
+/// Loads the config (writing the starter one if there is none) and opens the history.
+pub fn open(paths: &Paths) -> anyhow::Result<(Config, SharedStore)> {
+    let (config, created) = Config::load_or_init(&paths.config)?;
+    if created {
+        eprintln!(
+            "socialtop: no config found; wrote a starter config to {}\n           edit it to add your own accounts.",
+            paths.config.display()
+        );
+    }
+    let store = open_store(paths, &config)?;
+    Ok((config, store))
+}
+
+/// Opens the history in the data dir and registers the configured accounts.
+pub fn open_store(paths: &Paths, config: &Config) -> anyhow::Result<SharedStore> {
+    let mut store = Store::open_dir(&paths.data_dir)?;
+    store.sync_accounts(&config.accounts)?;
+    Ok(Arc::new(Mutex::new(store)))
+}
+
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Entry point used by `main`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("socialtop: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let paths = Paths::from_cli(&cli);
+    let Some(cmd) = cli.command else {
+        return crate::tui::run(&paths, cli.demo);
+    };
+    if cli.demo {
+        bail!("--demo opens the dashboard on simulated data; it takes no command");
+    }
+    let _log = crate::logging::init(&paths.data_dir);
+    match cmd {
+        Cmd::Poll { once: true } => history::poll_once(&paths),
+        Cmd::Poll { once: false } => history::poll_forever(&paths),
+        Cmd::Status { format } => history::status_cmd(&paths, format),
+        Cmd::Record { id, count, at } => history::record(&paths, &id, count, at.as_deref()),
+        Cmd::Log {
+            id,
+            duration,
+            at,
+            note,
+        } => time::log_time(&paths, &id, &duration, at.as_deref(), note),
+        Cmd::Import(ImportCmd::Timewarrior { file }) => time::import_timewarrior(&paths, &file),
+        Cmd::Import(ImportCmd::Activitywatch { url, since }) => {
+            time::import_activitywatch(&paths, &url, since.as_deref())
+        }
+        Cmd::Effort { format } => time::effort_cmd(&paths, format),
+        Cmd::Export {
+            format,
+            history,
+            since,
+            out,
+        } => export::export_cmd(&paths, format, history, since.as_deref(), out.as_deref()),
+    }
+}
+
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let wait = |kind| async move {
+            match signal(kind) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = wait(SignalKind::terminate()) => {}
+            _ = wait(SignalKind::hangup()) => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Finds a configured account, or says which ids exist.
+pub fn account<'a>(config: &'a Config, id: &str) -> anyhow::Result<&'a config::Account> {
+    config.account(id).ok_or_else(|| {
+        let ids: Vec<&str> = config.accounts.iter().map(|a| a.id.as_str()).collect();
+        anyhow::anyhow!(
+            "unknown account `{id}` in {} (known: {})",
+            config.path.display(),
+            if ids.is_empty() {
+                "none".to_string()
+            } else {
+                ids.join(", ")
+            }
+        )
+    })
+}
+
+pub(super) fn parse_time_arg(t: &str) -> anyhow::Result<Timestamp> {
+    crate::util::parse_time(t).map_err(anyhow::Error::msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_paths_go_before_or_after_the_command() {
+        let cli = Cli::try_parse_from([
+            "socialtop",
+            "--config",
+            "a.toml",
+            "status",
+            "--data-dir",
+            "d",
+        ])
+        .unwrap();
+        assert_eq!(cli.config.as_deref(), Some(std::path::Path::new("a.toml")));
+        assert_eq!(cli.data_dir.as_deref(), Some(std::path::Path::new("d")));
+        let cli = Cli::try_parse_from(["socialtop", "--demo"]).unwrap();
+        assert!(cli.demo && cli.command.is_none());
+        let with_command = Cli::try_parse_from(["socialtop", "--demo", "status"]).unwrap();
+        let err = run(with_command).unwrap_err().to_string();
+        assert!(err.contains("--demo"), "{err}");
+    }
+}

@@ -1,0 +1,173 @@
+//! Commands on time spent: `log`, `import`, `effort`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use jiff::Timestamp;
+
+use super::{EffortFormat, Paths, account, open, parse_time_arg, runtime};
+use crate::config;
+use crate::poller;
+use crate::status;
+
+pub(super) fn log_time(
+    paths: &Paths,
+    id: &str,
+    duration: &str,
+    at: Option<&str>,
+    note: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let (config, store) = open(paths)?;
+    let account = account(&config, id)?;
+    let d = config::Dur::parse(duration).map_err(anyhow::Error::msg)?;
+    let seconds = d.0.as_secs() as i64;
+    let start = match at {
+        Some(t) => parse_time_arg(t)?.as_second(),
+        None => Timestamp::now().as_second() - seconds,
+    };
+    let entry = crate::store::TimeEntry {
+        start,
+        seconds,
+        source: "log".into(),
+        note,
+        external_id: None,
+    };
+    poller::lock(&store).add_time_entries(&account.id, &[entry])?;
+    println!(
+        "logged {} on {} from {}",
+        d,
+        account.id,
+        crate::util::ts(start)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn print_report(report: &crate::import::Report, what: &str) {
+    for w in &report.warnings {
+        eprintln!("socialtop: warning: {w}");
+    }
+    print!("{}", report.summary(what));
+}
+
+pub(super) fn import_timewarrior(paths: &Paths, file: &str) -> anyhow::Result<ExitCode> {
+    let (config, store) = open(paths)?;
+    let (text, name) = if file == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .context("cannot read standard input")?;
+        (s, "<stdin>".to_string())
+    } else {
+        (
+            std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?,
+            file.to_string(),
+        )
+    };
+    let report =
+        crate::import::timewarrior::import(&mut poller::lock(&store), &config, &text, &name)?;
+    print_report(&report, "intervals");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn import_activitywatch(
+    paths: &Paths,
+    url: &str,
+    since: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let (config, store) = open(paths)?;
+    let now = Timestamp::now();
+    let since = match since {
+        Some(t) => parse_time_arg(t)?,
+        None => status::before(now, 30 * 86_400),
+    };
+    let http = crate::http::Http::new(
+        config
+            .request_timeout
+            .max(std::time::Duration::from_secs(30)),
+    )?
+    .with_max_body(64 * 1024 * 1024);
+    let tz = jiff::tz::TimeZone::system();
+    use crate::import::activitywatch;
+    let collected =
+        runtime()?.block_on(activitywatch::collect(&config, &http, url, since, now, &tz))?;
+    let report = activitywatch::record(&mut poller::lock(&store), collected)?;
+    print_report(&report, "account-days of browsing");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn effort_cmd(paths: &Paths, format: EffortFormat) -> anyhow::Result<ExitCode> {
+    let (config, store) = open(paths)?;
+    let tz = jiff::tz::TimeZone::system();
+    let e = crate::tracking::effort(&poller::lock(&store), &config, &tz)?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        EffortFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &e)?;
+            writeln!(out)?;
+        }
+        EffortFormat::Table => out.write_all(effort_table(&e).as_bytes())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `socialtop effort` for people.
+pub fn effort_table(e: &crate::effort::Effort) -> String {
+    use crate::util::thousands;
+    let mut out = format!(
+        "{}
+",
+        e.sentence
+    );
+    if let (Some(b), Some([lo, hi])) = (e.elasticity, e.ci95) {
+        out.push_str(&format!(
+            "elasticity {b:.3} (95% CI {lo:.3} to {hi:.3}) · {} account-weeks · df {} · margin {}\n",
+            e.n, e.df, e.margin
+        ));
+    }
+    if e.accounts.is_empty() {
+        out.push_str("\nNo account has weeks with both time spent and followers yet:\nlog time with `socialtop log ID 25m` or import it (`socialtop import timewarrior`).\n");
+        return out;
+    }
+    let mut rows = vec![[
+        "ACCOUNT".to_string(),
+        "WEEKS".into(),
+        "MIN/WEEK".into(),
+        "FOLLOWERS".into(),
+        "ELASTICITY".into(),
+        "MIN/1K".into(),
+        "FOLLOWERS/HOUR".into(),
+    ]];
+    for a in &e.accounts {
+        rows.push([
+            a.id.clone(),
+            a.weeks.to_string(),
+            format!("{:.1}", a.minutes_per_week),
+            format!(
+                "{} → {}",
+                thousands(a.followers_first),
+                thousands(a.followers_last)
+            ),
+            a.elasticity.map_or("-".into(), |v| format!("{v:.3}")),
+            format!("{:.1}", a.minutes_per_1k_followers),
+            format!("{:.1}", a.followers_per_hour),
+        ]);
+    }
+    let widths: Vec<usize> = (0..7)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    out.push('\n');
+    for r in &rows {
+        let mut line = String::new();
+        for (c, cell) in r.iter().enumerate() {
+            let pad = " ".repeat(widths[c] - cell.chars().count());
+            if c == 0 || c == 3 {
+                line.push_str(&format!("{cell}{pad}  "));
+            } else {
+                line.push_str(&format!("{pad}{cell}  "));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
