@@ -49,6 +49,7 @@ pub enum Cmd {
     },
     /// Show the latest known state of every account
     Status {
+        /// table for people; json and csv for scripts (same fields)
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -70,11 +71,13 @@ pub enum Cmd {
     Import(ImportCmd),
     /// Does a bigger audience take more of your time? The verdict from your own data
     Effort {
+        /// table for people; json (numbers unrounded) for scripts
         #[arg(long, value_enum, default_value_t = EffortFormat::Table)]
         format: EffortFormat,
     },
     /// Export a snapshot (JSON, CSV, Markdown, SVG chart) or the whole history
     Export {
+        /// json, csv, md (a report to paste into notes) or svg (a chart)
         #[arg(long, value_enum)]
         format: crate::export::Format,
         /// Every sample instead of a snapshot (csv or json, streamed)
