@@ -447,3 +447,23 @@ fn record_adds_samples_for_manual_accounts() {
     let out = env.run(&["record", "manual:linkedin", "5", "--at", "last tuesday"]);
     assert_stderr(&out, "invalid time `last tuesday`");
 }
+
+#[test]
+fn a_locked_database_is_a_clear_error_after_waiting_a_moment() {
+    let env = Env::new("[[accounts]]\nplatform = \"manual\"\nhandle = \"news\"\n");
+    assert!(env.run(&["record", "manual:news", "5"]).status.success());
+    // another process holds the write lock and does not let go
+    let holder = rusqlite::Connection::open(env.data().join("socialtop.db")).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let started = std::time::Instant::now();
+    let out = env.run(&["record", "manual:news", "6"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "is locked by another process; try again in a moment");
+    assert!(!stderr(&out).contains("panicked"));
+    assert!(started.elapsed() < Duration::from_secs(15), "it gave up in time");
+    holder.execute_batch("ROLLBACK").unwrap();
+    // nothing recorded was lost, and it works once the lock is gone
+    assert!(env.run(&["record", "manual:news", "7"]).status.success());
+    assert_eq!(env.status()[0]["followers"], 7);
+    assert_eq!(env.status()[0]["change_30d"], 2);
+}
