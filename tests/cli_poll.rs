@@ -460,7 +460,10 @@ fn a_locked_database_is_a_clear_error_after_waiting_a_moment() {
     assert_eq!(out.status.code(), Some(1));
     assert_stderr(&out, "is locked by another process; try again in a moment");
     assert!(!stderr(&out).contains("panicked"));
-    assert!(started.elapsed() < Duration::from_secs(15), "it gave up in time");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "it gave up in time"
+    );
     holder.execute_batch("ROLLBACK").unwrap();
     // nothing recorded was lost, and it works once the lock is gone
     assert!(env.run(&["record", "manual:news", "7"]).status.success());
