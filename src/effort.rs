@@ -15,8 +15,8 @@
 
 use std::collections::BTreeMap;
 
+use jiff::ToSpan;
 use jiff::tz::TimeZone;
-use jiff::{Timestamp, ToSpan};
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -244,7 +244,7 @@ pub fn analyze(accounts: &[(String, Vec<Point>)], margin: f64) -> Effort {
             )
         }
         _ => format!(
-            "Not enough data yet: {n} account-weeks from {k} accounts with both time spent and followers{}; a verdict needs df ≥ {MIN_DF}.",
+            "Not enough data yet: {n} usable account-weeks from {k} accounts (an account counts once it has two weeks with both time spent and followers){}; a verdict needs df ≥ {MIN_DF}.",
             if n > 0 && sxx <= 1e-12 {
                 ", and the audience never changed size"
             } else {
@@ -262,11 +262,6 @@ pub fn analyze(accounts: &[(String, Vec<Point>)], margin: f64) -> Effort {
         sentence,
         accounts: summaries,
     }
-}
-
-/// Convenience for callers holding timestamps.
-pub fn week_of(t: Timestamp, tz: &TimeZone) -> i64 {
-    week_start(t.as_second(), tz)
 }
 
 #[cfg(test)]

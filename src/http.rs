@@ -69,10 +69,6 @@ impl Http {
         self
     }
 
-    pub fn timeout(&self) -> Duration {
-        self.timeout
-    }
-
     fn host_permit(&self, url: &reqwest::Url) -> Arc<Semaphore> {
         let key = host_key(url);
         let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());

@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 
 use crate::config::{Account, Config};
 use crate::http::Http;
-use crate::platforms::{self, Counts, FetchError, Fetched, host_of, short_time};
+use crate::platforms::{self, Counts, FetchError, Fetched, host_of};
 use crate::store::{AccountState, Sample, Store};
 
 pub const MAX_IN_FLIGHT: usize = 64;
@@ -78,11 +78,6 @@ impl Poller {
             store,
             accounts: config.accounts.clone(),
         })
-    }
-
-    pub fn with_http(mut self, http: Http) -> Poller {
-        self.http = http;
-        self
     }
 
     pub fn accounts(&self) -> &[Account] {
@@ -349,11 +344,6 @@ pub fn describe(result: &PollResult, metric: &str) -> String {
         Outcome::Failed(e) => format!("{}  error: {e}", result.account),
         Outcome::Skipped(why) => format!("{}  skipped: {why}", result.account),
     }
-}
-
-/// The time a hold ends, for messages.
-pub fn hold_text(until: i64) -> String {
-    short_time(crate::util::ts(until))
 }
 
 #[cfg(test)]

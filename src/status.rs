@@ -5,7 +5,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::config::Account;
-use crate::store::{Result, Store};
+use crate::store::{Result, Sample, Store};
 use crate::util::ts;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -49,10 +49,22 @@ pub const FIELDS: [&str; 14] = [
 
 pub const WINDOWS: [(&str, i64); 3] = [("24h", 86_400), ("7d", 7 * 86_400), ("30d", 30 * 86_400)];
 
+/// An account's newest and oldest samples, read once for every window.
+pub fn ends(store: &Store, key: &str) -> Result<Option<(Sample, Sample)>> {
+    Ok(store.latest(key)?.zip(store.earliest(key)?))
+}
+
 /// Latest value minus the value at or before `window` ago (or the earliest
 /// sample when history is shorter); `None` with fewer than two samples.
-pub fn change(store: &Store, key: &str, now: Timestamp, window_secs: i64) -> Result<Option<i64>> {
-    let (Some(latest), Some(earliest)) = (store.latest(key)?, store.earliest(key)?) else {
+/// `ends` is what [`ends`] read for the account.
+pub fn change(
+    store: &Store,
+    key: &str,
+    ends: Option<(Sample, Sample)>,
+    now: Timestamp,
+    window_secs: i64,
+) -> Result<Option<i64>> {
+    let Some((latest, earliest)) = ends else {
         return Ok(None);
     };
     if latest.at == earliest.at {
@@ -65,7 +77,8 @@ pub fn change(store: &Store, key: &str, now: Timestamp, window_secs: i64) -> Res
 }
 
 pub fn of_account(store: &Store, a: &Account, now: Timestamp) -> Result<AccountStatus> {
-    let latest = store.latest(&a.id)?;
+    let ends = ends(store, &a.id)?;
+    let latest = ends.map(|(latest, _)| latest);
     let state = store.state(&a.id)?;
     let error = match (&state.error, state.error_at, latest) {
         // a success clears the error, so an error as recent as the sample is newer
@@ -73,7 +86,7 @@ pub fn of_account(store: &Store, a: &Account, now: Timestamp) -> Result<AccountS
         (Some(e), _, None) => Some(e.clone()),
         _ => None,
     };
-    let [c24, c7, c30] = WINDOWS.map(|(_, w)| change(store, &a.id, now, w));
+    let [c24, c7, c30] = WINDOWS.map(|(_, w)| change(store, &a.id, ends, now, w));
     Ok(AccountStatus {
         id: a.id.clone(),
         platform: a.platform.name().to_string(),
@@ -208,7 +221,6 @@ pub fn before(now: Timestamp, secs: i64) -> Timestamp {
 mod tests {
     use super::*;
     use crate::platforms::PlatformKind;
-    use crate::store::Sample;
 
     fn acct() -> Account {
         Account::new(PlatformKind::Github, "a")

@@ -13,7 +13,6 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 use crate::config::Account;
@@ -304,8 +303,10 @@ impl Store {
     }
 
     /// Makes sure every configured account has a row, updating names and metrics.
+    /// Not a data write: every command does it at start, and open dashboards
+    /// must not reload for it.
     pub fn sync_accounts(&mut self, accounts: &[Account]) -> Result<()> {
-        self.write(|tx| {
+        self.transaction(|tx| {
             let mut stmt = tx.prepare(
                 "INSERT INTO accounts (key, platform, handle, label, metric) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(key) DO UPDATE SET platform = ?2, handle = ?3, label = ?4, metric = ?5",
@@ -607,10 +608,6 @@ impl Store {
     pub fn conn(&self) -> &Connection {
         &self.conn
     }
-
-    pub fn account_row(&self, key: &str) -> Result<i64> {
-        self.row(key)
-    }
 }
 
 fn insert_sample(tx: &rusqlite::Transaction<'_>, id: i64, s: &Sample) -> rusqlite::Result<()> {
@@ -652,11 +649,6 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
         path: path.to_path_buf(),
         source: e,
     }
-}
-
-/// `Timestamp` → epoch seconds.
-pub fn secs(t: Timestamp) -> i64 {
-    t.as_second()
 }
 
 #[cfg(test)]
@@ -783,6 +775,12 @@ mod tests {
         a.sync_accounts(&[account("x")]).unwrap();
         let mut b = Store::open_dir(dir.path()).unwrap();
         let g0 = a.generation().unwrap();
+        b.sync_accounts(&[account("x")]).unwrap();
+        assert_eq!(
+            a.generation().unwrap(),
+            g0,
+            "registering accounts is not new data"
+        );
         b.record_success("x", sample(1, 1)).unwrap();
         let g1 = a.generation().unwrap();
         assert!(g1 > g0);

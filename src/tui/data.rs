@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 
 use crate::config::Account;
 use crate::status::{self, AccountStatus};
-use crate::store::{Result, Store};
+use crate::store::{Result, Sample, Store};
 
 /// Points kept for a row's sparkline (30 days); views downsample to their width.
 pub const SPARK_POINTS: usize = 60;
@@ -159,9 +159,15 @@ pub struct Detail {
 }
 
 /// Average change per day between the sample at or before `now - window`
-/// (else the earliest) and the latest.
-fn rate(store: &Store, key: &str, now: i64, window: Option<i64>) -> Result<Option<f64>> {
-    let (Some(latest), Some(earliest)) = (store.latest(key)?, store.earliest(key)?) else {
+/// (else the earliest) and the latest; `ends` as [`crate::status::ends`] read them.
+fn rate(
+    store: &Store,
+    key: &str,
+    ends: Option<(Sample, Sample)>,
+    now: i64,
+    window: Option<i64>,
+) -> Result<Option<f64>> {
+    let Some((latest, earliest)) = ends else {
         return Ok(None);
     };
     let base = match window {
@@ -180,17 +186,17 @@ pub fn load_detail(
 ) -> Result<Detail> {
     let key = &account.id;
     let to = now.as_second();
-    let earliest = store.earliest(key)?;
-    let from = match (range.secs(), earliest) {
+    let ends = crate::status::ends(store, key)?;
+    let from = match (range.secs(), ends) {
         (Some(s), _) => to - s,
-        (None, Some(e)) => e.at,
+        (None, Some((_, earliest))) => earliest.at,
         (None, None) => to - DAY,
     };
     let points = crate::status::series(store, key, from, to, CHART_POINTS)?;
-    let per_day = rate(store, key, to, range.secs())?;
-    let per_day_30 = rate(store, key, to, Some(30 * DAY))?;
-    let projection = match (per_day_30, store.latest(key)?) {
-        (Some(r), Some(latest)) if r > 0.0 => {
+    let per_day = rate(store, key, ends, to, range.secs())?;
+    let per_day_30 = rate(store, key, ends, to, Some(30 * DAY))?;
+    let projection = match (per_day_30, ends) {
+        (Some(r), Some((latest, _))) if r > 0.0 => {
             let milestone = next_milestone(latest.followers);
             Some(Projection {
                 milestone,

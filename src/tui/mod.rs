@@ -155,7 +155,8 @@ fn reload_all(app: &mut App, store: &SharedStore, config: &Config) {
         Err(e) => app.message = Some(format!("cannot read the history: {e}")),
     }
     reload_detail(app, store, config);
-    if app.view == app::View::Effort || app.effort.is_some() {
+    // the Effort view reads the model when it opens (Effect::LoadEffort)
+    if app.view == app::View::Effort {
         reload_effort(app, store, config);
     }
 }
@@ -229,7 +230,9 @@ async fn event_loop(
     tokio::pin!(minute);
     let shutdown = crate::cli::shutdown_signal();
     tokio::pin!(shutdown);
-    reload_all(app, store, config);
+    // the rows were read before the terminal was set up; the rest now
+    app.timer = poller::lock(store).timer().unwrap_or_default();
+    reload_detail(app, store, config);
     let mut dirty = true;
     loop {
         if dirty {
