@@ -11,8 +11,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Platform, PlatformKind, default_hold, epoch_header, int_header,
-    json, retry_after, status_error, url,
+    Counts, FetchError, Fetched, Platform, PlatformKind, Request, default_hold, epoch_header,
+    int_header, json, retry_after, status_error, url,
 };
 use crate::config::Account;
 use crate::http::{Http, Response};
@@ -92,6 +92,14 @@ fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetch
     }
 }
 
+fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
+    Ok(Request::get(url(
+        root,
+        "/xrpc/app.bsky.actor.getProfile",
+        &[("actor", &account.handle)],
+    )?))
+}
+
 impl Platform for Bluesky {
     fn kind(&self) -> PlatformKind {
         PlatformKind::Bluesky
@@ -118,14 +126,6 @@ impl Platform for Bluesky {
         account: &'a Account,
         _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            let u = url(
-                &self.api_root(account),
-                "/xrpc/app.bsky.actor.getProfile",
-                &[("actor", &account.handle)],
-            )?;
-            let resp = http.get(u, &[]).await?;
-            interpret(&resp, account, Timestamp::now())
-        })
+        super::fetch_one(self, http, account, request, interpret)
     }
 }

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Platform, PlatformKind, int_header, json, reset_header,
+    Counts, FetchError, Fetched, Platform, PlatformKind, Request, int_header, json, reset_header,
     status_error, url,
 };
 use crate::config::Account;
@@ -94,6 +94,11 @@ fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetch
     }
 }
 
+fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
+    let path = format!("/api/v10/invites/{}", code(&account.handle));
+    Ok(Request::get(url(root, &path, &[("with_counts", "true")])?))
+}
+
 impl Platform for Discord {
     fn kind(&self) -> PlatformKind {
         PlatformKind::Discord
@@ -125,15 +130,6 @@ impl Platform for Discord {
         account: &'a Account,
         _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            let path = format!("/api/v10/invites/{}", code(&account.handle));
-            let resp = http
-                .get(
-                    url(&self.api_root(account), &path, &[("with_counts", "true")])?,
-                    &[],
-                )
-                .await?;
-            interpret(&resp, account, Timestamp::now())
-        })
+        super::fetch_one(self, http, account, request, interpret)
     }
 }

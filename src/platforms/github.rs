@@ -11,8 +11,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Platform, PlatformKind, default_hold, epoch_header, int_header,
-    json, retry_after, status_error, token, url,
+    Counts, FetchError, Fetched, Platform, PlatformKind, Request, default_hold, epoch_header,
+    int_header, json, retry_after, status_error, token, url,
 };
 use crate::config::Account;
 use crate::http::{Http, Response};
@@ -112,6 +112,21 @@ fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetch
     }
 }
 
+fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
+    let path = if is_repo(&account.handle) {
+        format!("/repos/{}", account.handle)
+    } else {
+        format!("/users/{}", account.handle)
+    };
+    let mut req = Request::get(url(root, &path, &[])?)
+        .header("accept", "application/vnd.github+json")
+        .header("x-github-api-version", "2022-11-28");
+    if let Some(t) = token(account, Some("GITHUB_TOKEN"))? {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    Ok(req)
+}
+
 impl Platform for Github {
     fn kind(&self) -> PlatformKind {
         PlatformKind::Github
@@ -152,23 +167,6 @@ impl Platform for Github {
         account: &'a Account,
         _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            let mut headers = vec![
-                ("accept", "application/vnd.github+json".to_string()),
-                ("x-github-api-version", "2022-11-28".to_string()),
-            ];
-            if let Some(t) = token(account, Some("GITHUB_TOKEN"))? {
-                headers.push(("authorization", format!("Bearer {t}")));
-            }
-            let path = if is_repo(&account.handle) {
-                format!("/repos/{}", account.handle)
-            } else {
-                format!("/users/{}", account.handle)
-            };
-            let resp = http
-                .get(url(&self.api_root(account), &path, &[])?, &headers)
-                .await?;
-            interpret(&resp, account, Timestamp::now())
-        })
+        super::fetch_one(self, http, account, request, interpret)
     }
 }

@@ -6,7 +6,9 @@ use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{Counts, FetchError, Fetched, Platform, PlatformKind, json, status_error, url};
+use super::{
+    Counts, FetchError, Fetched, Platform, PlatformKind, Request, json, status_error, url,
+};
 use crate::config::Account;
 use crate::http::{Http, Response};
 
@@ -55,6 +57,14 @@ fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetch
     }
 }
 
+fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
+    Ok(Request::get(url(
+        root,
+        &format!("/v0/user/{}.json", account.handle),
+        &[],
+    )?))
+}
+
 impl Platform for HackerNews {
     fn kind(&self) -> PlatformKind {
         PlatformKind::Hackernews
@@ -85,12 +95,6 @@ impl Platform for HackerNews {
         account: &'a Account,
         _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            let path = format!("/v0/user/{}.json", account.handle);
-            let resp = http
-                .get(url(&self.api_root(account), &path, &[])?, &[])
-                .await?;
-            interpret(&resp, account, Timestamp::now())
-        })
+        super::fetch_one(self, http, account, request, interpret)
     }
 }

@@ -7,7 +7,9 @@
 use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 
-use super::{Counts, FetchError, Fetched, Platform, PlatformKind, count, json, status_error};
+use super::{
+    Counts, FetchError, Fetched, Platform, PlatformKind, Request, count, json, status_error,
+};
 use crate::config::Account;
 use crate::http::{Http, Response};
 
@@ -88,6 +90,15 @@ fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetch
     }
 }
 
+/// `url` (with `base_url`'s origin when set) and the headers, `${VAR}`s expanded.
+fn request(account: &Account, _root: &str) -> Result<Request, FetchError> {
+    let mut req = Request::get(target(account)?);
+    for (k, v) in &account.headers {
+        req = req.header(k, expand(v)?);
+    }
+    Ok(req)
+}
+
 impl Platform for Json {
     fn kind(&self) -> PlatformKind {
         PlatformKind::Json
@@ -121,14 +132,7 @@ impl Platform for Json {
         account: &'a Account,
         _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            let mut headers = Vec::with_capacity(account.headers.len());
-            for (k, v) in &account.headers {
-                headers.push((k.as_str(), expand(v)?));
-            }
-            let resp = http.get(target(account)?, &headers).await?;
-            interpret(&resp, account, Timestamp::now())
-        })
+        super::fetch_one(self, http, account, request, interpret)
     }
 }
 

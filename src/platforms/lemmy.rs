@@ -8,7 +8,9 @@ use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{Counts, FetchError, Fetched, Platform, PlatformKind, json, status_error, url};
+use super::{
+    Counts, FetchError, Fetched, Platform, PlatformKind, Request, json, status_error, url,
+};
 use crate::config::Account;
 use crate::http::{Http, Response};
 
@@ -69,6 +71,16 @@ fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetch
     }
 }
 
+fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
+    let (community, host) = split(&account.handle).unwrap_or((&account.handle, ""));
+    let name = format!("{community}@{host}");
+    Ok(Request::get(url(
+        root,
+        "/api/v3/community",
+        &[("name", &name)],
+    )?))
+}
+
 impl Platform for Lemmy {
     fn kind(&self) -> PlatformKind {
         PlatformKind::Lemmy
@@ -97,20 +109,6 @@ impl Platform for Lemmy {
         account: &'a Account,
         _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            let (community, host) = split(&account.handle).unwrap_or((&account.handle, ""));
-            let name = format!("{community}@{host}");
-            let resp = http
-                .get(
-                    url(
-                        &self.api_root(account),
-                        "/api/v3/community",
-                        &[("name", &name)],
-                    )?,
-                    &[],
-                )
-                .await?;
-            interpret(&resp, account, Timestamp::now())
-        })
+        super::fetch_one(self, http, account, request, interpret)
     }
 }

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Platform, PlatformKind, default_hold, json, retry_after,
+    Counts, FetchError, Fetched, Platform, PlatformKind, Request, default_hold, json, retry_after,
     status_error, token, url,
 };
 use crate::config::Account;
@@ -78,6 +78,19 @@ fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetch
     }
 }
 
+/// `GET /api/v1/accounts/lookup?acct=`, with the token when `token_env` names one.
+fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
+    let mut req = Request::get(url(
+        root,
+        "/api/v1/accounts/lookup",
+        &[("acct", &account.handle)],
+    )?);
+    if let Some(t) = token(account, None)? {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    Ok(req)
+}
+
 impl Platform for Mastodon {
     fn kind(&self) -> PlatformKind {
         PlatformKind::Mastodon
@@ -103,18 +116,6 @@ impl Platform for Mastodon {
         account: &'a Account,
         _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            let mut headers = Vec::new();
-            if let Some(t) = token(account, None)? {
-                headers.push(("authorization", format!("Bearer {t}")));
-            }
-            let u = url(
-                &self.api_root(account),
-                "/api/v1/accounts/lookup",
-                &[("acct", &account.handle)],
-            )?;
-            let resp = http.get(u, &headers).await?;
-            interpret(&resp, account, Timestamp::now())
-        })
+        super::fetch_one(self, http, account, request, interpret)
     }
 }

@@ -8,7 +8,9 @@ use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{Counts, FetchError, Fetched, Platform, PlatformKind, json, status_error, url};
+use super::{
+    Counts, FetchError, Fetched, Platform, PlatformKind, Request, json, status_error, url,
+};
 use crate::config::Account;
 use crate::http::{Http, Response};
 
@@ -84,6 +86,14 @@ fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetch
     }
 }
 
+fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
+    let (user, host) = split(&account.handle).unwrap_or((&account.handle, ""));
+    // the instance itself knows its local users with host = null
+    let own = account.base_url.is_none();
+    let body = serde_json::json!({"username": user, "host": if own { None } else { Some(host) }});
+    Ok(Request::post_json(url(root, "/api/users/show", &[])?, body))
+}
+
 impl Platform for Misskey {
     fn kind(&self) -> PlatformKind {
         PlatformKind::Misskey
@@ -109,20 +119,6 @@ impl Platform for Misskey {
         account: &'a Account,
         _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            let (user, host) = split(&account.handle).unwrap_or((&account.handle, ""));
-            // the instance itself knows its local users with host = null
-            let own = account.base_url.is_none();
-            let body =
-                serde_json::json!({"username": user, "host": if own { None } else { Some(host) }});
-            let resp = http
-                .post_json(
-                    url(&self.api_root(account), "/api/users/show", &[])?,
-                    &[],
-                    &body,
-                )
-                .await?;
-            interpret(&resp, account, Timestamp::now())
-        })
+        super::fetch_one(self, http, account, request, interpret)
     }
 }

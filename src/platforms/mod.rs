@@ -229,6 +229,65 @@ pub fn host_of(account: &Account) -> String {
 
 // ---- helpers shared by the platform files ----
 
+/// The one HTTP request that reads an account, for platforms that need one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub url: reqwest::Url,
+    pub headers: Vec<(String, String)>,
+    /// A JSON body makes it a POST (Misskey).
+    pub json: Option<serde_json::Value>,
+}
+
+impl Request {
+    pub fn get(url: reqwest::Url) -> Request {
+        Request {
+            url,
+            headers: Vec::new(),
+            json: None,
+        }
+    }
+
+    pub fn post_json(url: reqwest::Url, body: serde_json::Value) -> Request {
+        Request {
+            json: Some(body),
+            ..Request::get(url)
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Request {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+}
+
+/// How a platform builds its request, given the API root.
+pub(crate) type BuildRequest = fn(&Account, &str) -> Result<Request, FetchError>;
+/// What a platform makes of an answer.
+pub(crate) type Interpret = fn(&Response, &Account, Timestamp) -> Result<Fetched, FetchError>;
+
+/// The usual [`Platform::fetch`]: build the one request, send it, read its answer.
+pub(crate) fn fetch_one<'a>(
+    platform: &'a dyn Platform,
+    http: &'a Http,
+    account: &'a Account,
+    request: BuildRequest,
+    interpret: Interpret,
+) -> BoxFuture<'a, Result<Fetched, FetchError>> {
+    Box::pin(async move {
+        let req = request(account, &platform.api_root(account))?;
+        let headers: Vec<(&str, String)> = req
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        let resp = match &req.json {
+            Some(body) => http.post_json(req.url, &headers, body).await?,
+            None => http.get(req.url, &headers).await?,
+        };
+        interpret(&resp, account, Timestamp::now())
+    })
+}
+
 /// `base_url` when set, else the platform's own API root.
 pub(crate) fn root_or(account: &Account, default: &str) -> String {
     account

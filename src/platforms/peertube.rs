@@ -8,7 +8,9 @@ use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::{Counts, FetchError, Fetched, Platform, PlatformKind, json, status_error, url};
+use super::{
+    Counts, FetchError, Fetched, Platform, PlatformKind, Request, json, status_error, url,
+};
 use crate::config::Account;
 use crate::http::{Http, Response};
 
@@ -78,6 +80,21 @@ fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetch
     }
 }
 
+fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
+    let (channel, name, host) = parse(&account.handle)
+        .ok_or_else(|| FetchError::Status(format!("`{}` is not name@instance", account.handle)))?;
+    let kind = if channel {
+        "video-channels"
+    } else {
+        "accounts"
+    };
+    Ok(Request::get(url(
+        root,
+        &format!("/api/v1/{kind}/{name}@{host}"),
+        &[],
+    )?))
+}
+
 impl Platform for Peertube {
     fn kind(&self) -> PlatformKind {
         PlatformKind::Peertube
@@ -110,22 +127,6 @@ impl Platform for Peertube {
         account: &'a Account,
         _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            let (channel, name, host) = parse(&account.handle).ok_or_else(|| {
-                FetchError::Status(format!("`{}` is not name@instance", account.handle))
-            })?;
-            let path = format!(
-                "/api/v1/{}/{name}@{host}",
-                if channel {
-                    "video-channels"
-                } else {
-                    "accounts"
-                }
-            );
-            let resp = http
-                .get(url(&self.api_root(account), &path, &[])?, &[])
-                .await?;
-            interpret(&resp, account, Timestamp::now())
-        })
+        super::fetch_one(self, http, account, request, interpret)
     }
 }

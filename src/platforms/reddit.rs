@@ -10,7 +10,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Platform, PlatformKind, json, reset_header, status_error, url,
+    Counts, FetchError, Fetched, Platform, PlatformKind, Request, json, reset_header, status_error,
+    url,
 };
 use crate::config::Account;
 use crate::http::{Http, Response};
@@ -129,6 +130,18 @@ fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetch
     }
 }
 
+fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
+    let (kind, name) = parse(&account.handle).ok_or_else(|| {
+        FetchError::Status(format!("`{}` is not u/NAME or r/NAME", account.handle))
+    })?;
+    let path = if kind == "u" {
+        format!("/user/{name}/about.json")
+    } else {
+        format!("/r/{name}/about.json")
+    };
+    Ok(Request::get(url(root, &path, &[("raw_json", "1")])?).header("user-agent", user_agent()))
+}
+
 impl Platform for Reddit {
     fn kind(&self) -> PlatformKind {
         PlatformKind::Reddit
@@ -160,22 +173,6 @@ impl Platform for Reddit {
         account: &'a Account,
         _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            let (kind, name) = parse(&account.handle).ok_or_else(|| {
-                FetchError::Status(format!("`{}` is not u/NAME or r/NAME", account.handle))
-            })?;
-            let path = if kind == "u" {
-                format!("/user/{name}/about.json")
-            } else {
-                format!("/r/{name}/about.json")
-            };
-            let resp = http
-                .get(
-                    url(&self.api_root(account), &path, &[("raw_json", "1")])?,
-                    &[("user-agent", user_agent())],
-                )
-                .await?;
-            interpret(&resp, account, Timestamp::now())
-        })
+        super::fetch_one(self, http, account, request, interpret)
     }
 }

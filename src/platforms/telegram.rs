@@ -9,7 +9,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Platform, PlatformKind, json, required_token, status_error, url,
+    Counts, FetchError, Fetched, Platform, PlatformKind, Request, json, required_token,
+    status_error, url,
 };
 use crate::config::Account;
 use crate::http::{Http, Response};
@@ -73,6 +74,22 @@ fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetch
     }
 }
 
+/// The bot token goes in the path, which never reaches messages or logs.
+fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
+    let token = required_token(account, "TELEGRAM_BOT_TOKEN")?;
+    let name = account
+        .handle
+        .trim_start_matches("https://t.me/")
+        .trim_start_matches("t.me/");
+    let chat = if name.starts_with("-100") {
+        name.to_string()
+    } else {
+        format!("@{name}")
+    };
+    let path = format!("/bot{token}/getChatMemberCount");
+    Ok(Request::get(url(root, &path, &[("chat_id", &chat)])?))
+}
+
 impl Platform for Telegram {
     fn kind(&self) -> PlatformKind {
         PlatformKind::Telegram
@@ -108,25 +125,6 @@ impl Platform for Telegram {
         account: &'a Account,
         _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            let token = required_token(account, "TELEGRAM_BOT_TOKEN")?;
-            let name = account
-                .handle
-                .trim_start_matches("https://t.me/")
-                .trim_start_matches("t.me/");
-            let chat = if name.starts_with("-100") {
-                name.to_string()
-            } else {
-                format!("@{name}")
-            };
-            let path = format!("/bot{token}/getChatMemberCount");
-            let resp = http
-                .get(
-                    url(&self.api_root(account), &path, &[("chat_id", &chat)])?,
-                    &[],
-                )
-                .await?;
-            interpret(&resp, account, Timestamp::now())
-        })
+        super::fetch_one(self, http, account, request, interpret)
     }
 }

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Platform, PlatformKind, epoch_header, int_header, json,
+    Counts, FetchError, Fetched, Platform, PlatformKind, Request, epoch_header, int_header, json,
     required_token, status_error, url,
 };
 use crate::config::Account;
@@ -123,6 +123,15 @@ fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetch
     }
 }
 
+fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
+    let token = required_token(account, "X_BEARER_TOKEN")?;
+    let path = format!("/2/users/by/username/{}", account.handle);
+    Ok(
+        Request::get(url(root, &path, &[("user.fields", "public_metrics")])?)
+            .header("authorization", format!("Bearer {token}")),
+    )
+}
+
 impl Platform for X {
     fn kind(&self) -> PlatformKind {
         PlatformKind::X
@@ -152,17 +161,6 @@ impl Platform for X {
         account: &'a Account,
         _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            let token = required_token(account, "X_BEARER_TOKEN")?;
-            let u = url(
-                &self.api_root(account),
-                &format!("/2/users/by/username/{}", account.handle),
-                &[("user.fields", "public_metrics")],
-            )?;
-            let resp = http
-                .get(u, &[("authorization", format!("Bearer {token}"))])
-                .await?;
-            interpret(&resp, account, Timestamp::now())
-        })
+        super::fetch_one(self, http, account, request, interpret)
     }
 }

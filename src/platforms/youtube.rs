@@ -10,8 +10,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Platform, PlatformKind, count, json, required_token, status_error,
-    url,
+    Counts, FetchError, Fetched, Platform, PlatformKind, Request, count, json, required_token,
+    status_error, url,
 };
 use crate::config::Account;
 use crate::http::{Http, Response};
@@ -127,6 +127,21 @@ fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetch
     }
 }
 
+fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
+    let key = required_token(account, "YOUTUBE_API_KEY")?;
+    let handle = format!("@{}", account.handle);
+    let by: (&str, &str) = if is_channel_id(&account.handle) {
+        ("id", &account.handle)
+    } else {
+        ("forHandle", &handle)
+    };
+    Ok(Request::get(url(
+        root,
+        "/youtube/v3/channels",
+        &[("part", "statistics"), by, ("key", &key)],
+    )?))
+}
+
 impl Platform for Youtube {
     fn kind(&self) -> PlatformKind {
         PlatformKind::Youtube
@@ -156,22 +171,7 @@ impl Platform for Youtube {
         account: &'a Account,
         _known: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            let key = required_token(account, "YOUTUBE_API_KEY")?;
-            let handle = format!("@{}", account.handle);
-            let by: (&str, &str) = if is_channel_id(&account.handle) {
-                ("id", &account.handle)
-            } else {
-                ("forHandle", &handle)
-            };
-            let u = url(
-                &self.api_root(account),
-                "/youtube/v3/channels",
-                &[("part", "statistics"), by, ("key", &key)],
-            )?;
-            let resp = http.get(u, &[]).await?;
-            interpret(&resp, account, Timestamp::now())
-        })
+        super::fetch_one(self, http, account, request, interpret)
     }
 }
 
