@@ -4,6 +4,8 @@
 //! The database is generated once into `target/bench-data/` (about a minute and
 //! a few GB) and reused. `SOCIALTOP_BENCH_YEARS` scales the history down.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 

@@ -1,6 +1,8 @@
 //! Polling 1,000 accounts once against a loopback server, recording every
 //! sample. Target: under 5 s.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

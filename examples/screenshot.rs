@@ -1,6 +1,8 @@
 //! Renders the demo dashboard to an SVG for the README:
 //! `cargo run --example screenshot -- assets/screenshot.svg [detail|effort]`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::fmt::Write as _;
 
 use jiff::Timestamp;

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::platforms::PlatformKind;
+pub use crate::model::{Account, PlatformKind};
 
 /// The starter config written on first run.
 pub const STARTER_CONFIG: &str = include_str!("../assets/starter.toml");
@@ -70,7 +70,7 @@ impl fmt::Display for Dur {
 }
 
 fn default_poll_interval() -> Dur {
-    Dur(Duration::from_secs(15 * 60))
+    Dur(crate::model::DEFAULT_INTERVAL)
 }
 fn default_request_timeout() -> Dur {
     Dur(Duration::from_secs(20))
@@ -114,64 +114,6 @@ struct RawAccount {
     pointer: Option<String>,
     headers: Option<std::collections::BTreeMap<String, String>>,
     metric: Option<String>,
-}
-
-/// One configured account, validated.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Account {
-    /// Stable identifier, `<platform>:<handle>` unless set.
-    pub id: String,
-    pub platform: PlatformKind,
-    /// The handle as the user wrote it, without a leading `@`.
-    pub handle: String,
-    pub label: Option<String>,
-    /// Replaces the platform's API root when set.
-    pub base_url: Option<String>,
-    pub interval: Duration,
-    /// Name of an environment variable holding a token.
-    pub token_env: Option<String>,
-    pub time_tags: Vec<String>,
-    pub domains: Option<Vec<String>>,
-    /// `platform = "json"`: the endpoint, an RFC 6901 pointer to the count, and
-    /// headers whose values may name environment variables as `${NAME}`.
-    pub url: Option<String>,
-    pub pointer: Option<String>,
-    pub headers: Vec<(String, String)>,
-    /// What the count measures, for `json` and `manual` accounts.
-    pub metric_label: Option<String>,
-}
-
-impl Account {
-    /// An account with every optional key at its default (a 15-minute interval).
-    pub fn new(platform: PlatformKind, handle: &str) -> Account {
-        Account {
-            id: format!("{}:{handle}", platform.name()),
-            platform,
-            handle: handle.to_string(),
-            label: None,
-            base_url: None,
-            interval: default_poll_interval().0,
-            token_env: None,
-            time_tags: Vec::new(),
-            domains: None,
-            url: None,
-            pointer: None,
-            headers: Vec::new(),
-            metric_label: None,
-        }
-    }
-
-    /// The name shown to people: the label where set, else the handle.
-    pub fn display_name(&self) -> &str {
-        self.label.as_deref().unwrap_or(&self.handle)
-    }
-
-    /// What the main count measures ("followers", "stars", ...).
-    pub fn metric(&self) -> &str {
-        self.metric_label
-            .as_deref()
-            .unwrap_or_else(|| crate::platforms::platform(self.platform).metric(&self.handle))
-    }
 }
 
 /// The whole configuration.
@@ -259,6 +201,9 @@ impl Config {
             if handle.is_empty() {
                 return Err(at(span, "key `handle` is missing or empty".into()));
             }
+            let metric = acct
+                .metric
+                .unwrap_or_else(|| platform.metric(&handle).to_string());
             let account = Account {
                 id: acct
                     .id
@@ -274,7 +219,7 @@ impl Config {
                 url: acct.url,
                 pointer: acct.pointer,
                 headers: acct.headers.unwrap_or_default().into_iter().collect(),
-                metric_label: acct.metric,
+                metric,
             };
             if let Some(base) = &account.base_url
                 && reqwest::Url::parse(base).is_err()

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use crate::cli::Paths;
+use crate::boot::Paths;
 use crate::config::Config;
 use crate::store::{Sample, Store};
 

@@ -19,7 +19,7 @@ use crate::status::AccountStatus;
 use crate::store::Store;
 use crate::util::{ago, signed, thousands};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Json,
     Csv,
@@ -362,15 +362,11 @@ pub fn write_history(
     if matches!(format, Format::Md | Format::Svg) {
         bail!("--history exports csv or json");
     }
-    let accounts: std::collections::HashMap<i64, [String; 3]> = store
-        .conn()
-        .prepare("SELECT id, key, platform, handle FROM accounts")?
-        .query_map([], |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?])))?
-        .collect::<rusqlite::Result<_>>()?;
+    let accounts = store.account_rows()?;
     // each account's fixed part, escaped once rather than once per sample
     let prefixes: std::collections::HashMap<i64, String> = accounts
         .iter()
-        .map(|(id, [k, p, h])| {
+        .map(|(id, k, p, h)| {
             let prefix = if format == Format::Json {
                 let esc = |s: &str| serde_json::to_string(s).unwrap_or_default();
                 format!(
@@ -389,11 +385,7 @@ pub fn write_history(
             (*id, prefix)
         })
         .collect();
-    let mut stmt = store.conn().prepare(
-        "SELECT account, at, followers, following, posts FROM samples WHERE at >= ?1 ORDER BY account, at",
-    )?;
-    let mut rows = stmt.query([since])?;
-    let (mut n, mut times, mut num) = (0u64, TimeFormat::new(), itoa::Buffer::new());
+    let (mut times, mut num) = (TimeFormat::new(), itoa::Buffer::new());
     let mut line = String::with_capacity(160);
     if format == Format::Csv {
         out.write_all(b"id,platform,handle,at,followers,following,posts\n")?;
@@ -407,25 +399,24 @@ pub fn write_history(
         ),
         _ => ("", [",", ",", ","], "", "\n"),
     };
-    while let Some(r) = rows.next()? {
-        let Some(prefix) = prefixes.get(&r.get::<_, i64>(0)?) else {
-            continue;
+    let n = store.for_each_sample_since(since, |account, sample| -> anyhow::Result<()> {
+        let Some(prefix) = prefixes.get(&account) else {
+            return Ok(());
         };
-        let (f, fo, po): (i64, Option<i64>, Option<i64>) = (r.get(2)?, r.get(3)?, r.get(4)?);
         line.clear();
         line.push_str(prefix);
-        line.push_str(times.fmt(r.get(1)?));
+        line.push_str(times.fmt(sample.at));
         line.push_str(open);
         line.push_str(sep[0]);
-        line.push_str(num.format(f));
+        line.push_str(num.format(sample.followers));
         line.push_str(sep[1]);
-        line.push_str(fo.map_or(null, |v| num.format(v)));
+        line.push_str(sample.following.map_or(null, |v| num.format(v)));
         line.push_str(sep[2]);
-        line.push_str(po.map_or(null, |v| num.format(v)));
+        line.push_str(sample.posts.map_or(null, |v| num.format(v)));
         line.push_str(close);
         out.write_all(line.as_bytes())?;
-        n += 1;
-    }
+        Ok(())
+    })?;
     Ok(n)
 }
 

@@ -11,7 +11,17 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use tokio::sync::Semaphore;
 
-use crate::platforms::FetchError;
+/// Why an exchange failed before any answer could be read, in words a person
+/// understands and with no URL in them (URLs may carry keys).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HttpError {
+    #[error("timed out after {0}")]
+    Timeout(String),
+    #[error("network: {0}")]
+    Network(String),
+    #[error("answer larger than {} KiB, refused", .0 / 1024)]
+    TooLarge(usize),
+}
 
 pub const USER_AGENT: &str = concat!(
     "socialtop/",
@@ -83,7 +93,7 @@ impl Http {
         &self,
         url: reqwest::Url,
         headers: &[(&str, String)],
-    ) -> Result<Response, FetchError> {
+    ) -> Result<Response, HttpError> {
         self.send(self.client.get(url.clone()), &url, headers).await
     }
 
@@ -93,7 +103,7 @@ impl Http {
         url: reqwest::Url,
         headers: &[(&str, String)],
         body: &serde_json::Value,
-    ) -> Result<Response, FetchError> {
+    ) -> Result<Response, HttpError> {
         self.send(self.client.post(url.clone()).json(body), &url, headers)
             .await
     }
@@ -103,12 +113,12 @@ impl Http {
         mut req: reqwest::RequestBuilder,
         url: &reqwest::Url,
         headers: &[(&str, String)],
-    ) -> Result<Response, FetchError> {
+    ) -> Result<Response, HttpError> {
         let sem = self.host_permit(url);
         let _permit = sem
             .acquire()
             .await
-            .map_err(|_| FetchError::Network("client shutting down".into()))?;
+            .map_err(|_| HttpError::Network("client shutting down".into()))?;
         for (k, v) in headers {
             req = req.header(*k, v);
         }
@@ -120,12 +130,12 @@ impl Http {
                 .content_length()
                 .is_some_and(|n| n > self.max_body as u64)
             {
-                return Err(FetchError::TooLarge(self.max_body));
+                return Err(HttpError::TooLarge(self.max_body));
             }
             let mut body = Vec::new();
             while let Some(chunk) = resp.chunk().await.map_err(|e| self.network_error(e))? {
                 if body.len() + chunk.len() > self.max_body {
-                    return Err(FetchError::TooLarge(self.max_body));
+                    return Err(HttpError::TooLarge(self.max_body));
                 }
                 body.extend_from_slice(&chunk);
             }
@@ -141,25 +151,25 @@ impl Http {
             .unwrap_or_else(|_| Err(self.timeout_error()))
     }
 
-    fn timeout_error(&self) -> FetchError {
-        FetchError::Timeout(crate::util::format_duration(self.timeout))
+    fn timeout_error(&self) -> HttpError {
+        HttpError::Timeout(crate::util::format_duration(self.timeout))
     }
 
     /// A short, secret-free description of a transport failure.
-    fn network_error(&self, e: reqwest::Error) -> FetchError {
+    fn network_error(&self, e: reqwest::Error) -> HttpError {
         if e.is_timeout() {
             return self.timeout_error();
         }
         let e = e.without_url(); // URLs may carry API keys
         let root = root_cause(&e);
         if e.is_connect() {
-            FetchError::Network(format!("cannot connect: {root}"))
+            HttpError::Network(format!("cannot connect: {root}"))
         } else if e.is_body() || e.is_decode() {
-            FetchError::Network(format!(
+            HttpError::Network(format!(
                 "connection dropped while reading the answer: {root}"
             ))
         } else {
-            FetchError::Network(root)
+            HttpError::Network(root)
         }
     }
 }

@@ -8,8 +8,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rusqlite::params;
-
 use crate::store::Store;
 
 pub const TTL: Duration = Duration::from_secs(15);
@@ -34,20 +32,11 @@ impl Lease {
     /// Takes or extends the lease if free, expired or ours; returns whether we hold it.
     pub fn renew(&self) -> bool {
         let now = jiff::Timestamp::now().as_second();
-        let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        let held = store
-            .conn()
-            .execute(
-                "INSERT INTO lease (name, holder, expires) VALUES ('poller', ?1, ?2)
-                 ON CONFLICT(name) DO UPDATE SET holder = ?1, expires = ?2
-                 WHERE lease.holder = ?1 OR lease.expires < ?3",
-                params![self.me, now + TTL.as_secs() as i64, now],
-            )
-            .map(|changed| changed == 1)
-            .unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "could not renew the polling lease");
-                false
-            });
+        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        let held = store.renew_lease(&self.me, now, TTL).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not renew the polling lease");
+            false
+        });
         self.held.store(held, Ordering::SeqCst);
         held
     }
@@ -64,10 +53,10 @@ impl Lease {
 
     /// Gives the lease up at once, so another process can take over without waiting.
     pub fn release(&self) {
-        let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = store
-            .conn()
-            .execute("DELETE FROM lease WHERE holder = ?1", [&self.me]);
+        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        if let Err(e) = store.release_lease(&self.me) {
+            tracing::warn!(error = %e, "could not release the polling lease");
+        }
         self.held.store(false, Ordering::SeqCst);
     }
 }
@@ -96,12 +85,7 @@ mod tests {
         let b = Lease::new(dir.path()).unwrap();
         assert!(a.renew());
         // the holder died long ago
-        a.store
-            .lock()
-            .unwrap()
-            .conn()
-            .execute("UPDATE lease SET expires = 0", [])
-            .unwrap();
+        a.store.lock().unwrap().expire_lease().unwrap();
         assert!(b.renew());
         assert!(!a.renew());
     }

@@ -3,6 +3,7 @@
 //!
 //! Data flows one way: [`platforms`] → [`poller`] → [`store`] → [`status`] / views / exports.
 
+pub mod boot;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -12,6 +13,7 @@ pub mod http;
 pub mod import;
 pub mod lease;
 pub mod logging;
+pub mod model;
 pub mod platforms;
 pub mod poller;
 pub mod status;

@@ -11,7 +11,7 @@
 //!   per host.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
@@ -21,17 +21,10 @@ use tokio::task::JoinSet;
 use crate::config::{Account, Config};
 use crate::http::Http;
 use crate::platforms::{self, Counts, FetchError, Fetched, host_of};
-use crate::store::{AccountState, Sample, Store};
+use crate::store::{AccountState, Sample, SharedStore, lock};
 
 pub const MAX_IN_FLIGHT: usize = 64;
 const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
-
-pub type SharedStore = Arc<Mutex<Store>>;
-
-/// Locks the store; a panic elsewhere never makes the history unusable.
-pub fn lock(store: &SharedStore) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// What one poll of one account came to.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use crate::config::Account;
+use crate::model::Account;
 use crate::store::{Result, Sample, Store};
 use crate::util::ts;
 
@@ -220,7 +220,7 @@ pub fn before(now: Timestamp, secs: i64) -> Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platforms::PlatformKind;
+    use crate::model::PlatformKind;
 
     fn acct() -> Account {
         Account::new(PlatformKind::Github, "a")

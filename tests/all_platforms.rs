@@ -1,9 +1,7 @@
 //! One config mixing every platform, polled by the real binary against one
 //! loopback server; one secret left unset.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -1,11 +1,9 @@
 //! Time spent and the effort verdict, as a user drives them: `record`, `log`,
 //! `effort`, and the two importers.
 
-mod common;
-
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use wiremock::matchers::{path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -1,11 +1,9 @@
 //! `socialtop export` after two polls, every format parsed and checked against
 //! `status`, as a user would use them.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};

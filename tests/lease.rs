@@ -1,14 +1,12 @@
 //! Two socialtop processes on one data dir: one polls, the other waits, and
 //! takes over when the first dies without a word (SIGKILL).
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -1,11 +1,9 @@
 //! Each platform against a loopback server serving its documented answers.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use socialtop::config::{Account, Config};
 use socialtop::http::{Http, USER_AGENT};

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use anyhow::bail;
 use jiff::Timestamp;
 
-use super::{Paths, open, parse_time_arg};
-use crate::poller;
+use super::parse_time_arg;
+use crate::boot::{Paths, open};
 use crate::status;
+use crate::store;
 
 pub(super) fn export_cmd(
     paths: &Paths,
@@ -28,7 +29,7 @@ pub(super) fn export_cmd(
     let now = Timestamp::now();
     let tz = jiff::tz::TimeZone::system();
     let since = since.map(parse_time_arg).transpose()?;
-    let store = poller::lock(&store);
+    let store = store::lock(&store);
     let write = |w: &mut dyn Write| -> anyhow::Result<()> {
         if history {
             let from = since.map_or(i64::MIN, |t| t.as_second());

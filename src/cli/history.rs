@@ -7,9 +7,11 @@ use std::sync::Arc;
 use anyhow::bail;
 use jiff::Timestamp;
 
-use super::{Format, Paths, account, open, parse_time_arg, runtime, shutdown_signal};
+use super::{Format, account, parse_time_arg};
+use crate::boot::{Paths, open, runtime, shutdown_signal};
 use crate::poller::{self, Command, Event, Outcome, Poller};
 use crate::status;
+use crate::store;
 use crate::store::Sample;
 
 pub(super) fn poll_once(paths: &Paths) -> anyhow::Result<ExitCode> {
@@ -82,7 +84,7 @@ pub(super) fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
 pub(super) fn status_cmd(paths: &Paths, format: Format) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
     let now = Timestamp::now();
-    let rows = status::collect(&poller::lock(&store), &config.accounts, now)?;
+    let rows = status::collect(&store::lock(&store), &config.accounts, now)?;
     let mut out = std::io::stdout().lock();
     match format {
         Format::Table => out.write_all(status::table(&rows, now).as_bytes())?,
@@ -119,7 +121,7 @@ pub(super) fn record(
         Some(t) => parse_time_arg(t)?,
         None => Timestamp::now(),
     };
-    poller::lock(&store).insert_sample(
+    store::lock(&store).insert_sample(
         &account.id,
         Sample {
             at: at.as_second(),

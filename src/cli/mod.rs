@@ -2,9 +2,8 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::{Parser, Subcommand, ValueEnum};
 use jiff::Timestamp;
 
@@ -14,9 +13,8 @@ mod time;
 
 pub use time::effort_table;
 
+use crate::boot::Paths;
 use crate::config::{self, Config};
-use crate::poller::SharedStore;
-use crate::store::Store;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -79,7 +77,7 @@ pub enum Cmd {
     Export {
         /// json, csv, md (a report to paste into notes) or svg (a chart)
         #[arg(long, value_enum)]
-        format: crate::export::Format,
+        format: ExportFormat,
         /// Every sample instead of a snapshot (csv or json, streamed)
         #[arg(long)]
         history: bool,
@@ -127,60 +125,32 @@ pub enum EffortFormat {
     Json,
 }
 
+/// `export --format`: the export module's formats, as clap parses them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+    Md,
+    Svg,
+}
+
+impl From<ExportFormat> for crate::export::Format {
+    fn from(f: ExportFormat) -> crate::export::Format {
+        use crate::export::Format;
+        match f {
+            ExportFormat::Json => Format::Json,
+            ExportFormat::Csv => Format::Csv,
+            ExportFormat::Md => Format::Md,
+            ExportFormat::Svg => Format::Svg,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
     Json,
     Csv,
-}
-
-/// Resolved locations.
-pub struct Paths {
-    pub config: PathBuf,
-    pub data_dir: PathBuf,
-}
-
-impl Paths {
-    pub fn from_cli(cli: &Cli) -> Paths {
-        Paths {
-            config: cli
-                .config
-                .clone()
-                .unwrap_or_else(config::default_config_path),
-            data_dir: cli
-                .data_dir
-                .clone()
-                .unwrap_or_else(config::default_data_dir),
-        }
-    }
-}
-
-/// Loads the config (writing the starter one if there is none) and opens the history.
-pub fn open(paths: &Paths) -> anyhow::Result<(Config, SharedStore)> {
-    let (config, created) = Config::load_or_init(&paths.config)?;
-    if created {
-        eprintln!(
-            "socialtop: no config found; wrote a starter config to {}\n           edit it to add your own accounts.",
-            paths.config.display()
-        );
-    }
-    let store = open_store(paths, &config)?;
-    Ok((config, store))
-}
-
-/// Opens the history in the data dir and registers the configured accounts.
-pub fn open_store(paths: &Paths, config: &Config) -> anyhow::Result<SharedStore> {
-    let mut store = Store::open_dir(&paths.data_dir)?;
-    store.sync_accounts(&config.accounts)?;
-    Ok(Arc::new(Mutex::new(store)))
-}
-
-pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")
 }
 
 /// Entry point used by `main`.
@@ -196,7 +166,7 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let paths = Paths::from_cli(&cli);
+    let paths = Paths::resolve(cli.config.clone(), cli.data_dir.clone());
     let Some(cmd) = cli.command else {
         return crate::tui::run(&paths, cli.demo);
     };
@@ -225,31 +195,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             history,
             since,
             out,
-        } => export::export_cmd(&paths, format, history, since.as_deref(), out.as_deref()),
-    }
-}
-
-pub async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let wait = |kind| async move {
-            match signal(kind) {
-                Ok(mut s) => {
-                    s.recv().await;
-                }
-                Err(_) => std::future::pending::<()>().await,
-            }
-        };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = wait(SignalKind::terminate()) => {}
-            _ = wait(SignalKind::hangup()) => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+        } => export::export_cmd(
+            &paths,
+            format.into(),
+            history,
+            since.as_deref(),
+            out.as_deref(),
+        ),
     }
 }
 

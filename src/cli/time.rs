@@ -6,10 +6,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use jiff::Timestamp;
 
-use super::{EffortFormat, Paths, account, open, parse_time_arg, runtime};
+use super::{EffortFormat, account, parse_time_arg};
+use crate::boot::{Paths, open, runtime};
 use crate::config;
-use crate::poller;
 use crate::status;
+use crate::store;
 
 pub(super) fn log_time(
     paths: &Paths,
@@ -33,7 +34,7 @@ pub(super) fn log_time(
         note,
         external_id: None,
     };
-    poller::lock(&store).add_time_entries(&account.id, &[entry])?;
+    store::lock(&store).add_time_entries(&account.id, &[entry])?;
     println!(
         "logged {} on {} from {}",
         d,
@@ -64,7 +65,7 @@ pub(super) fn import_timewarrior(paths: &Paths, file: &str) -> anyhow::Result<Ex
         )
     };
     let report =
-        crate::import::timewarrior::import(&mut poller::lock(&store), &config, &text, &name)?;
+        crate::import::timewarrior::import(&mut store::lock(&store), &config, &text, &name)?;
     print_report(&report, "intervals");
     Ok(ExitCode::SUCCESS)
 }
@@ -90,7 +91,7 @@ pub(super) fn import_activitywatch(
     use crate::import::activitywatch;
     let collected =
         runtime()?.block_on(activitywatch::collect(&config, &http, url, since, now, &tz))?;
-    let report = activitywatch::record(&mut poller::lock(&store), collected)?;
+    let report = activitywatch::record(&mut store::lock(&store), collected)?;
     print_report(&report, "account-days of browsing");
     Ok(ExitCode::SUCCESS)
 }
@@ -98,7 +99,7 @@ pub(super) fn import_activitywatch(
 pub(super) fn effort_cmd(paths: &Paths, format: EffortFormat) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
     let tz = jiff::tz::TimeZone::system();
-    let e = crate::tracking::effort(&poller::lock(&store), &config, &tz)?;
+    let e = crate::tracking::effort(&store::lock(&store), &config, &tz)?;
     let mut out = std::io::stdout().lock();
     match format {
         EffortFormat::Json => {

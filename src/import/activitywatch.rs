@@ -21,7 +21,7 @@ use serde::Deserialize;
 use super::Report;
 use crate::config::{Account, Config};
 use crate::http::Http;
-use crate::platforms::PlatformKind;
+use crate::model::PlatformKind;
 use crate::store::{Store, TimeEntry};
 
 pub const DEFAULT_URL: &str = "http://localhost:5600";

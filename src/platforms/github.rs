@@ -14,8 +14,8 @@ use super::{
     Counts, FetchError, Fetched, Platform, PlatformKind, Request, default_hold, epoch_header,
     int_header, json, retry_after, status_error, token, url,
 };
-use crate::config::Account;
 use crate::http::{Http, Response};
+use crate::model::Account;
 
 pub const API_ROOT: &str = "https://api.github.com";
 

@@ -10,8 +10,8 @@ use jiff::Timestamp;
 use super::{
     Counts, FetchError, Fetched, Platform, PlatformKind, Request, count, json, status_error,
 };
-use crate::config::Account;
 use crate::http::{Http, Response};
+use crate::model::Account;
 
 pub struct Json;
 

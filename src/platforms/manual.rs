@@ -3,8 +3,8 @@
 use futures_util::future::BoxFuture;
 
 use super::{FetchError, Fetched, Platform, PlatformKind};
-use crate::config::Account;
 use crate::http::Http;
+use crate::model::Account;
 
 pub struct Manual;
 

@@ -13,8 +13,8 @@ use super::{
     Counts, FetchError, Fetched, Platform, PlatformKind, Request, default_hold, json, retry_after,
     status_error, token, url,
 };
-use crate::config::Account;
 use crate::http::{Http, Response};
+use crate::model::Account;
 
 pub struct Mastodon;
 

@@ -11,8 +11,8 @@ use serde::Deserialize;
 use super::{
     Counts, FetchError, Fetched, Platform, PlatformKind, Request, json, status_error, url,
 };
-use crate::config::Account;
 use crate::http::{Http, Response};
+use crate::model::Account;
 
 pub struct Misskey;
 

@@ -4,14 +4,12 @@
 //! and the answer into [`Counts`], mapping its documented errors and
 //! rate-limit headers to [`FetchError`]s a person understands.
 
-use std::fmt;
-
 use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use crate::config::Account;
-use crate::http::{Http, Response};
+use crate::http::{Http, HttpError, Response};
+pub use crate::model::{Account, Counts, PlatformKind};
 
 mod bluesky;
 mod discord;
@@ -28,73 +26,6 @@ mod telegram;
 mod twitch;
 mod x;
 mod youtube;
-
-/// Which platform an account is on. The config's `platform` key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PlatformKind {
-    Mastodon,
-    Bluesky,
-    Github,
-    Youtube,
-    X,
-    Twitch,
-    Reddit,
-    Misskey,
-    Peertube,
-    Lemmy,
-    Hackernews,
-    Discord,
-    Telegram,
-    Json,
-    Manual,
-}
-
-impl PlatformKind {
-    pub const ALL: &[PlatformKind] = &[
-        PlatformKind::Mastodon,
-        PlatformKind::Bluesky,
-        PlatformKind::Github,
-        PlatformKind::Youtube,
-        PlatformKind::X,
-        PlatformKind::Twitch,
-        PlatformKind::Reddit,
-        PlatformKind::Misskey,
-        PlatformKind::Peertube,
-        PlatformKind::Lemmy,
-        PlatformKind::Hackernews,
-        PlatformKind::Discord,
-        PlatformKind::Telegram,
-        PlatformKind::Json,
-        PlatformKind::Manual,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            PlatformKind::Mastodon => "mastodon",
-            PlatformKind::Bluesky => "bluesky",
-            PlatformKind::Github => "github",
-            PlatformKind::Youtube => "youtube",
-            PlatformKind::X => "x",
-            PlatformKind::Twitch => "twitch",
-            PlatformKind::Reddit => "reddit",
-            PlatformKind::Misskey => "misskey",
-            PlatformKind::Peertube => "peertube",
-            PlatformKind::Lemmy => "lemmy",
-            PlatformKind::Hackernews => "hackernews",
-            PlatformKind::Discord => "discord",
-            PlatformKind::Telegram => "telegram",
-            PlatformKind::Json => "json",
-            PlatformKind::Manual => "manual",
-        }
-    }
-}
-
-impl fmt::Display for PlatformKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// The implementation for a platform.
 pub fn platform(kind: PlatformKind) -> &'static dyn Platform {
@@ -115,14 +46,6 @@ pub fn platform(kind: PlatformKind) -> &'static dyn Platform {
         PlatformKind::Json => &json::Json,
         PlatformKind::Manual => &manual::Manual,
     }
-}
-
-/// What one good poll reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Counts {
-    pub followers: i64,
-    pub following: Option<i64>,
-    pub posts: Option<i64>,
 }
 
 /// A good answer, and whether the platform said to stop calling until some time.
@@ -173,6 +96,16 @@ pub enum FetchError {
     MissingSecret(String),
     #[error("{0}")]
     NotPolled(String),
+}
+
+impl From<HttpError> for FetchError {
+    fn from(e: HttpError) -> FetchError {
+        match e {
+            HttpError::Timeout(d) => FetchError::Timeout(d),
+            HttpError::Network(m) => FetchError::Network(m),
+            HttpError::TooLarge(n) => FetchError::TooLarge(n),
+        }
+    }
 }
 
 impl FetchError {

@@ -12,8 +12,8 @@ use super::{
     Counts, FetchError, Fetched, Platform, PlatformKind, Request, json, required_token,
     status_error, url,
 };
-use crate::config::Account;
 use crate::http::{Http, Response};
+use crate::model::Account;
 
 pub const API_ROOT: &str = "https://api.telegram.org";
 

@@ -13,8 +13,8 @@ use super::{
     Counts, FetchError, Fetched, Platform, PlatformKind, epoch_header, int_header, json,
     required_env, required_token, status_error, url,
 };
-use crate::config::Account;
 use crate::http::{Http, Response};
+use crate::model::Account;
 
 pub const API_ROOT: &str = "https://api.twitch.tv";
 
@@ -112,6 +112,7 @@ impl Platform for Twitch {
                         headers,
                     )
                     .await
+                    .map_err(FetchError::from)
                 }
             };
             let lookup = || async {

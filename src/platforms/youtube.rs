@@ -13,8 +13,8 @@ use super::{
     Counts, FetchError, Fetched, Platform, PlatformKind, Request, count, json, required_token,
     status_error, url,
 };
-use crate::config::Account;
 use crate::http::{Http, Response};
+use crate::model::Account;
 
 pub const API_ROOT: &str = "https://www.googleapis.com";
 

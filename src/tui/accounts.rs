@@ -183,7 +183,7 @@ fn state(app: &App, row: &Row, theme: &Theme) -> (String, Style) {
     match (&row.status.error, row.status.updated_at) {
         (Some(e), _) => (format!("⚠ {e}"), theme.error()),
         (None, Some(t)) => (ago(t, app.now), theme.dim()),
-        (None, None) if row.account.platform == crate::platforms::PlatformKind::Manual => {
+        (None, None) if row.account.platform == crate::model::PlatformKind::Manual => {
             ("no samples yet".into(), theme.dim())
         }
         (None, None) => ("never polled".into(), theme.dim()),

@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::config::Account;
+use crate::model::Account;
 use crate::status::{self, AccountStatus};
 use crate::store::{Result, Sample, Store};
 

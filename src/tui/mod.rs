@@ -30,10 +30,11 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
-use crate::cli::Paths;
+use crate::boot::Paths;
 use crate::config::Config;
 use crate::lease::{self, Lease};
-use crate::poller::{self, Command, Event, Outcome, Poller, SharedStore};
+use crate::poller::{Command, Event, Outcome, Poller};
+use crate::store::{self, SharedStore};
 use app::{App, Effect, Role};
 
 /// How often a view checks whether another process wrote new data.
@@ -93,12 +94,12 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
     };
     let _log = crate::logging::init(&paths.data_dir);
     let (config, created) = Config::load_or_init(&paths.config)?;
-    let store = crate::cli::open_store(&paths, &config)?;
+    let store = crate::boot::open_store(&paths, &config)?;
     let lease = Lease::new(&paths.data_dir)?;
     let poller = Arc::new(Poller::new(&config, Arc::clone(&store))?);
     let now = Timestamp::now();
     let tz = jiff::tz::TimeZone::system();
-    let rows = data::load_rows(&poller::lock(&store), &config.accounts, now, &tz)?;
+    let rows = data::load_rows(&store::lock(&store), &config.accounts, now, &tz)?;
     let mut app = App::new(rows, now);
     app.tz = tz;
     app.demo = demo;
@@ -109,7 +110,7 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
             paths.config.display()
         ));
     }
-    let rt = crate::cli::runtime()?;
+    let rt = crate::boot::runtime()?;
     let (guard, mut terminal) = setup_terminal()?;
     let result = rt.block_on(event_loop(
         &mut terminal,
@@ -129,12 +130,12 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
 fn reload_detail(app: &mut App, store: &SharedStore, config: &Config) {
     app.detail = app.selected_id().and_then(|id| {
         let account = config.account(&id)?;
-        data::load_detail(&poller::lock(store), account, app.range, app.now).ok()
+        data::load_detail(&store::lock(store), account, app.range, app.now).ok()
     });
 }
 
 fn reload_effort(app: &mut App, store: &SharedStore, config: &Config) {
-    match data::load_effort(&poller::lock(store), config, &app.tz) {
+    match data::load_effort(&store::lock(store), config, &app.tz) {
         Ok(e) => app.effort = Some(e),
         Err(e) => app.message = Some(format!("cannot read the history: {e}")),
     }
@@ -143,7 +144,7 @@ fn reload_effort(app: &mut App, store: &SharedStore, config: &Config) {
 /// Everything the views show, read again (another process wrote, or time was logged).
 fn reload_all(app: &mut App, store: &SharedStore, config: &Config) {
     let loaded = {
-        let s = poller::lock(store);
+        let s = store::lock(store);
         data::load_rows(&s, &config.accounts, app.now, &app.tz)
             .and_then(|rows| Ok((rows, s.timer()?)))
     };
@@ -165,7 +166,7 @@ fn reload_all(app: &mut App, store: &SharedStore, config: &Config) {
 fn toggle_timer(app: &mut App, store: &SharedStore, id: &str) {
     let now = Timestamp::now().as_second();
     let result = {
-        let mut s = poller::lock(store);
+        let mut s = store::lock(store);
         match s.timer() {
             Ok(Some((running, _))) if running == id => {
                 s.stop_timer(now).map(|stopped| (stopped, false))
@@ -221,17 +222,17 @@ async fn event_loop(
     let held = lease.renew();
     app.role = if held { Role::Polling } else { Role::Watching };
     let scheduler = tokio::spawn(Arc::clone(poller).run(cmd_rx, ev_tx.clone(), lease.gate()));
-    let mut generation = poller::lock(store).generation().unwrap_or_default();
+    let mut generation = store::lock(store).generation().unwrap_or_default();
     let mut change_check = tokio::time::interval(CHANGE_CHECK);
     change_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut lease_tick = tokio::time::interval(lease::RENEW_EVERY);
     lease_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let minute = tokio::time::sleep_until(next_minute());
     tokio::pin!(minute);
-    let shutdown = crate::cli::shutdown_signal();
+    let shutdown = crate::boot::shutdown_signal();
     tokio::pin!(shutdown);
     // the rows were read before the terminal was set up; the rest now
-    app.timer = poller::lock(store).timer().unwrap_or_default();
+    app.timer = store::lock(store).timer().unwrap_or_default();
     reload_detail(app, store, config);
     let mut dirty = true;
     loop {
@@ -273,7 +274,7 @@ async fn event_loop(
                         }
                         if let Some(account) = config.account(&r.account) {
                             let now = Timestamp::now();
-                            let row = data::load_row(&poller::lock(store), account, now, &app.tz);
+                            let row = data::load_row(&store::lock(store), account, now, &app.tz);
                             if let Ok(row) = row {
                                 app.set_row(row);
                             }
@@ -284,13 +285,13 @@ async fn event_loop(
                                 reload_effort(app, store, config);
                             }
                         }
-                        generation = poller::lock(store).generation().unwrap_or(generation);
+                        generation = store::lock(store).generation().unwrap_or(generation);
                     }
                 }
                 vec![]
             }
             _ = change_check.tick() => {
-                let g = poller::lock(store).generation().unwrap_or(generation);
+                let g = store::lock(store).generation().unwrap_or(generation);
                 if g != generation {
                     generation = g;
                     app.now = Timestamp::now();
@@ -324,7 +325,7 @@ async fn event_loop(
                 Effect::LoadEffort => reload_effort(app, store, config),
                 Effect::Export => {
                     let written = crate::export::snapshot_files(
-                        &poller::lock(store),
+                        &store::lock(store),
                         config,
                         data_dir,
                         Timestamp::now(),
@@ -338,7 +339,7 @@ async fn event_loop(
                 Effect::ToggleTimer(id) => {
                     toggle_timer(app, store, &id);
                     reload_all(app, store, config);
-                    generation = poller::lock(store).generation().unwrap_or(generation);
+                    generation = store::lock(store).generation().unwrap_or(generation);
                 }
                 Effect::PollAll | Effect::PollNow(_) if lease.is_held() => {
                     let cmd = match effect {

@@ -3,7 +3,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::platforms::PlatformKind;
+use crate::model::PlatformKind;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {

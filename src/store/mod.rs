@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
-use crate::config::Account;
+pub use crate::model::{Account, AccountState, Sample, TimeEntry};
 
 /// File name of the database inside the data dir.
 pub const DB_FILE: &str = "socialtop.db";
@@ -52,107 +52,15 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// Ordered schema migrations; `PRAGMA user_version` is the number applied.
+/// Ordered schema migrations, one `.sql` file each; `PRAGMA user_version` is
+/// the number applied. A migration is never edited once released: add one.
 const MIGRATIONS: &[&str] = &[
-    // 1: the core history
-    "CREATE TABLE accounts (
-        id INTEGER PRIMARY KEY,
-        key TEXT NOT NULL UNIQUE,
-        platform TEXT NOT NULL,
-        handle TEXT NOT NULL,
-        label TEXT,
-        metric TEXT NOT NULL
-    );
-    CREATE TABLE samples (
-        account INTEGER NOT NULL REFERENCES accounts(id),
-        at INTEGER NOT NULL,
-        followers INTEGER NOT NULL,
-        following INTEGER,
-        posts INTEGER,
-        PRIMARY KEY (account, at)
-    ) WITHOUT ROWID;
-    CREATE TABLE poll_failures (
-        account INTEGER NOT NULL REFERENCES accounts(id),
-        at INTEGER NOT NULL,
-        error TEXT NOT NULL,
-        PRIMARY KEY (account, at)
-    ) WITHOUT ROWID;
-    CREATE TABLE account_state (
-        account INTEGER PRIMARY KEY REFERENCES accounts(id),
-        checked_at INTEGER,
-        failures INTEGER NOT NULL DEFAULT 0,
-        error TEXT,
-        error_at INTEGER
-    );
-    CREATE TABLE host_holds (
-        host TEXT PRIMARY KEY,
-        until INTEGER NOT NULL,
-        reason TEXT NOT NULL
-    );",
-    // 2: the polling lease, so only one process on a data dir polls
-    "CREATE TABLE lease (
-        name TEXT PRIMARY KEY,
-        holder TEXT NOT NULL,
-        expires INTEGER NOT NULL
-    );",
-    // 3: a counter bumped by every data write, for cheap change detection
-    "CREATE TABLE generation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
-    INSERT INTO generation (id, n) VALUES (1, 0);",
-    // 4: time spent: entries from every source, and the dashboard's running timer
-    "CREATE TABLE time_entries (
-        id INTEGER PRIMARY KEY,
-        account INTEGER NOT NULL REFERENCES accounts(id),
-        start INTEGER NOT NULL,
-        seconds INTEGER NOT NULL CHECK (seconds > 0),
-        source TEXT NOT NULL,
-        note TEXT,
-        external_id TEXT
-    );
-    CREATE INDEX time_entries_by_account ON time_entries (account, start);
-    CREATE UNIQUE INDEX time_entries_imported ON time_entries (account, source, external_id)
-        WHERE external_id IS NOT NULL;
-    CREATE TABLE timer (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        account INTEGER NOT NULL REFERENCES accounts(id),
-        started INTEGER NOT NULL
-    );",
-    // 5: ids a platform resolved once (Twitch's user id for a login)
-    "CREATE TABLE remote_ids (
-        account INTEGER PRIMARY KEY REFERENCES accounts(id),
-        remote_id TEXT NOT NULL
-    );",
+    include_str!("migrations/0001_core.sql"),
+    include_str!("migrations/0002_lease.sql"),
+    include_str!("migrations/0003_generation.sql"),
+    include_str!("migrations/0004_time.sql"),
+    include_str!("migrations/0005_remote_ids.sql"),
 ];
-
-/// One stretch of time spent on an account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimeEntry {
-    pub start: i64,
-    pub seconds: i64,
-    /// `log`, `timer`, `timewarrior`, `activitywatch`.
-    pub source: String,
-    pub note: Option<String>,
-    /// Stable id of an imported entry, so importing twice adds nothing.
-    pub external_id: Option<String>,
-}
-
-/// One good reading of an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sample {
-    /// Seconds since the Unix epoch (UTC).
-    pub at: i64,
-    pub followers: i64,
-    pub following: Option<i64>,
-    pub posts: Option<i64>,
-}
-
-/// Scheduling state of one account.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AccountState {
-    pub checked_at: Option<i64>,
-    pub failures: u32,
-    pub error: Option<String>,
-    pub error_at: Option<i64>,
-}
 
 pub struct Store {
     conn: Connection,
@@ -604,10 +512,108 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Raw connection, for modules that own their own tables (time entries, lease).
-    pub fn conn(&self) -> &Connection {
-        &self.conn
+    /// The schema version applied (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
     }
+
+    /// Takes or extends the polling lease for `holder` if it is free, expired
+    /// or already `holder`'s; returns whether `holder` holds it now.
+    pub fn renew_lease(
+        &mut self,
+        holder: &str,
+        now: i64,
+        ttl: std::time::Duration,
+    ) -> Result<bool> {
+        let expires = now.saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX));
+        self.conn
+            .execute(
+                "INSERT INTO lease (name, holder, expires) VALUES ('poller', ?1, ?2)
+                 ON CONFLICT(name) DO UPDATE SET holder = ?1, expires = ?2
+                 WHERE lease.holder = ?1 OR lease.expires < ?3",
+                params![holder, expires, now],
+            )
+            .map(|changed| changed == 1)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Gives the lease up if `holder` has it.
+    pub fn release_lease(&mut self, holder: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM lease WHERE holder = ?1", [holder])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Makes the current lease look expired (tests of a holder that died).
+    pub fn expire_lease(&mut self) -> Result<()> {
+        self.conn
+            .execute("UPDATE lease SET expires = 0", [])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every account row ever registered: `(row id, id, platform, handle)`,
+    /// in row-id order.
+    pub fn account_rows(&self) -> Result<Vec<(i64, String, String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, key, platform, handle FROM accounts ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Streams every sample at or after `since`, in (account row id, time)
+    /// order, to `f`, one account's range read at a time (each a seek on the
+    /// `(account, at)` key), all inside one read transaction. Stops at the
+    /// first error `f` returns. Returns how many samples were passed.
+    pub fn for_each_sample_since<E: From<StoreError>>(
+        &self,
+        since: i64,
+        mut f: impl FnMut(i64, &Sample) -> std::result::Result<(), E>,
+    ) -> std::result::Result<u64, E> {
+        let path = self.path.clone();
+        let err = |e| E::from(classify(&path, e));
+        let tx = self.conn.unchecked_transaction().map_err(err)?;
+        let ids: Vec<i64> = tx
+            .prepare("SELECT id FROM accounts ORDER BY id")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .map_err(err)?;
+        let mut stmt = tx
+            .prepare(
+                "SELECT at, followers, following, posts FROM samples WHERE account = ?1 AND at >= ?2 ORDER BY at",
+            )
+            .map_err(err)?;
+        let mut n = 0u64;
+        for id in ids {
+            let mut rows = stmt.query(params![id, since]).map_err(err)?;
+            while let Some(r) = rows.next().map_err(err)? {
+                let s = sample_from_row(r).map_err(err)?;
+                f(id, &s)?;
+                n += 1;
+            }
+        }
+        drop(stmt);
+        tx.finish().map_err(err)?;
+        Ok(n)
+    }
+}
+
+/// The store shared by the poller and the views of one process.
+pub type SharedStore = std::sync::Arc<std::sync::Mutex<Store>>;
+
+/// Wraps a store for sharing.
+pub fn shared(store: Store) -> SharedStore {
+    std::sync::Arc::new(std::sync::Mutex::new(store))
+}
+
+/// Locks the store; a panic elsewhere never makes the history unusable.
+pub fn lock(store: &SharedStore) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn insert_sample(tx: &rusqlite::Transaction<'_>, id: i64, s: &Sample) -> rusqlite::Result<()> {
@@ -654,7 +660,7 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::platforms::PlatformKind;
+    use crate::model::PlatformKind;
 
     fn account(id: &str) -> Account {
         Account {
@@ -815,11 +821,7 @@ mod tests {
             h.join().unwrap().unwrap();
         }
         let s = Store::open_dir(&path).unwrap();
-        let v: i64 = s
-            .conn()
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(v, MIGRATIONS.len() as i64);
+        assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
     }
 
     #[test]

@@ -1,0 +1,80 @@
+//! What every entry point shares: where the config and history live, opening
+//! them, the async runtime, and the signals that end a run. Both the
+//! command-line commands and the dashboard stand on this; it knows neither.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::config::{self, Config};
+use crate::store::{self, SharedStore, Store};
+
+/// Resolved locations.
+pub struct Paths {
+    pub config: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    /// The paths given on the command line (or by environment), else the defaults.
+    pub fn resolve(config: Option<PathBuf>, data_dir: Option<PathBuf>) -> Paths {
+        Paths {
+            config: config.unwrap_or_else(config::default_config_path),
+            data_dir: data_dir.unwrap_or_else(config::default_data_dir),
+        }
+    }
+}
+
+/// Loads the config (writing the starter one if there is none) and opens the history.
+pub fn open(paths: &Paths) -> anyhow::Result<(Config, SharedStore)> {
+    let (config, created) = Config::load_or_init(&paths.config)?;
+    if created {
+        eprintln!(
+            "socialtop: no config found; wrote a starter config to {}\n           edit it to add your own accounts.",
+            paths.config.display()
+        );
+    }
+    let store = open_store(paths, &config)?;
+    Ok((config, store))
+}
+
+/// Opens the history in the data dir and registers the configured accounts.
+pub fn open_store(paths: &Paths, config: &Config) -> anyhow::Result<SharedStore> {
+    let mut store = Store::open_dir(&paths.data_dir)?;
+    store.sync_accounts(&config.accounts)?;
+    Ok(store::shared(store))
+}
+
+/// The runtime every async command and the dashboard run on.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Ctrl-C (SIGINT), or on Unix SIGTERM and SIGHUP (the terminal went away).
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let wait = |kind| async move {
+            match signal(kind) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = wait(SignalKind::terminate()) => {}
+            _ = wait(SignalKind::hangup()) => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

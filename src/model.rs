@@ -1,0 +1,274 @@
+//! Plain types every layer shares: accounts, platform kinds, counts, samples,
+//! time entries, and the two seams the rest of the code reads the world
+//! through (a [`Clock`] and a [`Secrets`] source). No I/O, no SQL, no UI.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::Deserialize;
+
+/// Which platform an account is on. The config's `platform` key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlatformKind {
+    Mastodon,
+    Bluesky,
+    Github,
+    Youtube,
+    X,
+    Twitch,
+    Reddit,
+    Misskey,
+    Peertube,
+    Lemmy,
+    Hackernews,
+    Discord,
+    Telegram,
+    Json,
+    Manual,
+}
+
+impl PlatformKind {
+    pub const ALL: &[PlatformKind] = &[
+        PlatformKind::Mastodon,
+        PlatformKind::Bluesky,
+        PlatformKind::Github,
+        PlatformKind::Youtube,
+        PlatformKind::X,
+        PlatformKind::Twitch,
+        PlatformKind::Reddit,
+        PlatformKind::Misskey,
+        PlatformKind::Peertube,
+        PlatformKind::Lemmy,
+        PlatformKind::Hackernews,
+        PlatformKind::Discord,
+        PlatformKind::Telegram,
+        PlatformKind::Json,
+        PlatformKind::Manual,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PlatformKind::Mastodon => "mastodon",
+            PlatformKind::Bluesky => "bluesky",
+            PlatformKind::Github => "github",
+            PlatformKind::Youtube => "youtube",
+            PlatformKind::X => "x",
+            PlatformKind::Twitch => "twitch",
+            PlatformKind::Reddit => "reddit",
+            PlatformKind::Misskey => "misskey",
+            PlatformKind::Peertube => "peertube",
+            PlatformKind::Lemmy => "lemmy",
+            PlatformKind::Hackernews => "hackernews",
+            PlatformKind::Discord => "discord",
+            PlatformKind::Telegram => "telegram",
+            PlatformKind::Json => "json",
+            PlatformKind::Manual => "manual",
+        }
+    }
+}
+
+impl fmt::Display for PlatformKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A platform's colour in the dashboard, named so that a theme can map it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hue {
+    Magenta,
+    Blue,
+    Cyan,
+    Red,
+    Green,
+    Yellow,
+    /// The terminal's own text colour (platforms whose brand is black or white).
+    Plain,
+}
+
+/// The default poll interval when the config sets none.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
+
+/// One configured account, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    /// Stable identifier, `<platform>:<handle>` unless set.
+    pub id: String,
+    pub platform: PlatformKind,
+    /// The handle as the user wrote it, without a leading `@`.
+    pub handle: String,
+    pub label: Option<String>,
+    /// Replaces the platform's API root when set.
+    pub base_url: Option<String>,
+    pub interval: Duration,
+    /// Name of an environment variable holding a token.
+    pub token_env: Option<String>,
+    pub time_tags: Vec<String>,
+    pub domains: Option<Vec<String>>,
+    /// `platform = "json"`: the endpoint, an RFC 6901 pointer to the count, and
+    /// headers whose values may name environment variables as `${NAME}`.
+    pub url: Option<String>,
+    pub pointer: Option<String>,
+    pub headers: Vec<(String, String)>,
+    /// What the main count measures ("followers", "stars", ...): the config's
+    /// `metric` for `json` and `manual` accounts, else what the platform says.
+    pub metric: String,
+}
+
+impl Account {
+    /// An account with every optional key at its default (a 15-minute interval,
+    /// counting followers).
+    pub fn new(platform: PlatformKind, handle: &str) -> Account {
+        Account {
+            id: format!("{}:{handle}", platform.name()),
+            platform,
+            handle: handle.to_string(),
+            label: None,
+            base_url: None,
+            interval: DEFAULT_INTERVAL,
+            token_env: None,
+            time_tags: Vec::new(),
+            domains: None,
+            url: None,
+            pointer: None,
+            headers: Vec::new(),
+            metric: "followers".to_string(),
+        }
+    }
+
+    /// The name shown to people: the label where set, else the handle.
+    pub fn display_name(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.handle)
+    }
+
+    /// What the main count measures ("followers", "stars", ...).
+    pub fn metric(&self) -> &str {
+        &self.metric
+    }
+}
+
+/// What one good poll reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub followers: i64,
+    pub following: Option<i64>,
+    pub posts: Option<i64>,
+}
+
+/// One good reading of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample {
+    /// Seconds since the Unix epoch (UTC).
+    pub at: i64,
+    pub followers: i64,
+    pub following: Option<i64>,
+    pub posts: Option<i64>,
+}
+
+/// One stretch of time spent on an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimeEntry {
+    pub start: i64,
+    pub seconds: i64,
+    /// `log`, `timer`, `timewarrior`, `activitywatch`.
+    pub source: String,
+    pub note: Option<String>,
+    /// Stable id of an imported entry, so importing twice adds nothing.
+    pub external_id: Option<String>,
+}
+
+/// Scheduling state of one account.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountState {
+    pub checked_at: Option<i64>,
+    pub failures: u32,
+    pub error: Option<String>,
+    pub error_at: Option<i64>,
+}
+
+/// Where the current time comes from: the system clock in the binary, a fixed
+/// one in tests.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+/// The real clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+}
+
+/// A clock that says what it is told (tests, demo data, benchmarks).
+#[derive(Debug)]
+pub struct FixedClock(Mutex<Timestamp>);
+
+impl FixedClock {
+    pub fn new(at: Timestamp) -> FixedClock {
+        FixedClock(Mutex::new(at))
+    }
+
+    pub fn set(&self, at: Timestamp) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = at;
+    }
+
+    /// Moves the clock forward by `d`.
+    pub fn advance(&self, d: Duration) {
+        let mut t = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Ok(d) = jiff::SignedDuration::try_from(d)
+            && let Ok(next) = t.checked_add(d)
+        {
+            *t = next;
+        }
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Where secrets come from: the process environment in the binary, a map in
+/// tests. An empty value counts as unset.
+pub trait Secrets: Send + Sync {
+    fn get(&self, var: &str) -> Option<String>;
+}
+
+/// The process environment.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EnvSecrets;
+
+impl Secrets for EnvSecrets {
+    fn get(&self, var: &str) -> Option<String> {
+        std::env::var(var).ok().filter(|v| !v.is_empty())
+    }
+}
+
+/// A fixed set of secrets (tests).
+#[derive(Debug, Clone, Default)]
+pub struct MapSecrets(pub HashMap<String, String>);
+
+impl MapSecrets {
+    pub fn new<const N: usize>(pairs: [(&str, &str); N]) -> MapSecrets {
+        MapSecrets(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+}
+
+impl Secrets for MapSecrets {
+    fn get(&self, var: &str) -> Option<String> {
+        self.0.get(var).filter(|v| !v.is_empty()).cloned()
+    }
+}

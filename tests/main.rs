@@ -1,0 +1,13 @@
+//! The integration tests, as one test binary (one link instead of one per file).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod all_platforms;
+mod cli_poll;
+mod common;
+mod dashboard;
+mod effort_cli;
+mod export;
+mod layers;
+mod lease;
+mod platforms;
+mod platforms_more;
