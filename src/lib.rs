@@ -18,6 +18,7 @@ pub mod platforms;
 pub mod poller;
 pub mod status;
 pub mod store;
+pub mod text;
 pub mod tracking;
 pub mod tui;
 pub mod util;

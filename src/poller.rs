@@ -20,6 +20,7 @@ use tokio::task::JoinSet;
 
 use crate::config::{Account, Config};
 use crate::http::Http;
+use crate::model::{Clock, EnvSecrets, Secrets, SystemClock};
 use crate::platforms::{self, Counts, FetchError, Fetched, host_of};
 use crate::store::{AccountState, Sample, SharedStore, lock};
 
@@ -62,15 +63,35 @@ pub struct Poller {
     http: Http,
     store: SharedStore,
     accounts: Vec<Account>,
+    clock: Arc<dyn Clock>,
+    secrets: Arc<dyn Secrets>,
 }
 
 impl Poller {
+    /// A poller on the system clock, reading secrets from the environment.
     pub fn new(config: &Config, store: SharedStore) -> anyhow::Result<Poller> {
+        Poller::with_seams(config, store, Arc::new(SystemClock), Arc::new(EnvSecrets))
+    }
+
+    /// A poller on the given clock and secrets (tests pass fixed ones).
+    pub fn with_seams(
+        config: &Config,
+        store: SharedStore,
+        clock: Arc<dyn Clock>,
+        secrets: Arc<dyn Secrets>,
+    ) -> anyhow::Result<Poller> {
         Ok(Poller {
             http: Http::new(config.request_timeout)?,
             store,
             accounts: config.accounts.clone(),
+            clock,
+            secrets,
         })
+    }
+
+    /// The secrets this poller hands to platforms.
+    pub fn secrets(&self) -> &dyn Secrets {
+        &*self.secrets
     }
 
     pub fn accounts(&self) -> &[Account] {
@@ -79,7 +100,7 @@ impl Poller {
 
     /// Polls one account now (unless its host is on hold) and records the result.
     pub async fn poll_one(&self, account: &Account) -> PollResult {
-        let at = Timestamp::now();
+        let at = self.clock.now();
         let platform = platforms::platform(account.platform);
         if !platform.polled() {
             return PollResult {
@@ -100,7 +121,7 @@ impl Poller {
                 platform.fetch(&self.http, account, known.as_deref()).await
             }
         };
-        let at = Timestamp::now();
+        let at = self.clock.now();
         let outcome = self.record(account, &host, at, result);
         match &outcome {
             Outcome::Ok(c) => {
@@ -186,7 +207,7 @@ impl Poller {
         state: &AccountState,
         hold: Option<i64>,
     ) -> Timestamp {
-        let now = Timestamp::now();
+        let now = self.clock.now();
         let base = match state.checked_at {
             None => now,
             Some(checked) => {
@@ -235,7 +256,7 @@ impl Poller {
         let mut last_announced = None;
         let mut was_active = active();
         loop {
-            let now = Timestamp::now();
+            let now = self.clock.now();
             let is_active = active();
             if is_active && !was_active {
                 // taking over from another process: its polls count, so the
@@ -285,12 +306,12 @@ impl Poller {
                 cmd = commands.recv() => match cmd {
                     None => break,
                     Some(Command::PollAll) => {
-                        for i in &polled { due.insert(*i, Timestamp::now()); }
+                        for i in &polled { due.insert(*i, self.clock.now()); }
                     }
                     Some(Command::PollNow(id)) => {
                         if let Some(i) = self.accounts.iter().position(|a| a.id == id)
                             && due.contains_key(&i) {
-                            due.insert(i, Timestamp::now());
+                            due.insert(i, self.clock.now());
                         }
                     }
                 },
