@@ -45,7 +45,7 @@ fn database() -> PathBuf {
     for a in &config.accounts {
         let samples: Vec<Sample> = (0..PER_ACCOUNT)
             .map(|i| Sample {
-                at: 1_700_000_000 + i * 300,
+                at_ms: (1_700_000_000 + i * 300) * 1000,
                 followers: 1_000 + i / 7,
                 following: Some(42),
                 posts: Some(i / 100),
@@ -79,7 +79,8 @@ fn bench(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 let mut out = std::io::BufWriter::with_capacity(1 << 16, Counter(0));
-                let n = write_history(&store, i64::MIN, format, &mut out).expect("export");
+                let n =
+                    write_history(&store, jiff::Timestamp::MIN, format, &mut out).expect("export");
                 assert_eq!(n, ACCOUNTS as u64 * PER_ACCOUNT as u64);
                 out.into_inner().map(|c| c.0).unwrap_or(0)
             })

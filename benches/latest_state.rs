@@ -49,7 +49,7 @@ fn database(config: &Config, now: i64) -> PathBuf {
         let start = now - per_account * STEP;
         let batch: Vec<Sample> = (0..per_account)
             .map(|i| Sample {
-                at: start + i * STEP,
+                at_ms: (start + i * STEP) * 1000,
                 followers: 1_000 + n as i64 * 10 + i / 50,
                 following: Some(100),
                 posts: Some(i / 1_000),

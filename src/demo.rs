@@ -123,7 +123,7 @@ pub fn prepare(dir: &Path, now: Timestamp) -> anyhow::Result<Paths> {
                     * 0.002;
                 let noise = (rng.f64() - 0.5) * (to - from).abs() * 0.001;
                 Sample {
-                    at: start + h * HOUR,
+                    at_ms: (start + h * HOUR) * 1000,
                     followers: (base + wiggle + noise).round().max(0.0) as i64,
                     following: None,
                     posts: Some((x * 900.0) as i64),
@@ -157,7 +157,7 @@ pub fn prepare(dir: &Path, now: Timestamp) -> anyhow::Result<Paths> {
     // one account shows what an error looks like
     store.record_failure(
         "demo-forum",
-        end,
+        now,
         "server error 502 Bad Gateway (simulated)",
     )?;
     Ok(paths)
@@ -183,7 +183,7 @@ mod tests {
         let store = Store::open_dir(&paths.data_dir).unwrap();
         let first = store.earliest("demo-bluesky").unwrap().unwrap();
         let last = store.latest("demo-bluesky").unwrap().unwrap();
-        assert_eq!((last.at - first.at) / 86_400, 365);
+        assert_eq!((last.at_secs() - first.at_secs()) / 86_400, 365);
         assert!((last.followers - 9_400).abs() < 50, "{}", last.followers);
         assert!(store.latest("demo-forum").unwrap().unwrap().followers < 3_000);
     }

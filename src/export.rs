@@ -195,7 +195,7 @@ pub fn write_svg(
     let mut earliest = i64::MAX;
     for a in &config.accounts {
         if let Some(s) = store.earliest(&a.id)? {
-            earliest = earliest.min(s.at);
+            earliest = earliest.min(s.at_secs());
         }
     }
     let from = since.as_second().max(earliest.min(now.as_second() - 3600));
@@ -328,8 +328,10 @@ impl TimeFormat {
         }
     }
 
-    fn fmt(&mut self, secs: i64) -> &str {
+    /// RFC 3339 in UTC; milliseconds shown only when there are any.
+    fn fmt(&mut self, ms: i64) -> &str {
         use std::fmt::Write as _;
+        let (secs, milli) = (ms.div_euclid(1000), ms.rem_euclid(1000));
         let day = secs.div_euclid(86_400);
         if day != self.day {
             self.day = day;
@@ -340,13 +342,11 @@ impl TimeFormat {
         let s = secs.rem_euclid(86_400);
         self.out.clear();
         self.out.push_str(&self.prefix);
-        let _ = write!(
-            self.out,
-            "{:02}:{:02}:{:02}Z",
-            s / 3600,
-            s / 60 % 60,
-            s % 60
-        );
+        let _ = write!(self.out, "{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+        if milli != 0 {
+            let _ = write!(self.out, ".{milli:03}");
+        }
+        self.out.push('Z');
         &self.out
     }
 }
@@ -355,7 +355,7 @@ impl TimeFormat {
 /// (account, time) order, with constant memory. Returns the number of samples.
 pub fn write_history(
     store: &Store,
-    since: i64,
+    since: Timestamp,
     format: Format,
     out: &mut dyn Write,
 ) -> anyhow::Result<u64> {
@@ -405,7 +405,7 @@ pub fn write_history(
         };
         line.clear();
         line.push_str(prefix);
-        line.push_str(times.fmt(sample.at));
+        line.push_str(times.fmt(sample.at_ms));
         line.push_str(open);
         line.push_str(sep[0]);
         line.push_str(num.format(sample.followers));

@@ -162,8 +162,8 @@ pub struct Counts {
 /// One good reading of an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sample {
-    /// Seconds since the Unix epoch (UTC).
-    pub at: i64,
+    /// Milliseconds since the Unix epoch (UTC).
+    pub at_ms: i64,
     pub followers: i64,
     pub following: Option<i64>,
     pub posts: Option<i64>,
@@ -184,10 +184,24 @@ pub struct TimeEntry {
 /// Scheduling state of one account.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AccountState {
-    pub checked_at: Option<i64>,
+    /// Milliseconds since the epoch of the last poll attempt.
+    pub checked_at_ms: Option<i64>,
     pub failures: u32,
     pub error: Option<String>,
-    pub error_at: Option<i64>,
+    /// Milliseconds since the epoch of the last failure.
+    pub error_at_ms: Option<i64>,
+}
+
+impl Sample {
+    /// The sample's time.
+    pub fn time(&self) -> Timestamp {
+        Timestamp::from_millisecond(self.at_ms).unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+
+    /// The sample's time in whole seconds since the epoch.
+    pub fn at_secs(&self) -> i64 {
+        self.at_ms.div_euclid(1000)
+    }
 }
 
 /// Where the current time comes from: the system clock in the binary, a fixed

@@ -165,13 +165,13 @@ impl Poller {
             Ok(f) => store.record_success(
                 &account.id,
                 Sample {
-                    at: at.as_second(),
+                    at_ms: at.as_millisecond(),
                     followers: f.counts.followers,
                     following: f.counts.following,
                     posts: f.counts.posts,
                 },
             ),
-            Err(e) => store.record_failure(&account.id, at.as_second(), &e.to_string()),
+            Err(e) => store.record_failure(&account.id, at, &e.to_string()),
         };
         match (result, written) {
             (Ok(f), Ok(())) => Outcome::Ok(f.counts),
@@ -208,11 +208,11 @@ impl Poller {
         hold: Option<i64>,
     ) -> Timestamp {
         let now = self.clock.now();
-        let base = match state.checked_at {
+        let base = match state.checked_at_ms {
             None => now,
             Some(checked) => {
                 let delay = delay_after(account.interval, state.failures);
-                crate::util::ts(checked)
+                crate::util::ts_ms(checked)
                     .checked_add(SignedDuration::try_from(jitter(delay)).unwrap_or_default())
                     .unwrap_or(now)
             }

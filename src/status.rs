@@ -67,11 +67,11 @@ pub fn change(
     let Some((latest, earliest)) = ends else {
         return Ok(None);
     };
-    if latest.at == earliest.at {
+    if latest.at_ms == earliest.at_ms {
         return Ok(None);
     }
     let base = store
-        .at_or_before(key, now.as_second() - window_secs)?
+        .at_or_before(key, before(now, window_secs))?
         .unwrap_or(earliest);
     Ok(Some(latest.followers - base.followers))
 }
@@ -80,9 +80,9 @@ pub fn of_account(store: &Store, a: &Account, now: Timestamp) -> Result<AccountS
     let ends = ends(store, &a.id)?;
     let latest = ends.map(|(latest, _)| latest);
     let state = store.state(&a.id)?;
-    let error = match (&state.error, state.error_at, latest) {
+    let error = match (&state.error, state.error_at_ms, latest) {
         // a success clears the error, so an error as recent as the sample is newer
-        (Some(e), Some(at), Some(s)) if at >= s.at => Some(e.clone()),
+        (Some(e), Some(at), Some(s)) if at >= s.at_ms => Some(e.clone()),
         (Some(e), _, None) => Some(e.clone()),
         _ => None,
     };
@@ -96,8 +96,8 @@ pub fn of_account(store: &Store, a: &Account, now: Timestamp) -> Result<AccountS
         followers: latest.map(|s| s.followers),
         following: latest.and_then(|s| s.following),
         posts: latest.and_then(|s| s.posts),
-        updated_at: latest.map(|s| ts(s.at)),
-        checked_at: state.checked_at.map(ts),
+        updated_at: latest.map(|s| s.time()),
+        checked_at: state.checked_at_ms.map(crate::util::ts_ms),
         change_24h: c24?,
         change_7d: c7?,
         change_30d: c30?,
@@ -123,25 +123,25 @@ pub fn series(
     max_points: usize,
 ) -> Result<Vec<(i64, i64)>> {
     let mut points: Vec<(i64, i64)> = store
-        .samples_since_limit(key, from, max_points + 1)?
+        .samples_since_limit(key, ts(from), max_points + 1)?
         .into_iter()
-        .filter(|s| s.at <= to)
-        .map(|s| (s.at, s.followers))
+        .filter(|s| s.at_secs() <= to)
+        .map(|s| (s.at_secs(), s.followers))
         .collect();
     if points.len() > max_points {
         points.clear();
         let n = max_points as i64;
         for i in 0..=n {
             let t = from + (to - from) * i / n;
-            if let Some(s) = store.at_or_before(key, t)?
-                && s.at >= from.min(t)
-                && points.last().is_none_or(|p| p.0 != s.at)
+            if let Some(s) = store.at_or_before(key, ts(t))?
+                && s.at_secs() >= from.min(t)
+                && points.last().is_none_or(|p| p.0 != s.at_secs())
             {
-                points.push((s.at, s.followers));
+                points.push((s.at_secs(), s.followers));
             }
         }
     }
-    if let Some(before) = store.at_or_before(key, from)?
+    if let Some(before) = store.at_or_before(key, ts(from))?
         && points.first().is_none_or(|p| p.0 > from)
     {
         points.insert(0, (from, before.followers));
@@ -228,7 +228,7 @@ mod tests {
 
     fn s(at: i64, f: i64) -> Sample {
         Sample {
-            at,
+            at_ms: at * 1000,
             followers: f,
             following: None,
             posts: None,
@@ -256,7 +256,7 @@ mod tests {
         assert_eq!(r.change_7d, Some(500)); // only 10 days of history: vs the one at day -10
         assert_eq!(r.change_30d, Some(500)); // history shorter: vs earliest
         assert_eq!(r.updated_at, Some(ts(100 * day - 3600)));
-        st.record_failure("github:a", 100 * day - 60, "server error 500")
+        st.record_failure("github:a", ts(100 * day - 60), "server error 500")
             .unwrap();
         let r = of_account(&st, &acct(), now).unwrap();
         assert_eq!(r.error.as_deref(), Some("server error 500"));

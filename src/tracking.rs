@@ -19,11 +19,13 @@ pub fn account_points(
         .map(|a| {
             let minutes = effort::weekly_minutes(&store.time_entries(&a.id)?, tz);
             let mut lookup_error = None;
-            let points = effort::points(&minutes, tz, |t| match store.at_or_before(&a.id, t) {
-                Ok(s) => s.map(|s| s.followers),
-                Err(e) => {
-                    lookup_error = Some(e);
-                    None
+            let points = effort::points(&minutes, tz, |t| {
+                match store.at_or_before(&a.id, crate::util::ts(t)) {
+                    Ok(s) => s.map(|s| s.followers),
+                    Err(e) => {
+                        lookup_error = Some(e);
+                        None
+                    }
                 }
             });
             match lookup_error {

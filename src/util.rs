@@ -92,6 +92,11 @@ pub fn until(then: Timestamp, now: Timestamp) -> String {
     }
 }
 
+/// Milliseconds since the epoch to a timestamp (the epoch when out of jiff's range).
+pub fn ts_ms(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
 /// Seconds since the epoch to a timestamp (clamped to jiff's range).
 pub fn ts(secs: i64) -> Timestamp {
     Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH)

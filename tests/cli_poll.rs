@@ -137,7 +137,6 @@ async fn two_polls_record_counts_and_changes() {
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{first_object}");
 
     // the counts move on the server; a second poll records the change
-    std::thread::sleep(Duration::from_millis(1100)); // samples are keyed by the second
     serve_counts(&server, 1_050, 1_990, 300, 45).await;
     let out = env.run(&["poll", "--once"]);
     assert!(out.status.success(), "{}", stderr(&out));

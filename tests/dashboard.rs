@@ -159,7 +159,7 @@ fn a_new_sample_shows_at_once() {
         .insert_sample(
             &id,
             Sample {
-                at: NOW + 1,
+                at_ms: (NOW + 1) * 1000,
                 followers: 77_777,
                 following: None,
                 posts: None,

@@ -46,7 +46,6 @@ handle = "newsletter"
     serve(&server, 100, 2_000).await;
     let token = [("EXPORT_TEST_TOKEN", "tok_DoNotLeakThis123")];
     assert!(env.run_env(&["poll", "--once"], &token).status.success());
-    std::thread::sleep(Duration::from_millis(1100));
     serve(&server, 130, 2_050).await;
     assert!(env.run_env(&["poll", "--once"], &token).status.success());
     (server, env)

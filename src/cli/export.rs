@@ -32,7 +32,7 @@ pub(super) fn export_cmd(
     let store = store::lock(&store);
     let write = |w: &mut dyn Write| -> anyhow::Result<()> {
         if history {
-            let from = since.map_or(i64::MIN, |t| t.as_second());
+            let from = since.unwrap_or(Timestamp::MIN);
             export::write_history(&store, from, format, w).map(|_| ())
         } else {
             let snap = export::snapshot(&store, &config, now, &tz)?;

@@ -124,7 +124,7 @@ pub(super) fn record(
     store::lock(&store).insert_sample(
         &account.id,
         Sample {
-            at: at.as_second(),
+            at_ms: at.as_millisecond(),
             followers: count,
             following: None,
             posts: None,

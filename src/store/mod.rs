@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 pub use crate::model::{Account, AccountState, Sample, TimeEntry};
@@ -43,6 +44,8 @@ pub enum StoreError {
     },
     #[error("unknown account `{0}` (not in the config)")]
     UnknownAccount(String),
+    #[error("{0}")]
+    OutOfBounds(String),
     #[error("database {path}: {source}")]
     Sqlite {
         path: PathBuf,
@@ -60,6 +63,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_generation.sql"),
     include_str!("migrations/0004_time.sql"),
     include_str!("migrations/0005_remote_ids.sql"),
+    include_str!("migrations/0006_millis.sql"),
 ];
 
 pub struct Store {
@@ -237,31 +241,49 @@ impl Store {
     /// Records a good poll: the sample, and a cleared error state.
     pub fn record_success(&mut self, key: &str, sample: Sample) -> Result<()> {
         let id = self.row(key)?;
+        check_sample(key, &sample)?;
         self.write(|tx| {
             insert_sample(tx, id, &sample)?;
             tx.execute(
                 "INSERT INTO account_state (account, checked_at, failures, error, error_at) VALUES (?1, ?2, 0, NULL, NULL)
                  ON CONFLICT(account) DO UPDATE SET checked_at = ?2, failures = 0, error = NULL, error_at = NULL",
-                params![id, sample.at],
+                params![id, sample.at_ms],
             )?;
             Ok(())
         })
     }
 
-    /// Adds a sample without touching the poll state (manual `record`, imports, demo data).
-    pub fn insert_sample(&mut self, key: &str, sample: Sample) -> Result<()> {
+    /// Adds a sample without touching the poll state (manual `record`, imports,
+    /// demo data). Returns whether it replaced a sample at the same time.
+    pub fn insert_sample(&mut self, key: &str, sample: Sample) -> Result<bool> {
         self.insert_samples(key, &[sample])
+            .map(|replaced| replaced > 0)
     }
 
-    /// Inserts many samples in one transaction (backfill, demo data, benchmarks).
-    pub fn insert_samples(&mut self, key: &str, samples: &[Sample]) -> Result<()> {
+    /// Inserts many samples in one transaction (backfill, demo data, benchmarks);
+    /// all or none. Returns how many replaced a sample at the same time.
+    pub fn insert_samples(&mut self, key: &str, samples: &[Sample]) -> Result<usize> {
         let id = self.row(key)?;
-        self.write(|tx| samples.iter().try_for_each(|s| insert_sample(tx, id, s)))
+        for s in samples {
+            check_sample(key, s)?;
+        }
+        self.write(|tx| {
+            let mut replaced = 0;
+            for s in samples {
+                let existed = tx
+                    .prepare_cached("SELECT 1 FROM samples WHERE account = ?1 AND at = ?2")?
+                    .exists(params![id, s.at_ms])?;
+                replaced += usize::from(existed);
+                insert_sample(tx, id, s)?;
+            }
+            Ok(replaced)
+        })
     }
 
     /// Records a failed poll; the last good sample stays as it is.
-    pub fn record_failure(&mut self, key: &str, at: i64, error: &str) -> Result<()> {
+    pub fn record_failure(&mut self, key: &str, at: Timestamp, error: &str) -> Result<()> {
         let id = self.row(key)?;
+        let at = at.as_millisecond();
         self.write(|tx| {
             tx.execute(
                 "INSERT OR REPLACE INTO poll_failures (account, at, error) VALUES (?1, ?2, ?3)",
@@ -284,10 +306,10 @@ impl Store {
                 [id],
                 |r| {
                     Ok(AccountState {
-                        checked_at: r.get(0)?,
+                        checked_at_ms: r.get(0)?,
                         failures: r.get(1)?,
                         error: r.get(2)?,
-                        error_at: r.get(3)?,
+                        error_at_ms: r.get(3)?,
                     })
                 },
             )
@@ -304,17 +326,22 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// The newest sample.
+    /// The newest sample that is not in the future (a sample recorded for a
+    /// later time never hides the real polls before it).
     pub fn latest(&self, key: &str) -> Result<Option<Sample>> {
+        let horizon = Timestamp::now()
+            .as_millisecond()
+            .saturating_add(FUTURE_SLACK_MS);
         self.sample_query(
             key,
             "SELECT at, followers, following, posts FROM samples WHERE account = ?1 AND at <= ?2 ORDER BY at DESC LIMIT 1",
-            i64::MAX,
+            horizon,
         )
     }
 
     /// The newest sample at or before `at`.
-    pub fn at_or_before(&self, key: &str, at: i64) -> Result<Option<Sample>> {
+    pub fn at_or_before(&self, key: &str, at: Timestamp) -> Result<Option<Sample>> {
+        let at = at.as_millisecond();
         self.sample_query(
             key,
             "SELECT at, followers, following, posts FROM samples WHERE account = ?1 AND at <= ?2 ORDER BY at DESC LIMIT 1",
@@ -332,7 +359,7 @@ impl Store {
     }
 
     /// Every sample at or after `since`, oldest first.
-    pub fn samples_since(&self, key: &str, since: i64) -> Result<Vec<Sample>> {
+    pub fn samples_since(&self, key: &str, since: Timestamp) -> Result<Vec<Sample>> {
         self.samples_since_limit(key, since, i64::MAX as usize)
     }
 
@@ -467,7 +494,13 @@ impl Store {
     }
 
     /// At most `limit` samples at or after `since`, oldest first.
-    pub fn samples_since_limit(&self, key: &str, since: i64, limit: usize) -> Result<Vec<Sample>> {
+    pub fn samples_since_limit(
+        &self,
+        key: &str,
+        since: Timestamp,
+        limit: usize,
+    ) -> Result<Vec<Sample>> {
+        let since = since.as_millisecond();
         let id = self.row(key)?;
         let mut stmt = self
             .conn
@@ -573,7 +606,7 @@ impl Store {
     /// first error `f` returns. Returns how many samples were passed.
     pub fn for_each_sample_since<E: From<StoreError>>(
         &self,
-        since: i64,
+        since: Timestamp,
         mut f: impl FnMut(i64, &Sample) -> std::result::Result<(), E>,
     ) -> std::result::Result<u64, E> {
         let path = self.path.clone();
@@ -588,6 +621,7 @@ impl Store {
                 "SELECT at, followers, following, posts FROM samples WHERE account = ?1 AND at >= ?2 ORDER BY at",
             )
             .map_err(err)?;
+        let since = since.as_millisecond();
         let mut n = 0u64;
         for id in ids {
             let mut rows = stmt.query(params![id, since]).map_err(err)?;
@@ -616,17 +650,43 @@ pub fn lock(store: &SharedStore) -> std::sync::MutexGuard<'_, Store> {
     store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// How far ahead of the clock a sample may be and still count as the latest
+/// (clocks of two machines sharing a history differ a little).
+pub const FUTURE_SLACK_MS: i64 = 5 * 60 * 1000;
+
+/// The largest count kept: 2^53, the largest integer every JSON reader keeps exactly.
+pub const MAX_COUNT: i64 = 1 << 53;
+
+/// Refuses counts outside 0..=2^53, naming the value and the account.
+fn check_sample(key: &str, s: &Sample) -> Result<()> {
+    let counts = [
+        ("followers", Some(s.followers)),
+        ("following", s.following),
+        ("posts", s.posts),
+    ];
+    for (what, v) in counts {
+        if let Some(v) = v
+            && !(0..=MAX_COUNT).contains(&v)
+        {
+            return Err(StoreError::OutOfBounds(format!(
+                "{key}: {what} {v} is not a count between 0 and {MAX_COUNT}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn insert_sample(tx: &rusqlite::Transaction<'_>, id: i64, s: &Sample) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT OR REPLACE INTO samples (account, at, followers, following, posts) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![id, s.at, s.followers, s.following, s.posts])
+    .execute(params![id, s.at_ms, s.followers, s.following, s.posts])
     .map(|_| ())
 }
 
 fn sample_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Sample> {
     Ok(Sample {
-        at: r.get(0)?,
+        at_ms: r.get(0)?,
         followers: r.get(1)?,
         following: r.get(2)?,
         posts: r.get(3)?,
@@ -669,13 +729,18 @@ mod tests {
         }
     }
 
+    /// A sample `at` milliseconds after the epoch.
     fn sample(at: i64, followers: i64) -> Sample {
         Sample {
-            at,
+            at_ms: at,
             followers,
             following: None,
             posts: Some(3),
         }
+    }
+
+    fn ms(at: i64) -> Timestamp {
+        Timestamp::from_millisecond(at).unwrap()
     }
 
     #[test]
@@ -686,17 +751,17 @@ mod tests {
             s.sync_accounts(&[account("a"), account("b")]).unwrap();
             s.record_success("a", sample(100, 10)).unwrap();
             s.record_success("a", sample(200, 12)).unwrap();
-            s.record_failure("a", 300, "server error 500").unwrap();
-            s.record_failure("a", 400, "timed out").unwrap();
+            s.record_failure("a", ms(300), "server error 500").unwrap();
+            s.record_failure("a", ms(400), "timed out").unwrap();
         }
         let mut s = Store::open_dir(dir.path()).unwrap();
         assert_eq!(s.latest("a").unwrap(), Some(sample(200, 12)));
         assert_eq!(s.earliest("a").unwrap(), Some(sample(100, 10)));
-        assert_eq!(s.at_or_before("a", 150).unwrap(), Some(sample(100, 10)));
+        assert_eq!(s.at_or_before("a", ms(150)).unwrap(), Some(sample(100, 10)));
         let st = s.state("a").unwrap();
         assert_eq!(st.failures, 2);
         assert_eq!(st.error.as_deref(), Some("timed out"));
-        assert_eq!(st.checked_at, Some(400));
+        assert_eq!(st.checked_at_ms, Some(400));
         s.record_success("a", sample(500, 13)).unwrap();
         let st = s.state("a").unwrap();
         assert_eq!((st.failures, st.error), (0, None));
@@ -790,7 +855,7 @@ mod tests {
         b.record_success("x", sample(1, 1)).unwrap();
         let g1 = a.generation().unwrap();
         assert!(g1 > g0);
-        b.record_failure("x", 2, "boom").unwrap();
+        b.record_failure("x", ms(2), "boom").unwrap();
         b.insert_sample("x", sample(3, 2)).unwrap();
         assert!(a.generation().unwrap() >= g1 + 2);
     }
@@ -822,6 +887,77 @@ mod tests {
         }
         let s = Store::open_dir(&path).unwrap();
         assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn two_polls_in_one_second_are_two_samples_and_a_replay_says_it_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        s.sync_accounts(&[account("a")]).unwrap();
+        s.record_success("a", sample(1_700_000_000_100, 10))
+            .unwrap();
+        s.record_success("a", sample(1_700_000_000_900, 11))
+            .unwrap();
+        assert_eq!(s.samples_since("a", Timestamp::MIN).unwrap().len(), 2);
+        assert_eq!(s.latest("a").unwrap().unwrap().followers, 11);
+        // `record` onto an existing time replaces it, and says so
+        assert!(s.insert_sample("a", sample(1_700_000_000_900, 12)).unwrap());
+        assert!(!s.insert_sample("a", sample(1_700_000_001_000, 12)).unwrap());
+        assert_eq!(s.samples_since("a", Timestamp::MIN).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_future_sample_never_becomes_the_latest() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        s.sync_accounts(&[account("a")]).unwrap();
+        let now = Timestamp::now().as_millisecond();
+        s.record_success("a", sample(now - 1_000, 10)).unwrap();
+        s.insert_sample("a", sample(now + 365 * 86_400_000, 99))
+            .unwrap();
+        assert_eq!(s.latest("a").unwrap().unwrap().followers, 10);
+    }
+
+    #[test]
+    fn counts_outside_0_to_2_pow_53_are_refused_naming_the_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        s.sync_accounts(&[account("a")]).unwrap();
+        let err = s
+            .record_success("a", sample(5, -3))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a: followers -3"), "{err}");
+        let huge = Sample {
+            following: Some(i64::MAX),
+            ..sample(6, 1)
+        };
+        let err = s.insert_sample("a", huge).unwrap_err().to_string();
+        assert!(err.contains("9223372036854775807"), "{err}");
+        assert_eq!(s.latest("a").unwrap(), None, "nothing was written");
+    }
+
+    #[test]
+    fn second_keyed_history_is_migrated_to_milliseconds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        {
+            let c = Connection::open(&path).unwrap();
+            for (i, m) in MIGRATIONS[..5].iter().enumerate() {
+                c.execute_batch(m).unwrap();
+                c.pragma_update(None, "user_version", i as i64 + 1).unwrap();
+            }
+            c.execute_batch(
+                "INSERT INTO accounts (id, key, platform, handle, metric) VALUES (1, 'a', 'github', 'a', 'followers');
+                 INSERT INTO samples (account, at, followers) VALUES (1, 1700000000, 42);
+                 INSERT INTO account_state (account, checked_at, failures, error, error_at) VALUES (1, 1700000100, 1, 'boom', 1700000100);",
+            )
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        let latest = s.latest("a").unwrap().unwrap();
+        assert_eq!((latest.at_ms, latest.followers), (1_700_000_000_000, 42));
+        assert_eq!(s.state("a").unwrap().checked_at_ms, Some(1_700_000_100_000));
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub fn load_row(store: &Store, account: &Account, now: Timestamp, tz: &TimeZone)
         .map(|i| {
             let t = from + i * 30 * DAY / SPARK_POINTS as i64;
             store
-                .at_or_before(&account.id, t)
+                .at_or_before(&account.id, crate::util::ts(t))
                 .map(|s| s.map(|s| s.followers))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -171,10 +171,12 @@ fn rate(
         return Ok(None);
     };
     let base = match window {
-        Some(w) => store.at_or_before(key, now - w)?.unwrap_or(earliest),
+        Some(w) => store
+            .at_or_before(key, crate::util::ts(now - w))?
+            .unwrap_or(earliest),
         None => earliest,
     };
-    let days = (latest.at - base.at) as f64 / DAY as f64;
+    let days = (latest.at_ms - base.at_ms) as f64 / (DAY * 1000) as f64;
     Ok((days > 1.0 / 24.0).then(|| (latest.followers - base.followers) as f64 / days))
 }
 
@@ -189,7 +191,7 @@ pub fn load_detail(
     let ends = crate::status::ends(store, key)?;
     let from = match (range.secs(), ends) {
         (Some(s), _) => to - s,
-        (None, Some((_, earliest))) => earliest.at,
+        (None, Some((_, earliest))) => earliest.at_secs(),
         (None, None) => to - DAY,
     };
     let points = crate::status::series(store, key, from, to, CHART_POINTS)?;
@@ -206,8 +208,8 @@ pub fn load_detail(
         _ => None,
     };
     let state = store.state(key)?;
-    let last_error = match (state.error, state.error_at) {
-        (Some(e), Some(at)) => Some((e, crate::util::ts(at))),
+    let last_error = match (state.error, state.error_at_ms) {
+        (Some(e), Some(at)) => Some((e, crate::util::ts_ms(at))),
         _ => None,
     };
     Ok(Detail {
