@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderMap;
 use tokio::sync::Semaphore;
@@ -56,6 +56,10 @@ pub struct Http {
     timeout: Duration,
     max_body: usize,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// Hosts that did not answer in time, until when
+    /// they are not called again: requests queued behind one that timed out
+    /// fail at once instead of each waiting out its own timeout.
+    down: Mutex<HashMap<String, Instant>>,
 }
 
 impl Http {
@@ -70,6 +74,7 @@ impl Http {
             timeout,
             max_body: MAX_BODY,
             hosts: Mutex::new(HashMap::new()),
+            down: Mutex::new(HashMap::new()),
         })
     }
 
@@ -119,6 +124,12 @@ impl Http {
             .acquire()
             .await
             .map_err(|_| HttpError::Network("client shutting down".into()))?;
+        let key = host_key(url);
+        if self.is_down(&key) {
+            return Err(HttpError::Network(format!(
+                "{key} did not answer a moment ago; not called again yet"
+            )));
+        }
         for (k, v) in headers {
             req = req.header(*k, v);
         }
@@ -146,9 +157,26 @@ impl Http {
             })
         };
         // reqwest's timeout covers the exchange; this one is the backstop.
-        tokio::time::timeout(self.timeout + Duration::from_millis(500), exchange)
+        let result = tokio::time::timeout(self.timeout + Duration::from_millis(500), exchange)
             .await
-            .unwrap_or_else(|_| Err(self.timeout_error()))
+            .unwrap_or_else(|_| Err(self.timeout_error()));
+        if let Err(HttpError::Timeout(_)) = &result {
+            self.mark_down(key);
+        }
+        result
+    }
+
+    fn is_down(&self, key: &str) -> bool {
+        let down = self.down.lock().unwrap_or_else(|p| p.into_inner());
+        down.get(key).is_some_and(|until| Instant::now() < *until)
+    }
+
+    /// Marks a host that did not answer in time: for one more timeout, requests to it
+    /// fail at once (so `poll --once` ends within about two timeouts however
+    /// many accounts share the host).
+    fn mark_down(&self, key: String) {
+        let mut down = self.down.lock().unwrap_or_else(|p| p.into_inner());
+        down.insert(key, Instant::now() + self.timeout);
     }
 
     fn timeout_error(&self) -> HttpError {

@@ -11,7 +11,7 @@
 //!   per host.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
@@ -22,10 +22,16 @@ use crate::config::{Account, Config};
 use crate::http::Http;
 use crate::model::{Clock, EnvSecrets, Secrets, SystemClock};
 use crate::platforms::{self, Counts, FetchError, Fetched, host_of};
-use crate::store::{AccountState, Sample, SharedStore, lock};
+use crate::store::{Sample, SharedStore, lock};
 
 pub const MAX_IN_FLIGHT: usize = 64;
 const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
+/// The longest a server's "stop" is honoured; a `Retry-After` of ten years is
+/// a mistake, not a plan.
+pub const MAX_HOLD: Duration = Duration::from_secs(31 * 86_400);
+/// The longest delay between two polls of an account, whatever the config or
+/// the arithmetic says.
+pub const MAX_DELAY: Duration = Duration::from_secs(30 * 86_400);
 
 /// What one poll of one account came to.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +71,25 @@ pub struct Poller {
     accounts: Vec<Account>,
     clock: Arc<dyn Clock>,
     secrets: Arc<dyn Secrets>,
+    /// When each account was last tried and how many tries in a row failed
+    /// (a failed write counts): the schedule's own memory, so that a history
+    /// that cannot be read or written never makes an account due at once.
+    tries: Mutex<HashMap<String, (Timestamp, u32)>>,
+    /// Good values fetched while the history could not be written, oldest
+    /// first; written before anything else as soon as it can be.
+    pending: Mutex<Vec<(String, Sample)>>,
+}
+
+/// What a poll came to before it was recorded.
+enum Attempt {
+    Fetched(Result<Fetched, FetchError>),
+    /// The host is on hold from an earlier answer: nothing was sent.
+    Held {
+        until: Timestamp,
+        reason: String,
+    },
+    /// The history could not be read, so nothing was sent.
+    Unreadable(String),
 }
 
 impl Poller {
@@ -86,6 +111,8 @@ impl Poller {
             accounts: config.accounts.clone(),
             clock,
             secrets,
+            tries: Mutex::new(HashMap::new()),
+            pending: Mutex::new(Vec::new()),
         })
     }
 
@@ -110,19 +137,21 @@ impl Poller {
             };
         }
         let host = host_of(account);
-        let held = lock(&self.store).host_hold(&host).ok().flatten();
-        let result = match held {
-            Some((until, reason)) if until > at.as_second() => Err(FetchError::RateLimited {
+        let held = lock(&self.store).host_hold(&host);
+        let known = lock(&self.store).remote_id(&account.id);
+        let attempt = match (held, known) {
+            (Ok(Some((until, reason))), _) if until > at.as_second() => Attempt::Held {
                 until: crate::util::ts(until),
-                detail: format!("{reason}; not calling {host} before then"),
-            }),
-            _ => {
-                let known = lock(&self.store).remote_id(&account.id).ok().flatten();
-                platform.fetch(&self.http, account, known.as_deref()).await
+                reason,
+            },
+            (Err(e), _) | (_, Err(e)) => Attempt::Unreadable(e.to_string()),
+            (Ok(_), Ok(known)) => {
+                Attempt::Fetched(platform.fetch(&self.http, account, known.as_deref()).await)
             }
         };
         let at = self.clock.now();
-        let outcome = self.record(account, &host, at, result);
+        let outcome = self.record(account, &host, at, attempt);
+        self.remember_try(&account.id, at, matches!(outcome, Outcome::Ok(_)));
         match &outcome {
             Outcome::Ok(c) => {
                 tracing::info!(account = %account.id, followers = c.followers, "polled")
@@ -137,18 +166,63 @@ impl Poller {
         }
     }
 
-    fn record(
-        &self,
-        account: &Account,
-        host: &str,
-        at: Timestamp,
-        result: Result<Fetched, FetchError>,
-    ) -> Outcome {
-        let mut store = lock(&self.store);
-        let hold = match &result {
-            Ok(f) => f.hold_until.map(|t| (t, "rate limit used up".to_string())),
-            Err(e) => e.hold_until().map(|t| (t, e.to_string())),
+    fn remember_try(&self, id: &str, at: Timestamp, ok: bool) {
+        let mut tries = self.tries.lock().unwrap_or_else(|p| p.into_inner());
+        let failures = match tries.get(id) {
+            _ if ok => 0,
+            Some((_, n)) => n.saturating_add(1),
+            None => lock(&self.store)
+                .state(id)
+                .map_or(0, |s| s.failures)
+                .saturating_add(1),
         };
+        tries.insert(id.to_string(), (at, failures));
+    }
+
+    /// Writes the values kept while the history could not be written.
+    fn flush_pending(&self, store: &mut crate::store::Store) -> crate::store::Result<()> {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        while let Some((id, sample)) = pending.first() {
+            store.insert_sample(id, *sample)?;
+            pending.remove(0);
+        }
+        Ok(())
+    }
+
+    fn record(&self, account: &Account, host: &str, at: Timestamp, attempt: Attempt) -> Outcome {
+        let cap = at
+            .checked_add(SignedDuration::try_from(MAX_HOLD).unwrap_or_default())
+            .unwrap_or(at);
+        // (what came of it, a new hold to keep: never one read from the history,
+        // so a hold's reason never nests)
+        let (result, hold) = match attempt {
+            Attempt::Fetched(Ok(f)) => {
+                let hold = f
+                    .hold_until
+                    .map(|t| (t.min(cap), "rate limit used up".to_string()));
+                (Ok(f), hold)
+            }
+            Attempt::Fetched(Err(FetchError::RateLimited { until, detail })) => {
+                let until = until.min(cap);
+                let hold = Some((until, detail.clone()));
+                (Err(FetchError::RateLimited { until, detail }), hold)
+            }
+            Attempt::Fetched(Err(e)) => {
+                let hold = e.hold_until().map(|t| (t.min(cap), e.to_string()));
+                (Err(e), hold)
+            }
+            Attempt::Held { until, reason } => (
+                Err(FetchError::RateLimited {
+                    until,
+                    detail: format!("{reason}; not calling {host} before then"),
+                }),
+                None,
+            ),
+            Attempt::Unreadable(e) => {
+                return Outcome::Failed(format!("not polled: cannot read the history: {e}"));
+            }
+        };
+        let mut store = lock(&self.store);
         if let Some((until, reason)) = hold
             && let Err(e) = store.set_host_hold(host, until.as_second(), &reason)
         {
@@ -161,7 +235,8 @@ impl Poller {
         {
             tracing::warn!(account = %account.id, error = %e, "could not keep the resolved id");
         }
-        let written = match &result {
+        let flushed = self.flush_pending(&mut store);
+        let written = flushed.and_then(|()| match &result {
             Ok(f) => store.record_success(
                 &account.id,
                 Sample {
@@ -172,11 +247,32 @@ impl Poller {
                 },
             ),
             Err(e) => store.record_failure(&account.id, at, &e.to_string()),
-        };
+        });
         match (result, written) {
             (Ok(f), Ok(())) => Outcome::Ok(f.counts),
             (Err(e), Ok(())) => Outcome::Failed(e.to_string()),
-            (_, Err(e)) => Outcome::Failed(format!("could not record: {e}")),
+            (Ok(f), Err(e)) => {
+                let sample = Sample {
+                    at_ms: at.as_millisecond(),
+                    followers: f.counts.followers,
+                    following: f.counts.following,
+                    posts: f.counts.posts,
+                };
+                self.pending
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((account.id.clone(), sample));
+                Outcome::Failed(format!(
+                    "could not record {} {}: {}; kept, and written when the history can be written",
+                    crate::util::thousands(f.counts.followers),
+                    account.metric(),
+                    describe_store_error(&e)
+                ))
+            }
+            (Err(fetch), Err(e)) => Outcome::Failed(format!(
+                "{fetch}; and could not record it: {}",
+                describe_store_error(&e)
+            )),
         }
     }
 
@@ -200,39 +296,44 @@ impl Poller {
         results.into_iter().map(|(_, r)| r).collect()
     }
 
-    /// When `account` is next due, from its recorded state.
-    pub fn next_due(
-        &self,
-        account: &Account,
-        state: &AccountState,
-        hold: Option<i64>,
-    ) -> Timestamp {
+    /// When `account` is next due: its last try plus the interval (doubled
+    /// per failure in a row, jittered), or later if its host is on hold. The
+    /// last try is the later of what this process remembers and what the
+    /// history says (another process may have polled); a history that cannot
+    /// be read counts as a failure, never as "due now".
+    fn due_time(&self, account: &Account) -> Timestamp {
         let now = self.clock.now();
-        let base = match state.checked_at_ms {
-            None => now,
-            Some(checked) => {
-                let delay = delay_after(account.interval, state.failures);
-                crate::util::ts_ms(checked)
-                    .checked_add(SignedDuration::try_from(jitter(delay)).unwrap_or_default())
-                    .unwrap_or(now)
+        let remembered = self
+            .tries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&account.id)
+            .copied();
+        let store = lock(&self.store);
+        let recorded = store.state(&account.id);
+        let hold = store.host_hold(&host_of(account));
+        drop(store);
+        let recorded = match recorded {
+            Ok(state) => state
+                .checked_at_ms
+                .map(|ms| (crate::util::ts_ms(ms), state.failures)),
+            Err(e) => {
+                tracing::warn!(account = %account.id, error = %e, "cannot read the poll state");
+                Some(remembered.map_or((now, 1), |(t, n)| (t, n.saturating_add(1))))
             }
         };
+        let last = match (remembered, recorded) {
+            (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        let base = match last {
+            None => now,
+            Some((at, failures)) => later(at, jitter(delay_after(account.interval, failures))),
+        };
         match hold {
-            Some(until) if until > base.as_second() => crate::util::ts(until),
+            Ok(Some((until, _))) if until > base.as_second() => crate::util::ts(until),
             _ => base,
         }
-    }
-
-    fn due_time(&self, account: &Account) -> Timestamp {
-        let store = lock(&self.store);
-        let state = store.state(&account.id).unwrap_or_default();
-        let hold = store
-            .host_hold(&host_of(account))
-            .ok()
-            .flatten()
-            .map(|(u, _)| u);
-        drop(store);
-        self.next_due(account, &state, hold)
     }
 
     /// Runs the schedule until `commands` closes. `active` gates polling: while it
@@ -331,6 +432,7 @@ impl Poller {
 
 /// The delay before the next poll after `failures` consecutive failures.
 pub fn delay_after(interval: Duration, failures: u32) -> Duration {
+    let interval = interval.min(MAX_DELAY);
     if failures == 0 {
         return interval;
     }
@@ -343,7 +445,26 @@ pub fn delay_after(interval: Duration, failures: u32) -> Duration {
 /// ±10% of `d`, so accounts with one interval spread out.
 fn jitter(d: Duration) -> Duration {
     let f = 0.9 + fastrand::f64() * 0.2;
-    d.mul_f64(f)
+    Duration::try_from_secs_f64(d.as_secs_f64() * f).unwrap_or(MAX_DELAY)
+}
+
+/// `at + d`, with `d` capped at [`MAX_DELAY`]: never earlier than `at`.
+fn later(at: Timestamp, d: Duration) -> Timestamp {
+    let d = SignedDuration::try_from(d.min(MAX_DELAY)).unwrap_or(SignedDuration::MAX);
+    at.checked_add(d).unwrap_or(Timestamp::MAX)
+}
+
+/// A store error in a few words: a full disk says so and where.
+fn describe_store_error(e: &crate::store::StoreError) -> String {
+    let text = e.to_string();
+    if text.contains("database or disk is full") {
+        format!(
+            "disk full: {}",
+            e.path().map_or(String::new(), |p| p.display().to_string())
+        )
+    } else {
+        text
+    }
 }
 
 /// One line for a result: `github:octocat  followers 1,234` or the error.

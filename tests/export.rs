@@ -1,8 +1,6 @@
 //! `socialtop export` after two polls, every format parsed and checked against
 //! `status`, as a user would use them.
 
-use std::time::Duration;
-
 use crate::common::*;
 use serde_json::Value;
 use wiremock::matchers::path;
@@ -209,11 +207,11 @@ async fn history_holds_every_sample_as_csv_and_ndjson() {
                 .unwrap()
                 .parse::<jiff::Timestamp>()
                 .unwrap()
-                .as_second()
+                .as_millisecond()
         })
         .collect();
     times.sort();
-    let since = jiff::Timestamp::from_second(times[1] + 1)
+    let since = jiff::Timestamp::from_millisecond(times[1] + 1)
         .unwrap()
         .to_string();
     let later = export(

@@ -55,6 +55,20 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+impl StoreError {
+    /// The database or directory the error is about, if any.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            StoreError::Corrupt { path, .. }
+            | StoreError::Locked { path }
+            | StoreError::TooNew { path, .. }
+            | StoreError::Dir { path, .. }
+            | StoreError::Sqlite { path, .. } => Some(path),
+            StoreError::UnknownAccount(_) | StoreError::OutOfBounds(_) => None,
+        }
+    }
+}
+
 /// Ordered schema migrations, one `.sql` file each; `PRAGMA user_version` is
 /// the number applied. A migration is never edited once released: add one.
 const MIGRATIONS: &[&str] = &[
@@ -542,6 +556,15 @@ impl Store {
     pub fn generation(&self) -> Result<i64> {
         self.conn
             .query_row("SELECT n FROM generation WHERE id = 1", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Refuses (or again allows) every write on this connection: for commands
+    /// that only read, and for tests of what happens when the history cannot
+    /// be written.
+    pub fn set_query_only(&mut self, on: bool) -> Result<()> {
+        self.conn
+            .pragma_update(None, "query_only", on)
             .map_err(|e| self.err(e))
     }
 

@@ -1,0 +1,148 @@
+//! Hostile servers and faults: the poller never hammers and never lies.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use socialtop::config::Config;
+use socialtop::poller::{Outcome, Poller};
+use socialtop::store::{self, Store};
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::*;
+
+/// A server that accepts connections and never answers.
+fn hung_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            let mut s = stream;
+            let _ = s.set_read_timeout(Some(Duration::from_millis(10)));
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf);
+            held.push(s); // keep it open, say nothing
+            if held.len() > 200 {
+                break;
+            }
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn poll_once_against_a_hung_host_with_50_accounts_ends_within_two_timeouts() {
+    let base = hung_server();
+    let mut config = String::from("request_timeout = \"2s\"\n");
+    for i in 0..50 {
+        config.push_str(&format!(
+            "[[accounts]]\nplatform = \"github\"\nhandle = \"user{i}\"\nbase_url = \"{base}\"\n"
+        ));
+    }
+    let env = Env::new(&config);
+    let started = Instant::now();
+    let out = env.run(&["poll", "--once"]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        took < Duration::from_secs(2 * 2 + 2),
+        "poll --once took {took:?} against a hung host"
+    );
+    let err = stderr(&out);
+    assert_eq!(err.matches("socialtop: github:user").count(), 50, "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ten_year_retry_after_is_capped_at_31_days_and_its_reason_never_nests() {
+    let server = MockServer::start().await;
+    Mock::given(path("/users/alice"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "315360000")
+                .set_body_json(json!({"message": "slow down"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let env = Env::new(&format!(
+        "[[accounts]]\nplatform = \"github\"\nhandle = \"alice\"\nbase_url = \"{}\"\n",
+        server.uri()
+    ));
+    for _ in 0..4 {
+        assert_eq!(env.run(&["poll", "--once"]).status.code(), Some(1));
+    }
+    let rows = env.status();
+    let error = rows[0]["error"].as_str().unwrap().to_string();
+    assert_eq!(error.matches("not calling").count(), 1, "{error}");
+    // "rate limited until YYYY-MM-DD HH:MM:SSZ (...)"
+    let until: jiff::Timestamp = error["rate limited until ".len()..][..20]
+        .replace(' ', "T")
+        .parse()
+        .unwrap();
+    let now = jiff::Timestamp::now();
+    let days = (until.as_second() - now.as_second()) / 86_400;
+    assert!((30..=31).contains(&days), "held for {days} days: {error}");
+}
+
+fn github_config(base: &str, interval: &str) -> Config {
+    Config::parse(
+        &format!(
+            "[[accounts]]\nplatform = \"github\"\nhandle = \"alice\"\nbase_url = \"{base}\"\ninterval = \"{interval}\"\n"
+        ),
+        std::path::Path::new("c.toml"),
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_history_that_cannot_be_written_causes_no_extra_requests_and_loses_no_value() {
+    let server = MockServer::start().await;
+    Mock::given(path("/users/alice"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(github_user(1_234)))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = github_config(&server.uri(), "1h");
+    let mut s = Store::open_dir(dir.path()).unwrap();
+    s.sync_accounts(&config.accounts).unwrap();
+    s.set_query_only(true).unwrap(); // every write now fails
+    let shared = store::shared(s);
+    let poller = Arc::new(Poller::new(&config, Arc::clone(&shared)).unwrap());
+    let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (ev_tx, mut ev_rx) = tokio::sync::mpsc::unbounded_channel();
+    let run = tokio::spawn(Arc::clone(&poller).run(cmd_rx, ev_tx, Arc::new(|| true)));
+    let mut outcomes = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, ev_rx.recv()).await {
+        if let socialtop::poller::Event::Finished(r) = ev {
+            outcomes.push(r.outcome);
+        }
+    }
+    let calls = server.received_requests().await.unwrap().len();
+    assert_eq!(
+        calls, 1,
+        "a failed write must not make the account due again"
+    );
+    match &outcomes[..] {
+        [Outcome::Failed(e)] => assert!(e.contains("could not record 1,234 followers"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    // once the history can be written, the kept value lands with the next one
+    store::lock(&shared).set_query_only(false).unwrap();
+    let r = poller.poll_one(&config.accounts[0]).await;
+    assert!(matches!(r.outcome, Outcome::Ok(_)), "{:?}", r.outcome);
+    let samples = store::lock(&shared)
+        .samples_since("github:alice", jiff::Timestamp::MIN)
+        .unwrap();
+    assert_eq!(
+        samples.len(),
+        2,
+        "the value fetched while the disk was full is kept"
+    );
+    drop(cmd_tx);
+    let _ = run.await;
+}
