@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::effort::Effort;
 use crate::status::AccountStatus;
 use crate::store::Store;
+use crate::text::md_cell;
 use crate::util::{ago, signed, thousands};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,10 +85,6 @@ pub fn snapshot(
     })
 }
 
-fn opt<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref().map(T::to_string).unwrap_or_default()
-}
-
 pub fn write_json(s: &Snapshot, out: &mut dyn Write) -> anyhow::Result<()> {
     serde_json::to_writer_pretty(&mut *out, s)?;
     writeln!(out)?;
@@ -99,32 +96,16 @@ pub fn write_csv(s: &Snapshot, out: &mut dyn Write) -> anyhow::Result<()> {
     // `status --format csv`'s columns, then time this week
     w.write_record(crate::status::FIELDS.iter().chain(&["minutes_this_week"]))?;
     for a in &s.accounts {
-        let r = &a.status;
-        w.write_record([
-            r.id.clone(),
-            r.platform.clone(),
-            r.handle.clone(),
-            opt(&r.label),
-            r.metric.clone(),
-            opt(&r.followers),
-            opt(&r.following),
-            opt(&r.posts),
-            opt(&r.updated_at),
-            opt(&r.checked_at),
-            opt(&r.change_24h),
-            opt(&r.change_7d),
-            opt(&r.change_30d),
-            opt(&r.error),
-            format!("{:.1}", a.minutes_this_week),
-        ])?;
+        let cells = crate::status::csv_cells(&a.status);
+        w.write_record(
+            cells
+                .iter()
+                .map(String::as_str)
+                .chain([format!("{:.1}", a.minutes_this_week).as_str()]),
+        )?;
     }
     w.flush()?;
     Ok(())
-}
-
-/// Markdown cell text: pipes and newlines would break the table.
-fn md(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
 }
 
 pub fn write_md(s: &Snapshot, out: &mut dyn Write, tz: &TimeZone) -> anyhow::Result<()> {
@@ -148,9 +129,9 @@ pub fn write_md(s: &Snapshot, out: &mut dyn Write, tz: &TimeZone) -> anyhow::Res
         writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            md(r.label.as_deref().unwrap_or(&r.handle)),
-            r.platform,
-            r.metric,
+            md_cell(r.label.as_deref().unwrap_or(&r.handle)),
+            md_cell(&r.platform),
+            md_cell(&r.metric),
             r.followers.map_or("–".to_string(), thousands),
             change(r.change_24h),
             change(r.change_7d),
@@ -160,11 +141,11 @@ pub fn write_md(s: &Snapshot, out: &mut dyn Write, tz: &TimeZone) -> anyhow::Res
             } else {
                 crate::util::format_duration(Duration::from_secs(mins * 60))
             },
-            md(&state),
+            md_cell(&state),
         )?;
     }
     if let Some(e) = &s.effort {
-        writeln!(out, "\n**Effort.** {}", e.sentence)?;
+        writeln!(out, "\n**Effort.** {}", md_cell(&e.sentence))?;
     }
     Ok(())
 }
@@ -204,7 +185,8 @@ pub fn write_svg(
     for a in &config.accounts {
         let pts = crate::status::series(store, &a.id, from, to, 600)?;
         if !pts.is_empty() {
-            series.push((format!("{} ({})", a.display_name(), a.metric()), pts));
+            let name = format!("{} ({})", a.display_name(), a.metric());
+            series.push((crate::text::clean(&name), pts));
         }
     }
     let day = |t: i64| {

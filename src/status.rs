@@ -149,6 +149,42 @@ pub fn series(
     Ok(points)
 }
 
+/// One row's CSV cells, in [`FIELDS`] order: text cleaned of control
+/// characters and neutralised where a spreadsheet would run it as a formula;
+/// numbers as numbers, empty where unknown.
+pub fn csv_cells(r: &AccountStatus) -> [String; 14] {
+    let text = |t: &str| crate::text::csv_cell(&crate::text::clean(t)).into_owned();
+    let num = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    let time = |v: Option<Timestamp>| v.map(|v| v.to_string()).unwrap_or_default();
+    [
+        text(&r.id),
+        text(&r.platform),
+        text(&r.handle),
+        r.label.as_deref().map_or(String::new(), text),
+        text(&r.metric),
+        num(r.followers),
+        num(r.following),
+        num(r.posts),
+        time(r.updated_at),
+        time(r.checked_at),
+        num(r.change_24h),
+        num(r.change_7d),
+        num(r.change_30d),
+        r.error.as_deref().map_or(String::new(), text),
+    ]
+}
+
+/// `status --format csv`: a header row, then one row per account.
+pub fn write_csv(rows: &[AccountStatus], out: impl std::io::Write) -> csv::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(FIELDS)?;
+    for r in rows {
+        w.write_record(csv_cells(r))?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
 /// A fixed-width table for people.
 pub fn table(rows: &[AccountStatus], now: Timestamp) -> String {
     use crate::util::{ago, signed, thousands};

@@ -146,3 +146,30 @@ async fn a_history_that_cannot_be_written_causes_no_extra_requests_and_loses_no_
     drop(cmd_tx);
     let _ = run.await;
 }
+
+#[test]
+fn labels_and_errors_never_become_formulas_markup_or_bad_xml_in_exports() {
+    let env = Env::new(
+        "[[accounts]]\nplatform = \"manual\"\nhandle = \"news\"\nlabel = \"=HYPERLINK(\\\"http://evil.example\\\")|<b>x</b>\\u001b]0;pwned\\u0007\"\n",
+    );
+    assert!(env.run(&["record", "manual:news", "42"]).status.success());
+    for args in [
+        vec!["export", "--format", "csv", "--out", "-"],
+        vec!["status", "--format", "csv"],
+    ] {
+        let out = env.run(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+        let row = reader.records().next().unwrap().unwrap();
+        assert!(row[3].starts_with("'=HYPERLINK"), "{args:?}: {:?}", &row[3]);
+        assert!(!row[3].contains('\u{1b}') && !row[3].contains('\u{7}'));
+        assert_eq!(&row[5], "42", "numbers stay numbers");
+    }
+    let md = stdout(&env.run(&["export", "--format", "md", "--out", "-"]));
+    let line = md.lines().find(|l| l.contains("HYPERLINK")).unwrap();
+    assert_eq!(line.matches(" | ").count(), 8, "nine cells: {line}");
+    assert!(!line.contains("<b>") && !md.contains('\u{1b}'), "{line}");
+    let svg = stdout(&env.run(&["export", "--format", "svg", "--out", "-"]));
+    roxmltree::Document::parse(&svg).expect("the SVG is well-formed XML");
+    assert!(!svg.contains('\u{1b}') && !svg.contains('\u{7}'));
+}

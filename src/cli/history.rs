@@ -92,16 +92,7 @@ pub(super) fn status_cmd(paths: &Paths, format: Format) -> anyhow::Result<ExitCo
             serde_json::to_writer_pretty(&mut out, &rows)?;
             writeln!(out)?;
         }
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            for r in &rows {
-                w.serialize(r)?;
-            }
-            if rows.is_empty() {
-                w.write_record(status::FIELDS)?;
-            }
-            w.flush()?;
-        }
+        Format::Csv => status::write_csv(&rows, out)?,
     }
     Ok(ExitCode::SUCCESS)
 }
