@@ -173,3 +173,36 @@ fn labels_and_errors_never_become_formulas_markup_or_bad_xml_in_exports() {
     roxmltree::Document::parse(&svg).expect("the SVG is well-formed XML");
     assert!(!svg.contains('\u{1b}') && !svg.contains('\u{7}'));
 }
+
+#[test]
+fn a_timewarrior_import_is_all_or_nothing_and_skips_intervals_over_a_day() {
+    let env = Env::new(
+        "[[accounts]]\nplatform = \"manual\"\nhandle = \"news\"\ntime_tags = [\"news\"]\n",
+    );
+    let good = r#"{"id":1,"start":"20260302T090000Z","end":"20260302T101500Z","tags":["news"]}"#;
+    let bad = r#"{"id":2,"start":"20260303T090000Z","end":"yesterday","tags":["news"]}"#;
+    let out = env.run_stdin(
+        &["import", "timewarrior", "-"],
+        format!("[{good},{bad}]").as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "interval @2");
+    let effort = stdout(&env.run(&["effort", "--format", "json"]));
+    assert!(
+        effort.contains("\"accounts\": []"),
+        "nothing of the failed import was kept: {effort}"
+    );
+    // a three-day interval is skipped with a warning, the rest imported
+    let long = r#"{"id":3,"start":"20260304T090000Z","end":"20260307T090000Z","tags":["news"]}"#;
+    let out = env.run_stdin(
+        &["import", "timewarrior", "-"],
+        format!("[{good},{long}]").as_bytes(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("skipped interval @3: 3d is longer than a day"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("imported 1 new"), "{}", stdout(&out));
+}

@@ -311,23 +311,29 @@ pub fn record(store: &mut Store, collected: Collected) -> anyhow::Result<Report>
         warnings: collected.warnings,
         ..Report::default()
     };
+    let mut batches: std::collections::BTreeMap<String, Vec<TimeEntry>> = Default::default();
     for ((id, date), (start, secs)) in collected.totals {
-        let seconds = secs.round() as i64;
+        // a day's browsing: at least a second, at most the day
+        let seconds = (secs.round() as i64).min(crate::store::MAX_ENTRY_SECS);
         if seconds <= 0 {
             continue;
         }
-        let entry = TimeEntry {
+        batches.entry(id).or_default().push(TimeEntry {
             start: start.as_second(),
             seconds,
             source: "activitywatch".into(),
             note: Some(format!("browsing on {date}")),
             external_id: Some(date.to_string()),
-        };
-        let new = store.add_time_entries(&id, std::slice::from_ref(&entry))?;
-        let slot = report.per_account.entry(id).or_default();
+        });
+    }
+    // all or nothing: one transaction for the whole import
+    let batches: Vec<(String, Vec<TimeEntry>)> = batches.into_iter().collect();
+    let news = store.add_time_entries_many(&batches)?;
+    for ((id, entries), new) in batches.iter().zip(news) {
+        let slot = report.per_account.entry(id.clone()).or_default();
         slot.0 += new;
-        slot.1 += seconds;
-        report.unchanged += 1 - new;
+        slot.1 += entries.iter().map(|e| e.seconds).sum::<i64>();
+        report.unchanged += entries.len() - new;
     }
     Ok(report)
 }

@@ -45,6 +45,8 @@ pub fn import(
     })?;
     let mut report = Report::default();
     let mut unmatched = 0;
+    let now = jiff::Timestamp::now().as_second();
+    let mut batches: std::collections::BTreeMap<String, Vec<TimeEntry>> = Default::default();
     for iv in &intervals {
         let label = iv
             .id
@@ -81,20 +83,39 @@ pub fn import(
             unmatched += 1;
             continue;
         }
+        let seconds = end_s - start_s;
+        if seconds > crate::store::MAX_ENTRY_SECS {
+            report.warnings.push(format!(
+                "skipped interval {label}: {} is longer than a day, the longest entry socialtop keeps",
+                crate::util::format_duration(std::time::Duration::from_secs(seconds.unsigned_abs()))
+            ));
+            continue;
+        }
+        if start_s < crate::store::EARLIEST || end_s > now + 300 {
+            anyhow::bail!(
+                "{source}: interval {label}: {} to {end} is not between 2000 and now",
+                iv.start
+            );
+        }
         for id in accounts {
             let entry = TimeEntry {
                 start: start_s,
-                seconds: end_s - start_s,
+                seconds,
                 source: "timewarrior".into(),
-                note: iv.annotation.clone(),
+                note: iv.annotation.as_deref().map(crate::text::clean),
                 external_id: Some(format!("{}/{end}", iv.start)),
             };
-            let new = store.add_time_entries(id, std::slice::from_ref(&entry))?;
-            let slot = report.per_account.entry(id.to_string()).or_default();
-            slot.0 += new;
-            slot.1 += entry.seconds;
-            report.unchanged += 1 - new;
+            batches.entry(id.to_string()).or_default().push(entry);
         }
+    }
+    // all or nothing: one transaction for the whole import
+    let batches: Vec<(String, Vec<TimeEntry>)> = batches.into_iter().collect();
+    let news = store.add_time_entries_many(&batches)?;
+    for ((id, entries), new) in batches.iter().zip(news) {
+        let slot = report.per_account.entry(id.clone()).or_default();
+        slot.0 += new;
+        slot.1 += entries.iter().map(|e| e.seconds).sum::<i64>();
+        report.unchanged += entries.len() - new;
     }
     if unmatched > 0 {
         report.warnings.push(format!(

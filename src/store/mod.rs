@@ -381,28 +381,49 @@ impl Store {
     /// source and external id) is replaced, so importing twice adds nothing.
     /// Returns how many entries were new.
     pub fn add_time_entries(&mut self, key: &str, entries: &[TimeEntry]) -> Result<usize> {
-        let id = self.row(key)?;
-        self.write(|tx| {
-            let mut new = 0;
+        let counts = self.add_time_entries_many(&[(key.to_string(), entries.to_vec())])?;
+        Ok(counts.first().copied().unwrap_or(0))
+    }
+
+    /// Adds the entries of several accounts in one transaction: all or none.
+    /// Every entry is checked first (1 s to 24 h, starting in 2000 or later).
+    /// Returns, per account in order, how many entries were new.
+    pub fn add_time_entries_many(
+        &mut self,
+        batches: &[(String, Vec<TimeEntry>)],
+    ) -> Result<Vec<usize>> {
+        let mut ids = Vec::with_capacity(batches.len());
+        for (key, entries) in batches {
+            ids.push(self.row(key)?);
             for e in entries {
-                let existed: bool = match &e.external_id {
-                    Some(x) => tx
-                        .prepare_cached(
-                            "SELECT 1 FROM time_entries WHERE account = ?1 AND source = ?2 AND external_id = ?3",
-                        )?
-                        .exists(params![id, e.source, x])?,
-                    None => false,
-                };
-                tx.prepare_cached(
-                    "INSERT INTO time_entries (account, start, seconds, source, note, external_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (account, source, external_id) WHERE external_id IS NOT NULL
-                     DO UPDATE SET start = excluded.start, seconds = excluded.seconds, note = excluded.note",
-                )?
-                .execute(params![id, e.start, e.seconds, e.source, e.note, e.external_id])?;
-                new += usize::from(!existed);
+                check_entry(key, e)?;
             }
-            Ok(new)
+        }
+        self.write(|tx| {
+            let mut counts = Vec::with_capacity(batches.len());
+            for (id, (_, entries)) in ids.iter().zip(batches) {
+                let mut new = 0;
+                for e in entries {
+                    let existed: bool = match &e.external_id {
+                        Some(x) => tx
+                            .prepare_cached(
+                                "SELECT 1 FROM time_entries WHERE account = ?1 AND source = ?2 AND external_id = ?3",
+                            )?
+                            .exists(params![id, e.source, x])?,
+                        None => false,
+                    };
+                    tx.prepare_cached(
+                        "INSERT INTO time_entries (account, start, seconds, source, note, external_id)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT (account, source, external_id) WHERE external_id IS NOT NULL
+                         DO UPDATE SET start = excluded.start, seconds = excluded.seconds, note = excluded.note",
+                    )?
+                    .execute(params![id, e.start, e.seconds, e.source, e.note, e.external_id])?;
+                    new += usize::from(!existed);
+                }
+                counts.push(new);
+            }
+            Ok(counts)
         })
     }
 
@@ -493,7 +514,8 @@ impl Store {
             return Ok(None);
         };
         let id = self.row(&key)?;
-        let seconds = at - started;
+        // a timer left running for days records a day, the longest entry
+        let seconds = (at - started).min(MAX_ENTRY_SECS);
         self.write(|tx| {
             tx.execute("DELETE FROM timer", [])?;
             if seconds > 0 {
@@ -695,6 +717,29 @@ fn check_sample(key: &str, s: &Sample) -> Result<()> {
                 "{key}: {what} {v} is not a count between 0 and {MAX_COUNT}"
             )));
         }
+    }
+    Ok(())
+}
+
+/// The longest single time entry: a day.
+pub const MAX_ENTRY_SECS: i64 = 86_400;
+/// 2000-01-01T00:00:00Z: nothing socialtop records is older.
+pub const EARLIEST: i64 = 946_684_800;
+
+/// Refuses time entries shorter than a second, longer than a day, or
+/// starting before 2000 or after the year 9000, naming the value.
+fn check_entry(key: &str, e: &TimeEntry) -> Result<()> {
+    if !(1..=MAX_ENTRY_SECS).contains(&e.seconds) {
+        return Err(StoreError::OutOfBounds(format!(
+            "{key}: a time entry of {}s is outside 1s to 24h",
+            e.seconds
+        )));
+    }
+    if !(EARLIEST..=221_845_392_000).contains(&e.start) {
+        return Err(StoreError::OutOfBounds(format!(
+            "{key}: a time entry starting at {} is outside the years 2000 to 9000",
+            crate::util::ts(e.start)
+        )));
     }
     Ok(())
 }
