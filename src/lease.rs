@@ -29,6 +29,17 @@ impl Lease {
         })
     }
 
+    /// Like [`Lease::renew`], but a failure to reach the history is an error
+    /// (a full disk is not "another process polls").
+    pub fn try_renew(&self) -> crate::store::Result<bool> {
+        let now = jiff::Timestamp::now().as_second();
+        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        let held = store.renew_lease(&self.me, now, TTL);
+        self.held
+            .store(held.as_ref().is_ok_and(|h| *h), Ordering::SeqCst);
+        held
+    }
+
     /// Takes or extends the lease if free, expired or ours; returns whether we hold it.
     pub fn renew(&self) -> bool {
         let now = jiff::Timestamp::now().as_second();

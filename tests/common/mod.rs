@@ -202,3 +202,13 @@ pub fn row<'a>(rows: &'a [Value], id: &str) -> &'a Value {
         .find(|r| r["id"] == id)
         .unwrap_or_else(|| panic!("no row {id} in {rows:?}"))
 }
+
+/// A cross-check that needs a real outside program skips without it on a
+/// developer's machine, but with `CI=true` a missing program fails the run.
+pub fn require_in_ci(present: bool, what: &str) {
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    assert!(
+        present || !ci,
+        "CI=true and {what} is missing: install it (.ci/run does)"
+    );
+}
