@@ -4,6 +4,8 @@
 //!   hundred accounts do not fire in the same second.
 //! - After a failure the delay doubles with each consecutive failure
 //!   (interval, 2×, 4×, ...) up to six hours (or the interval, if longer).
+//!   A hidden count ([`FetchError::is_hidden`]) is an answer, not a failure:
+//!   it is recorded as the account's state and the next poll is an interval on.
 //! - A host that said "stop" (429, `Retry-After`, an exhausted rate-limit
 //!   header) is not called again before the time it gave. The hold is kept in
 //!   the database, so a cron job or a second dashboard honours it too.
@@ -118,7 +120,15 @@ impl Poller {
             }),
             _ => {
                 let known = lock(&self.store).remote_id(&account.id).ok().flatten();
-                platform.fetch(&self.http, account, known.as_deref()).await
+                platform
+                    .fetch(
+                        &self.http,
+                        account,
+                        known.as_deref(),
+                        &*self.secrets,
+                        self.clock.now(),
+                    )
+                    .await
             }
         };
         let at = self.clock.now();
@@ -211,7 +221,7 @@ impl Poller {
         let base = match state.checked_at {
             None => now,
             Some(checked) => {
-                let delay = delay_after(account.interval, state.failures);
+                let delay = delay_after(account.interval, effective_failures(state));
                 crate::util::ts(checked)
                     .checked_add(SignedDuration::try_from(jitter(delay)).unwrap_or_default())
                     .unwrap_or(now)
@@ -329,6 +339,20 @@ impl Poller {
     }
 }
 
+/// Consecutive failures for backoff: none while the last answer was a hidden
+/// count (recorded like a failure, so that its state shows, but the server
+/// answered fine).
+fn effective_failures(state: &AccountState) -> u32 {
+    let hidden = state
+        .error
+        .as_deref()
+        .is_some_and(|e| e.starts_with(HIDDEN_PREFIX));
+    if hidden { 0 } else { state.failures }
+}
+
+/// How a [`FetchError::Hidden`] reads once recorded.
+const HIDDEN_PREFIX: &str = "hidden: ";
+
 /// The delay before the next poll after `failures` consecutive failures.
 pub fn delay_after(interval: Duration, failures: u32) -> Duration {
     if failures == 0 {
@@ -374,6 +398,24 @@ mod tests {
         assert_eq!(delay_after(m * 15, 30), MAX_BACKOFF);
         // an interval longer than the cap is never shortened
         assert_eq!(delay_after(m * 60 * 24, 5), m * 60 * 24);
+    }
+
+    #[test]
+    fn a_hidden_count_does_not_back_off() {
+        let hidden = FetchError::Hidden("x hides its follower count".into());
+        assert!(hidden.is_hidden());
+        let state = AccountState {
+            checked_at: Some(0),
+            failures: 5,
+            error: Some(hidden.to_string()),
+            error_at: Some(0),
+        };
+        assert_eq!(effective_failures(&state), 0);
+        let failed = AccountState {
+            error: Some("server error 500".into()),
+            ..state
+        };
+        assert_eq!(effective_failures(&failed), 5);
     }
 
     #[test]
