@@ -11,3 +11,4 @@ mod layers;
 mod lease;
 mod platforms;
 mod platforms_more;
+mod trust;

@@ -9,8 +9,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Hue, PlatformKind, Request, Secrets, SimpleApi, default_hold,
-    json, opt_count, retry_after, said, status_error, token, url, why,
+    Counts, FetchError, Fetched, Hue, PlatformKind, Request, Secrets, SimpleApi, count,
+    default_hold, json, opt_count, retry_after, said, status_error, token, url, why,
 };
 use crate::http::Response;
 use crate::model::Account;
@@ -102,10 +102,13 @@ impl SimpleApi for Mastodon {
         match resp.status {
             200 => {
                 let a: AccountEntity = json(resp)?;
-                let followers =
-                    hidden_or(&a.followers_count, "followers_count")?.ok_or_else(|| {
-                        FetchError::Hidden(format!("{} hides its follower count", account.handle))
-                    })?;
+                if a.followers_count.as_i64() == Some(-1) {
+                    return Err(FetchError::Hidden(format!(
+                        "{} hides its follower count",
+                        account.handle
+                    )));
+                }
+                let followers = count(&a.followers_count, "followers_count")?;
                 let exhausted = super::int_header(resp, "x-ratelimit-remaining") == Some(0);
                 Ok(Fetched {
                     counts: Counts {
