@@ -2,7 +2,9 @@
 //!
 //! Every request: a User-Agent naming socialtop and its version, the configured
 //! timeout for the whole exchange (body included), a capped body, and at most
-//! [`PER_HOST`] requests in flight to one host.
+//! [`PER_HOST`] requests in flight to one host. Redirects are followed only
+//! within the origin the request went to (at most [`MAX_REDIRECTS`]), and no
+//! `Referer` is sent: a URL may carry a key, and another host must not get it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,6 +23,9 @@ pub enum HttpError {
     Network(String),
     #[error("answer larger than {} KiB, refused", .0 / 1024)]
     TooLarge(usize),
+    /// A redirect that was not followed, naming where it pointed (host only).
+    #[error("{0}")]
+    Redirect(String),
 }
 
 pub const USER_AGENT: &str = concat!(
@@ -34,6 +39,49 @@ pub const MAX_BODY: usize = 2 * 1024 * 1024;
 
 /// Requests in flight to one host at once.
 pub const PER_HOST: usize = 8;
+
+/// Redirects followed for one request (each within its origin).
+pub const MAX_REDIRECTS: usize = 5;
+
+/// Why a redirect was not followed; reqwest hands it back as the error's source.
+#[derive(Debug)]
+struct RedirectRefused(String);
+
+impl std::fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RedirectRefused {}
+
+/// Scheme, host and port alike.
+fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// Follows a redirect only to the origin the request was sent to.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let Some(first) = attempt.previous().first() else {
+            return attempt.follow();
+        };
+        if !same_origin(first, attempt.url()) {
+            let to = host_key(attempt.url());
+            return attempt.error(RedirectRefused(format!(
+                "redirected to {to}; not followed (it could carry your key)"
+            )));
+        }
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(RedirectRefused(format!(
+                "more than {MAX_REDIRECTS} redirects; not followed"
+            )));
+        }
+        attempt.follow()
+    })
+}
 
 pub struct Response {
     pub status: u16,
@@ -68,6 +116,8 @@ impl Http {
             .user_agent(USER_AGENT)
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .redirect(redirect_policy())
+            .referer(false)
             .build()?;
         Ok(Http {
             client,
@@ -190,7 +240,9 @@ impl Http {
         }
         let e = e.without_url(); // URLs may carry API keys
         let root = root_cause(&e);
-        if e.is_connect() {
+        if e.is_redirect() {
+            HttpError::Redirect(root)
+        } else if e.is_connect() {
             HttpError::Network(format!("cannot connect: {root}"))
         } else if e.is_body() || e.is_decode() {
             HttpError::Network(format!(

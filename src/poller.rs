@@ -4,6 +4,8 @@
 //!   hundred accounts do not fire in the same second.
 //! - After a failure the delay doubles with each consecutive failure
 //!   (interval, 2×, 4×, ...) up to six hours (or the interval, if longer).
+//!   A hidden count ([`FetchError::is_hidden`]) is an answer, not a failure:
+//!   it is recorded as the account's state and the next poll is an interval on.
 //! - A host that said "stop" (429, `Retry-After`, an exhausted rate-limit
 //!   header) is not called again before the time it gave. The hold is kept in
 //!   the database, so a cron job or a second dashboard honours it too.
@@ -22,7 +24,7 @@ use crate::config::{Account, Config};
 use crate::http::Http;
 use crate::model::{Clock, EnvSecrets, Secrets, SystemClock};
 use crate::platforms::{self, Counts, FetchError, Fetched, host_of};
-use crate::store::{Sample, SharedStore, lock};
+use crate::store::{AccountState, Sample, SharedStore, lock};
 
 pub const MAX_IN_FLIGHT: usize = 64;
 const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
@@ -146,12 +148,27 @@ impl Poller {
             },
             (Err(e), _) | (_, Err(e)) => Attempt::Unreadable(e.to_string()),
             (Ok(_), Ok(known)) => {
-                Attempt::Fetched(platform.fetch(&self.http, account, known.as_deref()).await)
+                let fetched = platform
+                    .fetch(
+                        &self.http,
+                        account,
+                        known.as_deref(),
+                        &*self.secrets,
+                        self.clock.now(),
+                    )
+                    .await;
+                Attempt::Fetched(fetched)
             }
         };
         let at = self.clock.now();
         let outcome = self.record(account, &host, at, attempt);
-        self.remember_try(&account.id, at, matches!(outcome, Outcome::Ok(_)));
+        // a hidden count is an answer, not a failure: no backoff for it
+        let answered = match &outcome {
+            Outcome::Ok(_) => true,
+            Outcome::Failed(e) => e.starts_with(HIDDEN_PREFIX),
+            Outcome::Skipped(_) => false,
+        };
+        self.remember_try(&account.id, at, answered);
         match &outcome {
             Outcome::Ok(c) => {
                 tracing::info!(account = %account.id, followers = c.followers, "polled")
@@ -301,7 +318,7 @@ impl Poller {
     /// last try is the later of what this process remembers and what the
     /// history says (another process may have polled); a history that cannot
     /// be read counts as a failure, never as "due now".
-    fn due_time(&self, account: &Account) -> Timestamp {
+    pub fn due(&self, account: &Account) -> Timestamp {
         let now = self.clock.now();
         let remembered = self
             .tries
@@ -316,7 +333,7 @@ impl Poller {
         let recorded = match recorded {
             Ok(state) => state
                 .checked_at_ms
-                .map(|ms| (crate::util::ts_ms(ms), state.failures)),
+                .map(|ms| (crate::util::ts_ms(ms), effective_failures(&state))),
             Err(e) => {
                 tracing::warn!(account = %account.id, error = %e, "cannot read the poll state");
                 Some(remembered.map_or((now, 1), |(t, n)| (t, n.saturating_add(1))))
@@ -349,7 +366,7 @@ impl Poller {
             .collect();
         let mut due: HashMap<usize, Timestamp> = polled
             .iter()
-            .map(|&i| (i, self.due_time(&self.accounts[i])))
+            .map(|&i| (i, self.due(&self.accounts[i])))
             .collect();
         let mut in_flight: JoinSet<(usize, PollResult)> = JoinSet::new();
         let mut busy: Vec<bool> = vec![false; self.accounts.len()];
@@ -364,7 +381,7 @@ impl Poller {
                 // schedule is read again from what it recorded
                 for &i in &polled {
                     if !busy[i] {
-                        due.insert(i, self.due_time(&self.accounts[i]));
+                        due.insert(i, self.due(&self.accounts[i]));
                     }
                 }
             }
@@ -419,7 +436,7 @@ impl Poller {
                 Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
                     if let Ok((i, result)) = done {
                         busy[i] = false;
-                        due.insert(i, self.due_time(&self.accounts[i]));
+                        due.insert(i, self.due(&self.accounts[i]));
                         let _ = events.send(Event::Finished(result));
                     }
                 }
@@ -429,6 +446,20 @@ impl Poller {
         in_flight.abort_all();
     }
 }
+
+/// Consecutive failures for backoff: none while the last answer was a hidden
+/// count (recorded like a failure, so that its state shows, but the server
+/// answered fine).
+fn effective_failures(state: &AccountState) -> u32 {
+    let hidden = state
+        .error
+        .as_deref()
+        .is_some_and(|e| e.starts_with(HIDDEN_PREFIX));
+    if hidden { 0 } else { state.failures }
+}
+
+/// How a [`FetchError::Hidden`] reads once recorded.
+const HIDDEN_PREFIX: &str = "hidden: ";
 
 /// The delay before the next poll after `failures` consecutive failures.
 pub fn delay_after(interval: Duration, failures: u32) -> Duration {
@@ -495,6 +526,24 @@ mod tests {
         assert_eq!(delay_after(m * 15, 30), MAX_BACKOFF);
         // an interval longer than the cap is never shortened
         assert_eq!(delay_after(m * 60 * 24, 5), m * 60 * 24);
+    }
+
+    #[test]
+    fn a_hidden_count_does_not_back_off() {
+        let hidden = FetchError::Hidden("x hides its follower count".into());
+        assert!(hidden.is_hidden());
+        let state = AccountState {
+            checked_at_ms: Some(0),
+            failures: 5,
+            error: Some(hidden.to_string()),
+            error_at_ms: Some(0),
+        };
+        assert_eq!(effective_failures(&state), 0);
+        let failed = AccountState {
+            error: Some("server error 500".into()),
+            ..state
+        };
+        assert_eq!(effective_failures(&failed), 5);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 /// characters but tab, DEL and C1 controls, and the bidirectional overrides
 /// that can make text read differently than it is. Line breaks become spaces.
 pub fn clean(text: &str) -> String {
-    if !text.chars().any(is_unsafe) {
+    if !text.chars().any(is_hazard) {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len());
@@ -26,7 +26,7 @@ pub fn clean(text: &str) -> String {
                     out.push(' ');
                 }
             }
-            c if is_unsafe(c) => {}
+            c if is_hazard(c) => {}
             c => out.push(c),
         }
     }
@@ -35,7 +35,7 @@ pub fn clean(text: &str) -> String {
 
 /// Whether `c` must not reach a terminal: controls (but tab), DEL, C1, and
 /// bidirectional embedding, override and isolate characters.
-fn is_unsafe(c: char) -> bool {
+fn is_hazard(c: char) -> bool {
     (c.is_control() && c != '\t')
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
 }

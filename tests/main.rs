@@ -7,6 +7,7 @@ mod common;
 mod dashboard;
 mod effort_cli;
 mod export;
+mod hostile;
 mod layers;
 mod lease;
 mod platforms;

@@ -7,6 +7,7 @@ use crate::common::*;
 use serde_json::json;
 use socialtop::config::{Account, Config};
 use socialtop::http::{Http, USER_AGENT};
+use socialtop::model::MapSecrets;
 use socialtop::platforms::{Counts, FetchError, platform};
 use socialtop::poller::{Outcome, Poller};
 use socialtop::store::Store;
@@ -31,7 +32,16 @@ fn http() -> Http {
 }
 
 async fn fetch(a: &Account) -> Result<socialtop::platforms::Fetched, FetchError> {
-    platform(a.platform).fetch(&http(), a, None).await
+    fetch_with(a, &MapSecrets::default()).await
+}
+
+async fn fetch_with(
+    a: &Account,
+    secrets: &MapSecrets,
+) -> Result<socialtop::platforms::Fetched, FetchError> {
+    platform(a.platform)
+        .fetch(&http(), a, None, secrets, jiff::Timestamp::now())
+        .await
 }
 
 fn in_future(secs: i64) -> i64 {
@@ -347,12 +357,11 @@ async fn github_token_from_token_env_is_sent_and_missing_variable_is_named() {
         .mount(&server)
         .await;
     let mut a = acct("github", "octocat", &server.uri());
-    // SAFETY: this test binary's only user of this variable
-    unsafe { std::env::set_var("SOCIALTOP_TEST_GH_TOKEN", "s3cr3t-from-env") };
+    let secrets = MapSecrets::new([("SOCIALTOP_TEST_GH_TOKEN", "s3cr3t-from-env")]);
     a.token_env = Some("SOCIALTOP_TEST_GH_TOKEN".into());
-    assert_eq!(fetch(&a).await.unwrap().counts.followers, 1);
+    assert_eq!(fetch_with(&a, &secrets).await.unwrap().counts.followers, 1);
     a.token_env = Some("SOCIALTOP_TEST_UNSET_VAR".into());
-    let err = fetch(&a).await.unwrap_err();
+    let err = fetch_with(&a, &secrets).await.unwrap_err();
     assert_eq!(
         err.to_string(),
         "environment variable SOCIALTOP_TEST_UNSET_VAR is not set"
@@ -418,7 +427,13 @@ async fn a_server_that_never_answers_times_out() {
     let a = acct("github", "octocat", &server.uri());
     let started = std::time::Instant::now();
     let err = platform(a.platform)
-        .fetch(&Http::new(Duration::from_millis(700)).unwrap(), &a, None)
+        .fetch(
+            &Http::new(Duration::from_millis(700)).unwrap(),
+            &a,
+            None,
+            &MapSecrets::default(),
+            jiff::Timestamp::now(),
+        )
         .await
         .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(3));

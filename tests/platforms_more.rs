@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 use socialtop::config::{Account, Config};
 use socialtop::http::Http;
+use socialtop::model::MapSecrets;
 use socialtop::platforms::{FetchError, Fetched, platform};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -21,9 +22,18 @@ fn account(platform: &str, handle: &str, base: &str, extra: &str) -> Account {
         .remove(0)
 }
 
-fn secret(name: &str, value: &str) {
-    // SAFETY: every test uses its own variable names, set before any request
-    unsafe { std::env::set_var(name, value) };
+/// The secrets these tests' accounts name (`YOUTUBE_API_KEY` is never set).
+fn secrets() -> MapSecrets {
+    MapSecrets::new([
+        ("YT_TEST_KEY_1", "yt-key-1"),
+        ("YT_TEST_KEY_2", "k"),
+        ("X_TEST_TOKEN", "x-token-1"),
+        ("TWITCH_CLIENT_ID", "twitch-client"),
+        ("TWITCH_TEST_TOKEN", "twitch-token"),
+        ("TG_TEST_TOKEN", "tg-secret-1"),
+        ("TG_TEST_WRONG", "wrong"),
+        ("NEWSLETTER_TEST_KEY", "nl-secret"),
+    ])
 }
 
 async fn fetch(a: &Account) -> Result<Fetched, FetchError> {
@@ -32,7 +42,9 @@ async fn fetch(a: &Account) -> Result<Fetched, FetchError> {
 
 async fn fetch_known(a: &Account, known: Option<&str>) -> Result<Fetched, FetchError> {
     let http = Http::new(Duration::from_secs(5)).unwrap();
-    platform(a.platform).fetch(&http, a, known).await
+    platform(a.platform)
+        .fetch(&http, a, known, &secrets(), jiff::Timestamp::now())
+        .await
 }
 
 fn now() -> i64 {
@@ -90,7 +102,6 @@ async fn youtube_counts_are_strings_and_the_key_is_sent() {
         .expect(1)
         .mount(&server)
         .await;
-    secret("YT_TEST_KEY_1", "yt-key-1");
     let a = account(
         "youtube",
         "@GoogleDevelopers",
@@ -111,7 +122,6 @@ async fn youtube_counts_are_strings_and_the_key_is_sent() {
 
 #[tokio::test]
 async fn youtube_unknown_hidden_and_quota_are_each_their_own_state() {
-    secret("YT_TEST_KEY_2", "k");
     let extra = "token_env = \"YT_TEST_KEY_2\"";
     let none = serve(200, json!({"kind": "youtube#channelListResponse", "etag": "x", "pageInfo": {"totalResults": 0, "resultsPerPage": 5}})).await;
     let err = fetch(&account("youtube", "@nobody", &none.uri(), extra))
@@ -155,8 +165,6 @@ async fn youtube_unknown_hidden_and_quota_are_each_their_own_state() {
     assert!(matches!(err, FetchError::Auth(_)), "{err}");
 
     let unset = account("youtube", "@x", &none.uri(), "");
-    // SAFETY: nothing else in this binary sets it
-    unsafe { std::env::remove_var("YOUTUBE_API_KEY") };
     assert_eq!(
         fetch(&unset).await.unwrap_err().to_string(),
         "environment variable YOUTUBE_API_KEY is not set"
@@ -191,7 +199,6 @@ async fn x_user_and_its_errors() {
         }]})))
         .mount(&server)
         .await;
-    secret("X_TEST_TOKEN", "x-token-1");
     let extra = "token_env = \"X_TEST_TOKEN\"";
     let f = fetch(&account("x", "XDevelopers", &server.uri(), extra))
         .await
@@ -270,8 +277,6 @@ async fn twitch_looks_the_id_up_once_then_reads_followers() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": []})))
         .mount(&server)
         .await;
-    secret("TWITCH_CLIENT_ID", "twitch-client");
-    secret("TWITCH_TEST_TOKEN", "twitch-token");
     let extra = "token_env = \"TWITCH_TEST_TOKEN\"";
     let a = account("twitch", "twitchdev", &server.uri(), extra);
     let first = fetch(&a).await.unwrap();
@@ -310,8 +315,6 @@ async fn twitch_looks_again_when_the_kept_id_stops_working() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"total": 42, "data": []})))
         .mount(&server)
         .await;
-    secret("TWITCH_CLIENT_ID", "twitch-client");
-    secret("TWITCH_TEST_TOKEN", "twitch-token");
     let a = account(
         "twitch",
         "renamed",
@@ -327,8 +330,6 @@ async fn twitch_looks_again_when_the_kept_id_stops_working() {
 
 #[tokio::test]
 async fn twitch_auth_and_rate_limit() {
-    secret("TWITCH_CLIENT_ID", "twitch-client");
-    secret("TWITCH_TEST_TOKEN", "twitch-token");
     let extra = "token_env = \"TWITCH_TEST_TOKEN\"";
     let bad = serve(
         401,
@@ -708,8 +709,6 @@ async fn telegram_member_count_and_errors() {
         )
         .mount(&server)
         .await;
-    secret("TG_TEST_TOKEN", "tg-secret-1");
-    secret("TG_TEST_WRONG", "wrong");
     let extra = "token_env = \"TG_TEST_TOKEN\"";
     let a = account("telegram", "@durov", &server.uri(), extra);
     assert_eq!(fetch(&a).await.unwrap().counts.followers, 1_200_000);
@@ -754,7 +753,6 @@ async fn generic_json_pointer_headers_and_metric() {
         )
         .mount(&server)
         .await;
-    secret("NEWSLETTER_TEST_KEY", "nl-secret");
     let toml = format!(
         r#"[[accounts]]
 platform = "json"

@@ -21,7 +21,6 @@ use serde::Deserialize;
 use super::Report;
 use crate::config::{Account, Config};
 use crate::http::Http;
-use crate::model::PlatformKind;
 use crate::store::{Store, TimeEntry};
 
 pub const DEFAULT_URL: &str = "http://localhost:5600";
@@ -49,37 +48,7 @@ pub fn domains(a: &Account) -> Vec<String> {
             .map(|s| s.trim().trim_end_matches('/').to_lowercase())
             .collect();
     }
-    let instance = |h: &str| {
-        h.trim_start_matches('!')
-            .rsplit_once('@')
-            .map(|(_, host)| host.to_lowercase())
-            .into_iter()
-            .collect()
-    };
-    let one = |d: &str| vec![d.to_string()];
-    match a.platform {
-        PlatformKind::Mastodon
-        | PlatformKind::Misskey
-        | PlatformKind::Peertube
-        | PlatformKind::Lemmy => instance(&a.handle),
-        PlatformKind::Youtube => one("youtube.com"),
-        PlatformKind::X => vec!["x.com".into(), "twitter.com".into()],
-        PlatformKind::Twitch => one("twitch.tv"),
-        PlatformKind::Reddit => match a.handle.trim_start_matches('/').split_once('/') {
-            Some(("r", name)) => vec![format!("reddit.com/r/{}", name.to_lowercase())],
-            _ => one("reddit.com"),
-        },
-        PlatformKind::Hackernews => one("news.ycombinator.com"),
-        PlatformKind::Discord => one("discord.com"),
-        PlatformKind::Telegram => vec!["web.telegram.org".into(), "t.me".into()],
-        PlatformKind::Json => vec![],
-        PlatformKind::Bluesky => vec!["bsky.app".into()],
-        PlatformKind::Github if a.handle.contains('/') => {
-            vec![format!("github.com/{}", a.handle.to_lowercase())]
-        }
-        PlatformKind::Github => vec!["github.com".into()],
-        PlatformKind::Manual => vec![],
-    }
+    crate::platforms::platform(a.platform).domains(a)
 }
 
 /// How specifically `pattern` (`host` or `host/path`) matches `url`; 0 if not.

@@ -5,15 +5,14 @@
 //! with `{"retry_after": seconds, "global": bool}`. Handle: the invite code or
 //! its URL (`discord.gg/CODE`).
 
-use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Platform, PlatformKind, Request, int_header, json, reset_header,
-    status_error, url,
+    Counts, FetchError, Fetched, Hue, PlatformKind, Request, Secrets, SimpleApi, count, int_header,
+    json, reset_header, said, status_error, url, why,
 };
-use crate::http::{Http, Response};
+use crate::http::Response;
 use crate::model::Account;
 
 pub const API_ROOT: &str = "https://discord.com";
@@ -22,15 +21,16 @@ pub struct Discord;
 
 #[derive(Deserialize)]
 struct Invite {
-    approximate_member_count: Option<i64>,
+    #[serde(default)]
+    approximate_member_count: serde_json::Value,
 }
 
 #[derive(Deserialize, Default)]
 struct DiscordError {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "said")]
     message: String,
     #[serde(default)]
-    code: i64,
+    code: serde_json::Value,
     retry_after: Option<f64>,
 }
 
@@ -43,72 +43,20 @@ fn code(handle: &str) -> &str {
         .unwrap_or(handle)
 }
 
-fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetched, FetchError> {
-    let e = || json::<DiscordError>(resp).unwrap_or_default();
-    match resp.status {
-        200 => {
-            let i: Invite = json(resp)?;
-            let members = i.approximate_member_count.ok_or_else(|| {
-                FetchError::BadResponse(
-                    "no approximate_member_count (was with_counts dropped?)".into(),
-                )
-            })?;
-            let hold = (int_header(resp, "x-ratelimit-remaining") == Some(0))
-                .then(|| reset_header(resp, "x-ratelimit-reset", now))
-                .flatten();
-            Ok(Fetched::new(Counts {
-                followers: members,
-                following: None,
-                posts: None,
-            })
-            .hold(hold))
-        }
-        404 => Err(FetchError::NotFound(format!(
-            "no Discord invite {} (expired or revoked)",
-            code(&account.handle)
-        ))),
-        429 => {
-            let err = e();
-            let until = match err.retry_after {
-                Some(s) => now
-                    .checked_add(jiff::SignedDuration::from_millis((s * 1000.0).ceil() as i64))
-                    .unwrap_or(now),
-                None => super::wait_until(resp, Some("x-ratelimit-reset"), now),
-            };
-            Err(FetchError::RateLimited {
-                until,
-                detail: err.message,
-            })
-        }
-        401 | 403 => Err(FetchError::Auth(format!(
-            "Discord refused the request ({})",
-            e().message
-        ))),
-        _ => {
-            let err = e();
-            Err(status_error(
-                resp,
-                Some(format!("{} (code {})", err.message, err.code)),
-            ))
-        }
-    }
-}
-
-fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
-    let path = format!("/api/v10/invites/{}", code(&account.handle));
-    Ok(Request::get(url(root, &path, &[("with_counts", "true")])?))
-}
-
-impl Platform for Discord {
-    fn kind(&self) -> PlatformKind {
-        PlatformKind::Discord
-    }
+impl SimpleApi for Discord {
+    const KIND: PlatformKind = PlatformKind::Discord;
+    const ROOT: &'static str = API_ROOT;
+    const HUE: Hue = Hue::Blue;
 
     fn metric(&self, _handle: &str) -> &'static str {
         "members"
     }
 
-    fn check_handle(&self, account: &Account) -> Result<(), String> {
+    fn domains(&self, _account: &Account) -> Vec<String> {
+        vec!["discord.com".into()]
+    }
+
+    fn validate(&self, account: &Account) -> Result<(), String> {
         let c = code(&account.handle);
         if !c.is_empty() && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') {
             Ok(())
@@ -120,16 +68,73 @@ impl Platform for Discord {
         }
     }
 
-    fn api_root(&self, account: &Account) -> String {
-        super::root_or(account, API_ROOT)
+    fn request(
+        &self,
+        account: &Account,
+        root: &str,
+        _secrets: &dyn Secrets,
+    ) -> Result<Request, FetchError> {
+        let path = format!("/api/v10/invites/{}", code(&account.handle));
+        Ok(Request::get(url(root, &path, &[("with_counts", "true")])?))
     }
 
-    fn fetch<'a>(
-        &'a self,
-        http: &'a Http,
-        account: &'a Account,
-        _known: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        super::fetch_one(self, http, account, request, interpret)
+    fn interpret(
+        &self,
+        resp: &Response,
+        account: &Account,
+        now: Timestamp,
+    ) -> Result<Fetched, FetchError> {
+        let e = || json::<DiscordError>(resp).unwrap_or_default();
+        match resp.status {
+            200 => {
+                let i: Invite = json(resp)?;
+                if i.approximate_member_count.is_null() {
+                    return Err(FetchError::BadResponse(
+                        "no approximate_member_count (was with_counts dropped?)".into(),
+                    ));
+                }
+                let members = count(&i.approximate_member_count, "approximate_member_count")?;
+                let hold = (int_header(resp, "x-ratelimit-remaining") == Some(0))
+                    .then(|| reset_header(resp, "x-ratelimit-reset", now))
+                    .flatten();
+                Ok(Fetched::new(Counts {
+                    followers: members,
+                    following: None,
+                    posts: None,
+                })
+                .hold(hold))
+            }
+            404 => Err(FetchError::NotFound(format!(
+                "no Discord invite {} (expired or revoked)",
+                code(&account.handle)
+            ))),
+            429 => {
+                let err = e();
+                let until = match err.retry_after.filter(|s| s.is_finite() && *s >= 0.0) {
+                    Some(s) => now
+                        .checked_add(jiff::SignedDuration::from_millis(
+                            (s.min(7.0 * 86_400.0) * 1000.0).ceil() as i64,
+                        ))
+                        .unwrap_or(now),
+                    None => super::wait_until(resp, Some("x-ratelimit-reset"), now),
+                };
+                Err(FetchError::RateLimited {
+                    until,
+                    detail: err.message,
+                })
+            }
+            401 | 403 => Err(FetchError::Auth(format!(
+                "Discord refused the request ({})",
+                why(resp, &e().message)
+            ))),
+            _ => {
+                let err = e();
+                let detail = match &err.code {
+                    serde_json::Value::Number(n) => format!("{} (code {n})", err.message),
+                    _ => err.message,
+                };
+                Err(status_error(resp, Some(detail)))
+            }
+        }
     }
 }

@@ -6,15 +6,15 @@
 //! seconds), or a `retry-after` for secondary limits; otherwise wait a minute.
 //! Token: `GITHUB_TOKEN`, or the variable named by `token_env`.
 
-use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Platform, PlatformKind, Request, default_hold, epoch_header,
-    int_header, json, retry_after, status_error, token, url,
+    Counts, FetchError, Fetched, Hue, PlatformKind, Request, Secrets, SimpleApi, count,
+    default_hold, epoch_header, int_header, json, opt_count, retry_after, said, status_error,
+    token, url, why,
 };
-use crate::http::{Http, Response};
+use crate::http::Response;
 use crate::model::Account;
 
 pub const API_ROOT: &str = "https://api.github.com";
@@ -23,18 +23,21 @@ pub struct Github;
 
 #[derive(Deserialize)]
 struct User {
-    followers: i64,
-    following: Option<i64>,
+    #[serde(default)]
+    followers: serde_json::Value,
+    #[serde(default)]
+    following: serde_json::Value,
 }
 
 #[derive(Deserialize)]
 struct Repo {
-    stargazers_count: i64,
+    #[serde(default)]
+    stargazers_count: serde_json::Value,
 }
 
 #[derive(Deserialize, Default)]
 struct ApiError {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "said")]
     message: String,
 }
 
@@ -42,95 +45,10 @@ fn is_repo(handle: &str) -> bool {
     handle.contains('/')
 }
 
-fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetched, FetchError> {
-    let exhausted = int_header(resp, "x-ratelimit-remaining") == Some(0);
-    if resp.status == 200 {
-        let counts = if is_repo(&account.handle) {
-            let r: Repo = json(resp)?;
-            Counts {
-                followers: r.stargazers_count,
-                following: None,
-                posts: None,
-            }
-        } else {
-            let u: User = json(resp)?;
-            Counts {
-                followers: u.followers,
-                following: u.following,
-                posts: None,
-            }
-        };
-        return Ok(Fetched {
-            counts,
-            hold_until: if exhausted {
-                epoch_header(resp, "x-ratelimit-reset")
-            } else {
-                None
-            },
-            remember: None,
-        });
-    }
-    let e: ApiError = json(resp).unwrap_or_default();
-    let limited = resp.status == 429
-        || (resp.status == 403
-            && (exhausted
-                || resp.header("retry-after").is_some()
-                || e.message.to_lowercase().contains("rate limit")));
-    if limited {
-        let until = retry_after(resp, now)
-            .or_else(|| {
-                exhausted
-                    .then(|| epoch_header(resp, "x-ratelimit-reset"))
-                    .flatten()
-            })
-            .unwrap_or_else(|| default_hold(now));
-        let detail = if e.message.to_lowercase().contains("secondary") {
-            "secondary rate limit".to_string()
-        } else {
-            "API rate limit exceeded; a token (GITHUB_TOKEN) raises it".to_string()
-        };
-        return Err(FetchError::RateLimited { until, detail });
-    }
-    match resp.status {
-        404 if is_repo(&account.handle) => Err(FetchError::NotFound(format!(
-            "no GitHub repository {} (or it is private)",
-            account.handle
-        ))),
-        404 => Err(FetchError::NotFound(format!(
-            "no GitHub user {}",
-            account.handle
-        ))),
-        401 => Err(FetchError::Auth(format!(
-            "GitHub rejected the token ({})",
-            if e.message.is_empty() {
-                "401"
-            } else {
-                &e.message
-            }
-        ))),
-        _ => Err(status_error(resp, Some(e.message))),
-    }
-}
-
-fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
-    let path = if is_repo(&account.handle) {
-        format!("/repos/{}", account.handle)
-    } else {
-        format!("/users/{}", account.handle)
-    };
-    let mut req = Request::get(url(root, &path, &[])?)
-        .header("accept", "application/vnd.github+json")
-        .header("x-github-api-version", "2022-11-28");
-    if let Some(t) = token(account, Some("GITHUB_TOKEN"))? {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    Ok(req)
-}
-
-impl Platform for Github {
-    fn kind(&self) -> PlatformKind {
-        PlatformKind::Github
-    }
+impl SimpleApi for Github {
+    const KIND: PlatformKind = PlatformKind::Github;
+    const ROOT: &'static str = API_ROOT;
+    const HUE: Hue = Hue::Plain;
 
     fn metric(&self, handle: &str) -> &'static str {
         if is_repo(handle) {
@@ -140,7 +58,15 @@ impl Platform for Github {
         }
     }
 
-    fn check_handle(&self, account: &Account) -> Result<(), String> {
+    fn domains(&self, account: &Account) -> Vec<String> {
+        if is_repo(&account.handle) {
+            vec![format!("github.com/{}", account.handle.to_lowercase())]
+        } else {
+            vec!["github.com".into()]
+        }
+    }
+
+    fn validate(&self, account: &Account) -> Result<(), String> {
         let parts: Vec<&str> = account.handle.split('/').collect();
         let ok_part = |p: &str| {
             !p.is_empty()
@@ -157,16 +83,101 @@ impl Platform for Github {
         }
     }
 
-    fn api_root(&self, account: &Account) -> String {
-        super::root_or(account, API_ROOT)
+    fn request(
+        &self,
+        account: &Account,
+        root: &str,
+        secrets: &dyn Secrets,
+    ) -> Result<Request, FetchError> {
+        let path = if is_repo(&account.handle) {
+            format!("/repos/{}", account.handle)
+        } else {
+            format!("/users/{}", account.handle)
+        };
+        let mut req = Request::get(url(root, &path, &[])?)
+            .header("accept", "application/vnd.github+json")
+            .header("x-github-api-version", "2022-11-28");
+        if let Some(t) = token(account, Some("GITHUB_TOKEN"), secrets)? {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        Ok(req)
     }
 
-    fn fetch<'a>(
-        &'a self,
-        http: &'a Http,
-        account: &'a Account,
-        _known: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        super::fetch_one(self, http, account, request, interpret)
+    fn interpret(
+        &self,
+        resp: &Response,
+        account: &Account,
+        now: Timestamp,
+    ) -> Result<Fetched, FetchError> {
+        let exhausted = int_header(resp, "x-ratelimit-remaining") == Some(0);
+        if resp.status == 200 {
+            let counts = if is_repo(&account.handle) {
+                let r: Repo = json(resp)?;
+                Counts {
+                    followers: count(&r.stargazers_count, "stargazers_count")?,
+                    following: None,
+                    posts: None,
+                }
+            } else {
+                let u: User = json(resp)?;
+                Counts {
+                    followers: count(&u.followers, "followers")?,
+                    following: opt_count(&u.following, "following")?,
+                    posts: None,
+                }
+            };
+            return Ok(Fetched {
+                counts,
+                hold_until: if exhausted {
+                    epoch_header(resp, "x-ratelimit-reset")
+                } else {
+                    None
+                },
+                remember: None,
+            });
+        }
+        let e: ApiError = json(resp).unwrap_or_default();
+        let message = e.message.to_lowercase();
+        let secondary = message.contains("secondary rate limit") || message.contains("abuse");
+        let limited = resp.status == 429
+            || (resp.status == 403
+                && (exhausted
+                    || secondary
+                    || resp.header("retry-after").is_some()
+                    || message.contains("rate limit")));
+        if limited {
+            let until = retry_after(resp, now)
+                .or_else(|| {
+                    (exhausted && !secondary)
+                        .then(|| epoch_header(resp, "x-ratelimit-reset"))
+                        .flatten()
+                })
+                .unwrap_or_else(|| default_hold(now));
+            // a token only helps the primary limit of anonymous calls (60 an hour)
+            let anonymous = int_header(resp, "x-ratelimit-limit").is_none_or(|l| l <= 60);
+            let detail = if secondary {
+                "secondary rate limit (too many requests at once); GitHub asks to wait".to_string()
+            } else if anonymous {
+                "API rate limit exceeded; a token (GITHUB_TOKEN) raises it".to_string()
+            } else {
+                "API rate limit used up for this token".to_string()
+            };
+            return Err(FetchError::RateLimited { until, detail });
+        }
+        match resp.status {
+            404 if is_repo(&account.handle) => Err(FetchError::NotFound(format!(
+                "no GitHub repository {} (or it is private)",
+                account.handle
+            ))),
+            404 => Err(FetchError::NotFound(format!(
+                "no GitHub user {}",
+                account.handle
+            ))),
+            401 => Err(FetchError::Auth(format!(
+                "GitHub rejected the token ({})",
+                why(resp, &e.message)
+            ))),
+            _ => Err(status_error(resp, Some(e.message))),
+        }
     }
 }

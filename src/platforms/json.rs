@@ -4,19 +4,19 @@
 //! variables as `${NAME}` (missing ones are an error naming them), optional
 //! `metric`. `base_url` replaces the URL's scheme, host and port.
 
-use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 
 use super::{
-    Counts, FetchError, Fetched, Platform, PlatformKind, Request, count, json, status_error,
+    Counts, FetchError, Fetched, Hue, PlatformKind, Request, Secrets, SimpleApi, count, json,
+    status_error,
 };
-use crate::http::{Http, Response};
+use crate::http::Response;
 use crate::model::Account;
 
 pub struct Json;
 
-/// Replaces each `${NAME}` with the variable's value.
-pub fn expand(value: &str) -> Result<String, FetchError> {
+/// Replaces each `${NAME}` with the secret's value.
+pub fn expand(value: &str, secrets: &dyn Secrets) -> Result<String, FetchError> {
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
     while let Some(start) = rest.find("${") {
@@ -26,12 +26,7 @@ pub fn expand(value: &str) -> Result<String, FetchError> {
             out.push_str(&rest[start..]);
             return Ok(out);
         };
-        let name = &after[..end];
-        let v = std::env::var(name)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| FetchError::MissingSecret(name.to_string()))?;
-        out.push_str(&v);
+        out.push_str(&super::required_env(&after[..end], secrets)?);
         rest = &after[end + 1..];
     }
     out.push_str(rest);
@@ -52,63 +47,16 @@ fn target(account: &Account) -> Result<reqwest::Url, FetchError> {
     Ok(u)
 }
 
-fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetched, FetchError> {
-    match resp.status {
-        200..=299 => {
-            let doc: serde_json::Value = json(resp)?;
-            let pointer = account.pointer.as_deref().unwrap_or("");
-            let v = doc.pointer(pointer).ok_or_else(|| {
-                FetchError::BadResponse(format!("nothing at pointer `{pointer}`"))
-            })?;
-            let n = count(v).ok_or_else(|| {
-                FetchError::BadResponse(format!(
-                    "the value at `{pointer}` is not a number: {}",
-                    crate::util::fit(&v.to_string(), 40)
-                ))
-            })?;
-            Ok(Fetched::new(Counts {
-                followers: n,
-                following: None,
-                posts: None,
-            }))
-        }
-        429 | 503 if resp.header("retry-after").is_some() || resp.status == 429 => {
-            Err(FetchError::RateLimited {
-                until: super::wait_until(resp, Some("ratelimit-reset"), now),
-                detail: "the endpoint asked to slow down".into(),
-            })
-        }
-        401 | 403 => Err(FetchError::Auth(format!(
-            "the endpoint refused the request (HTTP {}); check its headers",
-            resp.status
-        ))),
-        404 => Err(FetchError::NotFound(format!(
-            "{} answered 404",
-            account.handle
-        ))),
-        _ => Err(status_error(resp, None)),
-    }
-}
-
-/// `url` (with `base_url`'s origin when set) and the headers, `${VAR}`s expanded.
-fn request(account: &Account, _root: &str) -> Result<Request, FetchError> {
-    let mut req = Request::get(target(account)?);
-    for (k, v) in &account.headers {
-        req = req.header(k, expand(v)?);
-    }
-    Ok(req)
-}
-
-impl Platform for Json {
-    fn kind(&self) -> PlatformKind {
-        PlatformKind::Json
-    }
+impl SimpleApi for Json {
+    const KIND: PlatformKind = PlatformKind::Json;
+    const ROOT: &'static str = "";
+    const HUE: Hue = Hue::Cyan;
 
     fn metric(&self, _handle: &str) -> &'static str {
         "count"
     }
 
-    fn check_handle(&self, account: &Account) -> Result<(), String> {
+    fn validate(&self, account: &Account) -> Result<(), String> {
         if let Some(p) = &account.pointer
             && !p.is_empty()
             && !p.starts_with('/')
@@ -126,31 +74,81 @@ impl Platform for Json {
             .unwrap_or_default()
     }
 
-    fn fetch<'a>(
-        &'a self,
-        http: &'a Http,
-        account: &'a Account,
-        _known: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        super::fetch_one(self, http, account, request, interpret)
+    /// `url` (with `base_url`'s origin when set) and the headers, `${VAR}`s expanded.
+    fn request(
+        &self,
+        account: &Account,
+        _root: &str,
+        secrets: &dyn Secrets,
+    ) -> Result<Request, FetchError> {
+        let mut req = Request::get(target(account)?);
+        for (k, v) in &account.headers {
+            req = req.header(k, expand(v, secrets)?);
+        }
+        Ok(req)
+    }
+
+    fn interpret(
+        &self,
+        resp: &Response,
+        account: &Account,
+        now: Timestamp,
+    ) -> Result<Fetched, FetchError> {
+        match resp.status {
+            200..=299 => {
+                let doc: serde_json::Value = json(resp)?;
+                let pointer = account.pointer.as_deref().unwrap_or("");
+                let v = doc.pointer(pointer).ok_or_else(|| {
+                    FetchError::BadResponse(format!("nothing at pointer `{pointer}`"))
+                })?;
+                let numeric =
+                    v.is_number() || v.as_str().is_some_and(|s| s.trim().parse::<f64>().is_ok());
+                if !numeric {
+                    return Err(FetchError::BadResponse(format!(
+                        "the value at `{pointer}` is not a number: {}",
+                        crate::text::short(&v.to_string(), 40)
+                    )));
+                }
+                Ok(Fetched::new(Counts {
+                    followers: count(v, &format!("the value at `{pointer}`"))?,
+                    following: None,
+                    posts: None,
+                }))
+            }
+            429 | 503 if resp.header("retry-after").is_some() || resp.status == 429 => {
+                Err(FetchError::RateLimited {
+                    until: super::wait_until(resp, Some("ratelimit-reset"), now),
+                    detail: "the endpoint asked to slow down".into(),
+                })
+            }
+            401 | 403 => Err(FetchError::Auth(format!(
+                "the endpoint refused the request (HTTP {}); check its headers",
+                resp.status
+            ))),
+            404 => Err(FetchError::NotFound(format!(
+                "{} answered 404",
+                account.handle
+            ))),
+            _ => Err(status_error(resp, None)),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::MapSecrets;
 
     #[test]
     fn expands_variables_and_names_missing_ones() {
-        // SAFETY: this test's own variable
-        unsafe { std::env::set_var("SOCIALTOP_JSON_TEST_KEY", "k1") };
+        let secrets = MapSecrets::new([("SOCIALTOP_JSON_TEST_KEY", "k1")]);
         assert_eq!(
-            expand("Bearer ${SOCIALTOP_JSON_TEST_KEY}").unwrap(),
+            expand("Bearer ${SOCIALTOP_JSON_TEST_KEY}", &secrets).unwrap(),
             "Bearer k1"
         );
-        assert_eq!(expand("plain").unwrap(), "plain");
+        assert_eq!(expand("plain", &secrets).unwrap(), "plain");
         assert_eq!(
-            expand("${SOCIALTOP_JSON_TEST_NOPE}")
+            expand("${SOCIALTOP_JSON_TEST_NOPE}", &secrets)
                 .unwrap_err()
                 .to_string(),
             "environment variable SOCIALTOP_JSON_TEST_NOPE is not set"

@@ -4,14 +4,14 @@
 //! is `{"error": "rate_limit_error"}` (400 in 0.19, 429 before).
 //! Handle `!community@instance` or `community@instance`.
 
-use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Platform, PlatformKind, Request, json, status_error, url,
+    Counts, FetchError, Fetched, Hue, PlatformKind, Request, Secrets, SimpleApi, count, json,
+    opt_count, said, status_error, url,
 };
-use crate::http::{Http, Response};
+use crate::http::Response;
 use crate::model::Account;
 
 pub struct Lemmy;
@@ -28,13 +28,15 @@ struct CommunityView {
 
 #[derive(Deserialize)]
 struct CommunityCounts {
-    subscribers: i64,
-    posts: Option<i64>,
+    #[serde(default)]
+    subscribers: serde_json::Value,
+    #[serde(default)]
+    posts: serde_json::Value,
 }
 
 #[derive(Deserialize, Default)]
 struct LemmyError {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "said")]
     error: String,
 }
 
@@ -45,52 +47,16 @@ fn split(handle: &str) -> Option<(&str, &str)> {
         .filter(|(c, h)| !c.is_empty() && !h.is_empty())
 }
 
-fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetched, FetchError> {
-    if resp.status == 200 {
-        let c: CommunityResponse = json(resp)?;
-        return Ok(Fetched::new(Counts {
-            followers: c.community_view.counts.subscribers,
-            following: None,
-            posts: c.community_view.counts.posts,
-        }));
-    }
-    let e: LemmyError = json(resp).unwrap_or_default();
-    match (resp.status, e.error.as_str()) {
-        (_, "rate_limit_error") | (429, _) => Err(FetchError::RateLimited {
-            until: super::wait_until(resp, None, now),
-            detail: "Lemmy rate limit".into(),
-        }),
-        (_, "couldnt_find_community") | (404, _) => Err(FetchError::NotFound(format!(
-            "no Lemmy community {}",
-            account.handle
-        ))),
-        (_, code) if !code.is_empty() => Err(FetchError::Status(format!(
-            "Lemmy refused the request: {code}"
-        ))),
-        _ => Err(status_error(resp, None)),
-    }
-}
-
-fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
-    let (community, host) = split(&account.handle).unwrap_or((&account.handle, ""));
-    let name = format!("{community}@{host}");
-    Ok(Request::get(url(
-        root,
-        "/api/v3/community",
-        &[("name", &name)],
-    )?))
-}
-
-impl Platform for Lemmy {
-    fn kind(&self) -> PlatformKind {
-        PlatformKind::Lemmy
-    }
+impl SimpleApi for Lemmy {
+    const KIND: PlatformKind = PlatformKind::Lemmy;
+    const ROOT: &'static str = "";
+    const HUE: Hue = Hue::Green;
 
     fn metric(&self, _handle: &str) -> &'static str {
         "subscribers"
     }
 
-    fn check_handle(&self, account: &Account) -> Result<(), String> {
+    fn validate(&self, account: &Account) -> Result<(), String> {
         split(&account.handle).map(|_| ()).ok_or_else(|| {
             format!(
                 "`{}` is not a Lemmy community; write it as !community@instance",
@@ -103,12 +69,54 @@ impl Platform for Lemmy {
         super::instance_root(account, split(&account.handle).map(|s| s.1))
     }
 
-    fn fetch<'a>(
-        &'a self,
-        http: &'a Http,
-        account: &'a Account,
-        _known: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        super::fetch_one(self, http, account, request, interpret)
+    fn domains(&self, account: &Account) -> Vec<String> {
+        super::instance_domains(&account.handle)
+    }
+
+    fn request(
+        &self,
+        account: &Account,
+        root: &str,
+        _secrets: &dyn Secrets,
+    ) -> Result<Request, FetchError> {
+        let (community, host) = split(&account.handle).unwrap_or((&account.handle, ""));
+        let name = format!("{community}@{host}");
+        Ok(Request::get(url(
+            root,
+            "/api/v3/community",
+            &[("name", &name)],
+        )?))
+    }
+
+    fn interpret(
+        &self,
+        resp: &Response,
+        account: &Account,
+        now: Timestamp,
+    ) -> Result<Fetched, FetchError> {
+        if resp.status == 200 {
+            let c: CommunityResponse = json(resp)?;
+            let counts = c.community_view.counts;
+            return Ok(Fetched::new(Counts {
+                followers: count(&counts.subscribers, "subscribers")?,
+                following: None,
+                posts: opt_count(&counts.posts, "posts")?,
+            }));
+        }
+        let e: LemmyError = json(resp).unwrap_or_default();
+        match (resp.status, e.error.as_str()) {
+            (_, "rate_limit_error") | (429, _) => Err(FetchError::RateLimited {
+                until: super::wait_until(resp, None, now),
+                detail: "Lemmy rate limit".into(),
+            }),
+            (_, "couldnt_find_community") | (404, _) => Err(FetchError::NotFound(format!(
+                "no Lemmy community {}",
+                account.handle
+            ))),
+            (_, code) if !code.is_empty() => Err(FetchError::Status(format!(
+                "Lemmy refused the request: {code}"
+            ))),
+            _ => Err(status_error(resp, None)),
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! Manual accounts: never polled; counts come from `socialtop record`.
 
 use futures_util::future::BoxFuture;
+use jiff::Timestamp;
 
-use super::{FetchError, Fetched, Platform, PlatformKind};
+use super::{FetchError, Fetched, Hue, Platform, PlatformKind, Secrets};
 use crate::http::Http;
 use crate::model::Account;
 
@@ -15,6 +16,14 @@ impl Platform for Manual {
 
     fn polled(&self) -> bool {
         false
+    }
+
+    fn hue(&self) -> Hue {
+        Hue::Plain
+    }
+
+    fn domains(&self, _account: &Account) -> Vec<String> {
+        Vec::new()
     }
 
     fn check_handle(&self, _account: &Account) -> Result<(), String> {
@@ -30,6 +39,8 @@ impl Platform for Manual {
         _http: &'a Http,
         account: &'a Account,
         _known: Option<&'a str>,
+        _secrets: &'a dyn Secrets,
+        _now: Timestamp,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
         let msg = format!(
             "{} is a manual account: add counts with `socialtop record {} COUNT`",

@@ -9,7 +9,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use crate::http::{Http, HttpError, Response};
-pub use crate::model::{Account, Counts, PlatformKind};
+pub use crate::model::{Account, Counts, Hue, PlatformKind, Secrets};
+use crate::text;
 
 mod bluesky;
 mod discord;
@@ -96,6 +97,10 @@ pub enum FetchError {
     MissingSecret(String),
     #[error("{0}")]
     NotPolled(String),
+    /// The account hides the count (a Mastodon `-1`, a Misskey non-public
+    /// follower list, a YouTube hidden subscriber count): a state, not a number.
+    #[error("hidden: {0}")]
+    Hidden(String),
 }
 
 impl From<HttpError> for FetchError {
@@ -104,6 +109,7 @@ impl From<HttpError> for FetchError {
             HttpError::Timeout(d) => FetchError::Timeout(d),
             HttpError::Network(m) => FetchError::Network(m),
             HttpError::TooLarge(n) => FetchError::TooLarge(n),
+            HttpError::Redirect(m) => FetchError::Status(m),
         }
     }
 }
@@ -116,6 +122,34 @@ impl FetchError {
             _ => None,
         }
     }
+
+    /// Whether the answer was good but the count is hidden: the poller
+    /// schedules the next poll as after a normal answer.
+    pub fn is_hidden(&self) -> bool {
+        matches!(self, FetchError::Hidden(_))
+    }
+
+    /// The same error with every text in it cleaned and cut short: the last
+    /// guard before an error reaches a terminal, a log or the database.
+    pub fn tidy(self) -> FetchError {
+        let t = |s: String| text::short(&s, 300);
+        match self {
+            FetchError::NotFound(s) => FetchError::NotFound(t(s)),
+            FetchError::RateLimited { until, detail } => FetchError::RateLimited {
+                until,
+                detail: t(detail),
+            },
+            FetchError::Auth(s) => FetchError::Auth(t(s)),
+            FetchError::Status(s) => FetchError::Status(t(s)),
+            FetchError::Timeout(s) => FetchError::Timeout(t(s)),
+            FetchError::Network(s) => FetchError::Network(t(s)),
+            FetchError::TooLarge(n) => FetchError::TooLarge(n),
+            FetchError::BadResponse(s) => FetchError::BadResponse(t(s)),
+            FetchError::MissingSecret(s) => FetchError::MissingSecret(t(s)),
+            FetchError::NotPolled(s) => FetchError::NotPolled(t(s)),
+            FetchError::Hidden(s) => FetchError::Hidden(t(s)),
+        }
+    }
 }
 
 /// `2026-11-25 14:05:00Z` style, short enough for a status line.
@@ -123,6 +157,8 @@ pub fn short_time(t: Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M:%SZ").to_string()
 }
 
+/// Everything socialtop knows about one platform. Single-request platforms
+/// implement [`SimpleApi`] instead and get this for free.
 pub trait Platform: Send + Sync {
     fn kind(&self) -> PlatformKind;
 
@@ -136,6 +172,13 @@ pub trait Platform: Send + Sync {
         true
     }
 
+    /// The platform's colour in the dashboard.
+    fn hue(&self) -> Hue;
+
+    /// Where browsing counts as time spent on the account (ActivityWatch), when
+    /// the config sets no `domains`: `host` or `host/path`, lowercase.
+    fn domains(&self, account: &Account) -> Vec<String>;
+
     /// Checks the handle's form at config load time.
     fn check_handle(&self, account: &Account) -> Result<(), String>;
 
@@ -143,13 +186,128 @@ pub trait Platform: Send + Sync {
     fn api_root(&self, account: &Account) -> String;
 
     /// Reads the account's counts. `known` is what an earlier poll asked to
-    /// remember ([`Fetched::remember`]), if anything.
+    /// remember ([`Fetched::remember`]), if anything; secrets come from
+    /// `secrets`, never from the environment; `now` is the caller's clock.
     fn fetch<'a>(
         &'a self,
         http: &'a Http,
         account: &'a Account,
         known: Option<&'a str>,
+        secrets: &'a dyn Secrets,
+        now: Timestamp,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>>;
+}
+
+/// A platform that reads an account with one request. Its file holds what it
+/// accepts as a handle, the request it builds and how it reads the answer;
+/// sending, the API root and error hygiene are written once, in the
+/// [`Platform`] impl below.
+pub(crate) trait SimpleApi: Send + Sync {
+    const KIND: PlatformKind;
+    /// The API root when the account sets no `base_url` (empty for platforms
+    /// whose root comes from the handle; they override [`SimpleApi::api_root`]).
+    const ROOT: &'static str;
+    const HUE: Hue;
+
+    /// Checks the handle's form at config load time.
+    fn validate(&self, account: &Account) -> Result<(), String>;
+
+    /// The one request that reads the account, against `root`.
+    fn request(
+        &self,
+        account: &Account,
+        root: &str,
+        secrets: &dyn Secrets,
+    ) -> Result<Request, FetchError>;
+
+    /// What the answer says: counts and rate-limit headers, or an error.
+    fn interpret(
+        &self,
+        resp: &Response,
+        account: &Account,
+        now: Timestamp,
+    ) -> Result<Fetched, FetchError>;
+
+    fn metric(&self, _handle: &str) -> &'static str {
+        "followers"
+    }
+
+    fn domains(&self, _account: &Account) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn api_root(&self, account: &Account) -> String {
+        root_or(account, Self::ROOT)
+    }
+}
+
+impl<T: SimpleApi> Platform for T {
+    fn kind(&self) -> PlatformKind {
+        T::KIND
+    }
+
+    fn metric(&self, handle: &str) -> &'static str {
+        SimpleApi::metric(self, handle)
+    }
+
+    fn hue(&self) -> Hue {
+        T::HUE
+    }
+
+    fn domains(&self, account: &Account) -> Vec<String> {
+        SimpleApi::domains(self, account)
+    }
+
+    fn check_handle(&self, account: &Account) -> Result<(), String> {
+        self.validate(account)
+    }
+
+    fn api_root(&self, account: &Account) -> String {
+        SimpleApi::api_root(self, account)
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        _known: Option<&'a str>,
+        secrets: &'a dyn Secrets,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
+        Box::pin(async move {
+            fetch_simple(self, http, account, secrets, now)
+                .await
+                .map_err(FetchError::tidy)
+        })
+    }
+}
+
+/// Builds the one request, sends it, reads the answer.
+async fn fetch_simple<T: SimpleApi>(
+    api: &T,
+    http: &Http,
+    account: &Account,
+    secrets: &dyn Secrets,
+    now: Timestamp,
+) -> Result<Fetched, FetchError> {
+    let root = SimpleApi::api_root(api, account);
+    let req = api.request(account, &root, secrets)?;
+    let resp = send(http, req).await?;
+    api.interpret(&resp, account, now)
+}
+
+/// Sends one [`Request`].
+pub(crate) async fn send(http: &Http, req: Request) -> Result<Response, FetchError> {
+    let headers: Vec<(&str, String)> = req
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    let resp = match &req.json {
+        Some(body) => http.post_json(req.url, &headers, body).await?,
+        None => http.get(req.url, &headers).await?,
+    };
+    Ok(resp)
 }
 
 /// The host key (for holds and concurrency) an account's requests go to.
@@ -193,34 +351,6 @@ impl Request {
     }
 }
 
-/// How a platform builds its request, given the API root.
-pub(crate) type BuildRequest = fn(&Account, &str) -> Result<Request, FetchError>;
-/// What a platform makes of an answer.
-pub(crate) type Interpret = fn(&Response, &Account, Timestamp) -> Result<Fetched, FetchError>;
-
-/// The usual [`Platform::fetch`]: build the one request, send it, read its answer.
-pub(crate) fn fetch_one<'a>(
-    platform: &'a dyn Platform,
-    http: &'a Http,
-    account: &'a Account,
-    request: BuildRequest,
-    interpret: Interpret,
-) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-    Box::pin(async move {
-        let req = request(account, &platform.api_root(account))?;
-        let headers: Vec<(&str, String)> = req
-            .headers
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
-        let resp = match &req.json {
-            Some(body) => http.post_json(req.url, &headers, body).await?,
-            None => http.get(req.url, &headers).await?,
-        };
-        interpret(&resp, account, Timestamp::now())
-    })
-}
-
 /// `base_url` when set, else the platform's own API root.
 pub(crate) fn root_or(account: &Account, default: &str) -> String {
     account
@@ -235,6 +365,17 @@ pub(crate) fn instance_root(account: &Account, instance: Option<&str>) -> String
         .base_url
         .clone()
         .unwrap_or_else(|| format!("https://{}", instance.unwrap_or("invalid")))
+}
+
+/// The instance of a `user@instance` (or `!community@instance`) handle, as
+/// the one default ActivityWatch domain of fediverse accounts.
+pub(crate) fn instance_domains(handle: &str) -> Vec<String> {
+    handle
+        .trim_start_matches('!')
+        .rsplit_once('@')
+        .map(|(_, host)| host.to_lowercase())
+        .into_iter()
+        .collect()
 }
 
 /// Builds `root` + `path` with query pairs, percent-encoded.
@@ -259,22 +400,70 @@ pub(crate) fn json<'a, T: Deserialize<'a>>(resp: &'a Response) -> Result<T, Fetc
         } else {
             "wrong JSON shape"
         };
-        FetchError::BadResponse(format!("{what} ({e})"))
+        // serde quotes the offending value, which is outside text
+        FetchError::BadResponse(format!("{what} ({})", text::short(&e.to_string(), 160)))
     })
 }
 
-/// A short excerpt of an error body that is not JSON (HTML error pages and such).
+/// Deserializes an error text from an answer cleaned and cut short, as it
+/// enters (`#[serde(default, deserialize_with = "super::said")]`); a field of
+/// another type reads as empty.
+pub(crate) fn said<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(match v {
+        serde_json::Value::String(s) => text::short(&s, 200),
+        _ => String::new(),
+    })
+}
+
+/// A platform's own error text when it gave one, else what the body says
+/// ([`body_excerpt`]), else the status: for messages like "refused (...)".
+pub(crate) fn why(resp: &Response, said: &str) -> String {
+    let said = text::short(said, 200);
+    if !said.is_empty() {
+        return said;
+    }
+    let excerpt = body_excerpt(resp);
+    if !excerpt.is_empty() {
+        return excerpt;
+    }
+    format!("HTTP {}", resp.status)
+}
+
+/// What an error body says, short and clean: an HTML page's `<title>` (a
+/// proxy's "Blocked by network security", Cloudflare's "Just a moment..."),
+/// a JSON body's `message` / `error` / `detail`, or the start of a text body.
+/// Empty when there is nothing readable.
 pub(crate) fn body_excerpt(resp: &Response) -> String {
-    let text = String::from_utf8_lossy(&resp.body);
-    let text = text.trim();
-    if text.is_empty() || text.starts_with('<') {
+    let body = String::from_utf8_lossy(&resp.body);
+    let body = body.trim();
+    if body.is_empty() {
         return String::new();
     }
-    let mut s: String = text.chars().take(120).collect();
-    if text.chars().count() > 120 {
-        s.push('…');
+    if text::looks_like_html(body) || body.starts_with('<') {
+        return text::html_title(body).unwrap_or_default();
     }
-    s
+    if body.starts_with('{')
+        && let Ok(v) = serde_json::from_str::<serde_json::Value>(body)
+    {
+        let pick = |v: &serde_json::Value| -> Option<String> {
+            [
+                "message",
+                "error_description",
+                "detail",
+                "description",
+                "error",
+                "title",
+            ]
+            .iter()
+            .find_map(|k| v.get(k)?.as_str().map(|s| text::short(s, 120)))
+            .filter(|s| !s.is_empty())
+        };
+        return pick(&v)
+            .or_else(|| v.get("error").and_then(pick))
+            .unwrap_or_default();
+    }
+    text::short(body, 120)
 }
 
 /// `Retry-After`: seconds or an HTTP date.
@@ -324,35 +513,89 @@ pub(crate) fn wait_until(resp: &Response, reset: Option<&str>, now: Timestamp) -
 
 /// A secret the platform cannot work without: from `token_env` when set,
 /// else `default_var`; missing is an error that names the variable.
-pub(crate) fn required_token(account: &Account, default_var: &str) -> Result<String, FetchError> {
-    let var = account.token_env.as_deref().unwrap_or(default_var);
-    std::env::var(var)
-        .ok()
+pub(crate) fn required_token(
+    account: &Account,
+    default_var: &str,
+    secrets: &dyn Secrets,
+) -> Result<String, FetchError> {
+    required_env(account.token_env.as_deref().unwrap_or(default_var), secrets)
+}
+
+/// A secret a platform needs besides its token (Twitch's client id).
+pub(crate) fn required_env(var: &str, secrets: &dyn Secrets) -> Result<String, FetchError> {
+    secrets
+        .get(var)
         .filter(|v| !v.is_empty())
         .ok_or_else(|| FetchError::MissingSecret(var.to_string()))
 }
 
-/// An environment variable a platform needs besides its token (Twitch's client id).
-pub(crate) fn required_env(var: &str) -> Result<String, FetchError> {
-    std::env::var(var)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| FetchError::MissingSecret(var.to_string()))
-}
+/// The largest count taken as exact: 2^53, where JSON numbers stop being
+/// exact integers in most readers.
+pub const MAX_COUNT: i64 = 1 << 53;
 
-/// Reads a JSON number or a numeric string (YouTube's counts are strings).
-pub(crate) fn count(v: &serde_json::Value) -> Option<i64> {
+/// Reads a count: a JSON integer (or a numeric string: YouTube's counts are
+/// strings) in `0..=2^53`. Negative, fractional, huge or missing values are
+/// errors that name the field and the value; a string that is no number or
+/// another type is a wrong shape.
+pub(crate) fn count(v: &serde_json::Value, name: &str) -> Result<i64, FetchError> {
+    use serde_json::Value;
+    let not_a_count =
+        |shown: &str| FetchError::BadResponse(format!("{name} is {shown}, not a count"));
+    let check = |f: f64, shown: &str| {
+        if f.is_finite() && f.fract() == 0.0 && (0.0..=MAX_COUNT as f64).contains(&f) {
+            Ok(f as i64)
+        } else {
+            Err(not_a_count(shown))
+        }
+    };
     match v {
-        serde_json::Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f.round() as i64)),
-        serde_json::Value::String(s) => s.trim().parse::<i64>().ok().or_else(|| {
-            s.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|f| f.is_finite())
-                .map(|f| f.round() as i64)
-        }),
-        _ => None,
+        Value::Null => Err(FetchError::BadResponse(format!("no {name} in the answer"))),
+        Value::Number(n) => {
+            let shown = n.to_string();
+            match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) if u <= MAX_COUNT as u64 => Ok(u as i64),
+                (Some(_), _) | (None, Some(_)) => Err(not_a_count(&shown)),
+                (None, None) => check(n.as_f64().unwrap_or(f64::NAN), &shown),
+            }
+        }
+        Value::String(s) => {
+            let t = s.trim();
+            let shown = format!("\"{}\"", text::short(t, 30));
+            if let Ok(u) = t.parse::<u64>() {
+                return if u <= MAX_COUNT as u64 {
+                    Ok(u as i64)
+                } else {
+                    Err(not_a_count(&shown))
+                };
+            }
+            match t.parse::<f64>() {
+                Ok(f) => check(f, &shown),
+                Err(_) => Err(FetchError::BadResponse(format!(
+                    "wrong JSON shape ({name} is {shown}, not a count)"
+                ))),
+            }
+        }
+        other => Err(FetchError::BadResponse(format!(
+            "wrong JSON shape ({name} is {}, not a count)",
+            text::short(&other.to_string(), 30)
+        ))),
     }
+}
+
+/// [`count`] for a count the answer may leave out: absent or `null` is `None`.
+pub(crate) fn opt_count(v: &serde_json::Value, name: &str) -> Result<Option<i64>, FetchError> {
+    match v {
+        serde_json::Value::Null => Ok(None),
+        v => count(v, name).map(Some),
+    }
+}
+
+/// The field `name` of a JSON object, `null` when absent.
+pub(crate) fn field<'a>(
+    obj: &'a serde_json::Map<String, serde_json::Value>,
+    name: &str,
+) -> &'a serde_json::Value {
+    obj.get(name).unwrap_or(&serde_json::Value::Null)
 }
 
 /// When a platform says "stop" without saying until when.
@@ -368,6 +611,7 @@ pub(crate) fn status_error(resp: &Response, detail: Option<String>) -> FetchErro
         .and_then(|s| s.canonical_reason())
         .unwrap_or("");
     let detail = detail
+        .map(|d| text::short(&d, 200))
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| body_excerpt(resp));
     let kind = if resp.status >= 500 {
@@ -390,15 +634,12 @@ pub(crate) fn status_error(resp: &Response, detail: Option<String>) -> FetchErro
 pub(crate) fn token(
     account: &Account,
     default_var: Option<&str>,
+    secrets: &dyn Secrets,
 ) -> Result<Option<String>, FetchError> {
     match &account.token_env {
-        Some(var) => std::env::var(var)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .map(Some)
-            .ok_or_else(|| FetchError::MissingSecret(var.clone())),
+        Some(var) => required_env(var, secrets).map(Some),
         None => Ok(default_var
-            .and_then(|v| std::env::var(v).ok())
+            .and_then(|v| secrets.get(v))
             .filter(|v| !v.is_empty())),
     }
 }

@@ -5,15 +5,14 @@
 //! `is_suspended`. Reddit asks for a descriptive User-Agent, and counts its rate
 //! limit in `x-ratelimit-remaining` with `x-ratelimit-reset` in seconds from now.
 
-use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Platform, PlatformKind, Request, json, reset_header, status_error,
-    url,
+    Counts, FetchError, Fetched, Hue, PlatformKind, Request, Secrets, SimpleApi, count, json,
+    reset_header, said, status_error, url, why,
 };
-use crate::http::{Http, Response};
+use crate::http::Response;
 use crate::model::Account;
 
 pub const API_ROOT: &str = "https://www.reddit.com";
@@ -29,9 +28,9 @@ struct Thing {
 
 #[derive(Deserialize, Default)]
 struct RedditError {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "said")]
     reason: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "said")]
     message: String,
 }
 
@@ -61,91 +60,17 @@ pub fn user_agent() -> String {
     )
 }
 
-fn num(data: &serde_json::Map<String, serde_json::Value>, key: &str) -> Option<i64> {
-    data.get(key).and_then(super::count)
+fn num(
+    data: &serde_json::Map<String, serde_json::Value>,
+    key: &str,
+) -> Result<Option<i64>, FetchError> {
+    super::opt_count(super::field(data, key), key)
 }
 
-fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetched, FetchError> {
-    let (kind, name) = parse(&account.handle).unwrap_or(("u", &account.handle));
-    let what = if kind == "u" { "user" } else { "subreddit" };
-    let remaining: Option<f64> = resp
-        .header("x-ratelimit-remaining")
-        .and_then(|v| v.trim().parse().ok());
-    let hold = remaining
-        .filter(|r| *r < 1.0)
-        .and_then(|_| reset_header(resp, "x-ratelimit-reset", now));
-    match resp.status {
-        200 => {
-            let t: Thing = json(resp)?;
-            if t.kind == "Listing" {
-                // Reddit answers a search for a subreddit it does not know
-                return Err(FetchError::NotFound(format!("no Reddit {what} {name}")));
-            }
-            if t.data.get("is_suspended").and_then(|v| v.as_bool()) == Some(true) {
-                return Err(FetchError::NotFound(format!(
-                    "Reddit user {name} is suspended"
-                )));
-            }
-            let counts = if kind == "u" {
-                let karma = num(&t.data, "total_karma")
-                    .or_else(|| Some(num(&t.data, "link_karma")? + num(&t.data, "comment_karma")?))
-                    .ok_or_else(|| {
-                        FetchError::BadResponse("no total_karma in the answer".into())
-                    })?;
-                Counts {
-                    followers: karma,
-                    following: None,
-                    posts: None,
-                }
-            } else {
-                let members = num(&t.data, "subscribers").ok_or_else(|| {
-                    FetchError::BadResponse("no subscribers in the answer".into())
-                })?;
-                Counts {
-                    followers: members,
-                    following: None,
-                    posts: None,
-                }
-            };
-            Ok(Fetched::new(counts).hold(hold))
-        }
-        429 => Err(FetchError::RateLimited {
-            until: super::wait_until(resp, Some("x-ratelimit-reset"), now),
-            detail: "Reddit rate limit".into(),
-        }),
-        status => {
-            let e: RedditError = json(resp).unwrap_or_default();
-            match (status, e.reason.as_str()) {
-                (404, "banned") => Err(FetchError::NotFound(format!("r/{name} is banned"))),
-                (404, _) => Err(FetchError::NotFound(format!("no Reddit {what} {name}"))),
-                (403, "private") => Err(FetchError::Auth(format!("r/{name} is private"))),
-                (403, "quarantined") => Err(FetchError::Auth(format!("r/{name} is quarantined"))),
-                (403, _) => Err(FetchError::Auth(format!(
-                    "Reddit refused the request ({})",
-                    e.message
-                ))),
-                _ => Err(status_error(resp, Some(e.message))),
-            }
-        }
-    }
-}
-
-fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
-    let (kind, name) = parse(&account.handle).ok_or_else(|| {
-        FetchError::Status(format!("`{}` is not u/NAME or r/NAME", account.handle))
-    })?;
-    let path = if kind == "u" {
-        format!("/user/{name}/about.json")
-    } else {
-        format!("/r/{name}/about.json")
-    };
-    Ok(Request::get(url(root, &path, &[("raw_json", "1")])?).header("user-agent", user_agent()))
-}
-
-impl Platform for Reddit {
-    fn kind(&self) -> PlatformKind {
-        PlatformKind::Reddit
-    }
+impl SimpleApi for Reddit {
+    const KIND: PlatformKind = PlatformKind::Reddit;
+    const ROOT: &'static str = API_ROOT;
+    const HUE: Hue = Hue::Red;
 
     fn metric(&self, handle: &str) -> &'static str {
         match parse(handle) {
@@ -154,7 +79,14 @@ impl Platform for Reddit {
         }
     }
 
-    fn check_handle(&self, account: &Account) -> Result<(), String> {
+    fn domains(&self, account: &Account) -> Vec<String> {
+        match parse(&account.handle) {
+            Some(("r", name)) => vec![format!("reddit.com/r/{}", name.to_lowercase())],
+            _ => vec!["reddit.com".into()],
+        }
+    }
+
+    fn validate(&self, account: &Account) -> Result<(), String> {
         parse(&account.handle).map(|_| ()).ok_or_else(|| {
             format!(
                 "`{}` is not u/NAME (a user) or r/NAME (a subreddit)",
@@ -163,16 +95,97 @@ impl Platform for Reddit {
         })
     }
 
-    fn api_root(&self, account: &Account) -> String {
-        super::root_or(account, API_ROOT)
+    fn request(
+        &self,
+        account: &Account,
+        root: &str,
+        _secrets: &dyn Secrets,
+    ) -> Result<Request, FetchError> {
+        let (kind, name) = parse(&account.handle).ok_or_else(|| {
+            FetchError::Status(format!("`{}` is not u/NAME or r/NAME", account.handle))
+        })?;
+        let path = if kind == "u" {
+            format!("/user/{name}/about.json")
+        } else {
+            format!("/r/{name}/about.json")
+        };
+        Ok(
+            Request::get(url(root, &path, &[("raw_json", "1")])?)
+                .header("user-agent", user_agent()),
+        )
     }
 
-    fn fetch<'a>(
-        &'a self,
-        http: &'a Http,
-        account: &'a Account,
-        _known: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        super::fetch_one(self, http, account, request, interpret)
+    fn interpret(
+        &self,
+        resp: &Response,
+        account: &Account,
+        now: Timestamp,
+    ) -> Result<Fetched, FetchError> {
+        let (kind, name) = parse(&account.handle).unwrap_or(("u", &account.handle));
+        let what = if kind == "u" { "user" } else { "subreddit" };
+        let remaining: Option<f64> = resp
+            .header("x-ratelimit-remaining")
+            .and_then(|v| v.trim().parse().ok());
+        let hold = remaining
+            .filter(|r| *r < 1.0)
+            .and_then(|_| reset_header(resp, "x-ratelimit-reset", now));
+        match resp.status {
+            200 => {
+                let t: Thing = json(resp)?;
+                if t.kind == "Listing" {
+                    // Reddit answers a search for a subreddit it does not know
+                    return Err(FetchError::NotFound(format!("no Reddit {what} {name}")));
+                }
+                if t.data.get("is_suspended").and_then(|v| v.as_bool()) == Some(true) {
+                    return Err(FetchError::NotFound(format!(
+                        "Reddit user {name} is suspended"
+                    )));
+                }
+                let followers = if kind == "u" {
+                    match num(&t.data, "total_karma")? {
+                        Some(k) => k,
+                        None => match (num(&t.data, "link_karma")?, num(&t.data, "comment_karma")?)
+                        {
+                            (Some(l), Some(c)) => count(&(l + c).into(), "karma")?,
+                            _ => {
+                                return Err(FetchError::BadResponse(
+                                    "no total_karma in the answer".into(),
+                                ));
+                            }
+                        },
+                    }
+                } else {
+                    num(&t.data, "subscribers")?.ok_or_else(|| {
+                        FetchError::BadResponse("no subscribers in the answer".into())
+                    })?
+                };
+                Ok(Fetched::new(Counts {
+                    followers,
+                    following: None,
+                    posts: None,
+                })
+                .hold(hold))
+            }
+            429 => Err(FetchError::RateLimited {
+                until: super::wait_until(resp, Some("x-ratelimit-reset"), now),
+                detail: "Reddit rate limit".into(),
+            }),
+            status => {
+                let e: RedditError = json(resp).unwrap_or_default();
+                match (status, e.reason.as_str()) {
+                    (404, "banned") => Err(FetchError::NotFound(format!("r/{name} is banned"))),
+                    (404, _) => Err(FetchError::NotFound(format!("no Reddit {what} {name}"))),
+                    (403, "private") => Err(FetchError::Auth(format!("r/{name} is private"))),
+                    (403, "quarantined") => {
+                        Err(FetchError::Auth(format!("r/{name} is quarantined")))
+                    }
+                    (403, _) => Err(FetchError::Auth(format!(
+                        "Reddit refused the request ({})",
+                        why(resp, &e.message)
+                    ))),
+                    _ => Err(status_error(resp, Some(e.message))),
+                }
+            }
+        }
     }
 }

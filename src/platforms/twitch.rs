@@ -10,8 +10,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Platform, PlatformKind, epoch_header, int_header, json,
-    required_env, required_token, status_error, url,
+    Counts, FetchError, Fetched, Hue, Platform, PlatformKind, Secrets, count, epoch_header,
+    int_header, json, required_env, required_token, said, status_error, url, why,
 };
 use crate::http::{Http, Response};
 use crate::model::Account;
@@ -32,12 +32,13 @@ struct UserData {
 
 #[derive(Deserialize)]
 struct Followers {
-    total: i64,
+    #[serde(default)]
+    total: serde_json::Value,
 }
 
 #[derive(Deserialize, Default)]
 struct HelixError {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "said")]
     message: String,
 }
 
@@ -52,7 +53,7 @@ fn check(resp: &Response, now: Timestamp) -> Result<(), FetchError> {
         }),
         401 | 403 => Err(FetchError::Auth(format!(
             "Twitch rejected the credentials ({}); check TWITCH_CLIENT_ID and the token",
-            e()
+            why(resp, &e())
         ))),
         _ => Err(status_error(resp, Some(e()))),
     }
@@ -67,6 +68,14 @@ fn hold(resp: &Response) -> Option<Timestamp> {
 impl Platform for Twitch {
     fn kind(&self) -> PlatformKind {
         PlatformKind::Twitch
+    }
+
+    fn hue(&self) -> Hue {
+        Hue::Magenta
+    }
+
+    fn domains(&self, _account: &Account) -> Vec<String> {
+        vec!["twitch.tv".into()]
     }
 
     fn check_handle(&self, account: &Account) -> Result<(), String> {
@@ -89,16 +98,35 @@ impl Platform for Twitch {
         http: &'a Http,
         account: &'a Account,
         known: Option<&'a str>,
+        secrets: &'a dyn Secrets,
+        now: Timestamp,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
         Box::pin(async move {
-            let client_id = required_env("TWITCH_CLIENT_ID")?;
-            let token = required_token(account, "TWITCH_TOKEN")?;
+            self.read(http, account, known, secrets, now)
+                .await
+                .map_err(FetchError::tidy)
+        })
+    }
+}
+
+impl Twitch {
+    /// The user id (looked up unless known), then its follower total.
+    async fn read(
+        &self,
+        http: &Http,
+        account: &Account,
+        known: Option<&str>,
+        secrets: &dyn Secrets,
+        now: Timestamp,
+    ) -> Result<Fetched, FetchError> {
+        {
+            let client_id = required_env("TWITCH_CLIENT_ID", secrets)?;
+            let token = required_token(account, "TWITCH_TOKEN", secrets)?;
             let headers = [
                 ("client-id", client_id),
                 ("authorization", format!("Bearer {token}")),
             ];
             let root = self.api_root(account);
-            let now = Timestamp::now();
             let followers = |id: String| {
                 let headers = &headers;
                 let root = &root;
@@ -143,13 +171,13 @@ impl Platform for Twitch {
             check(&resp, now)?;
             let f: Followers = json(&resp)?;
             let mut fetched = Fetched::new(Counts {
-                followers: f.total,
+                followers: count(&f.total, "total")?,
                 following: None,
                 posts: None,
             })
             .hold(hold(&resp));
             fetched.remember = looked_up;
             Ok(fetched)
-        })
+        }
     }
 }

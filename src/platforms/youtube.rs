@@ -5,15 +5,14 @@
 //! `quotaExceeded` and resets at midnight Pacific time.
 //! Key: `YOUTUBE_API_KEY`, or the variable named by `token_env`.
 
-use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Platform, PlatformKind, Request, count, json, required_token,
-    status_error, url,
+    Counts, FetchError, Fetched, Hue, PlatformKind, Request, Secrets, SimpleApi, count, json,
+    opt_count, required_token, said, status_error, url, why,
 };
-use crate::http::{Http, Response};
+use crate::http::Response;
 use crate::model::Account;
 
 pub const API_ROOT: &str = "https://www.googleapis.com";
@@ -31,6 +30,8 @@ struct Channel {
     statistics: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+/// Google's error format: `{"error": {"code", "message", "errors": [{"message",
+/// "domain", "reason"}], "status", "details": [{"@type", "reason", ...}]}}`.
 #[derive(Deserialize, Default)]
 struct ErrorBody {
     #[serde(default)]
@@ -39,15 +40,17 @@ struct ErrorBody {
 
 #[derive(Deserialize, Default)]
 struct GoogleError {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "said")]
     message: String,
     #[serde(default)]
-    errors: Vec<GoogleErrorItem>,
+    errors: Vec<Reason>,
+    #[serde(default)]
+    details: Vec<Reason>,
 }
 
 #[derive(Deserialize, Default)]
-struct GoogleErrorItem {
-    #[serde(default)]
+struct Reason {
+    #[serde(default, deserialize_with = "said")]
     reason: String,
 }
 
@@ -67,91 +70,20 @@ pub fn quota_reset(now: Timestamp) -> Timestamp {
         .map_or(now, |z| z.timestamp())
 }
 
-fn interpret(resp: &Response, account: &Account, now: Timestamp) -> Result<Fetched, FetchError> {
-    if resp.status == 200 {
-        let list: ListResponse = json(resp)?;
-        let Some(stats) = list.items.into_iter().next().and_then(|c| c.statistics) else {
-            return Err(FetchError::NotFound(format!(
-                "no YouTube channel {}",
-                account.handle
-            )));
-        };
-        if stats.get("hiddenSubscriberCount").and_then(|v| v.as_bool()) == Some(true) {
-            return Err(FetchError::Status(
-                "the channel hides its subscriber count; YouTube does not give it out".into(),
-            ));
-        }
-        let subscribers = stats
-            .get("subscriberCount")
-            .and_then(count)
-            .ok_or_else(|| FetchError::BadResponse("no subscriberCount in statistics".into()))?;
-        return Ok(Fetched::new(Counts {
-            followers: subscribers,
-            following: None,
-            posts: stats.get("videoCount").and_then(count),
-        }));
-    }
-    let e: ErrorBody = json(resp).unwrap_or_default();
-    let reasons: Vec<&str> = e.error.errors.iter().map(|i| i.reason.as_str()).collect();
-    if reasons.contains(&"quotaExceeded") || reasons.contains(&"dailyLimitExceeded") {
-        return Err(FetchError::RateLimited {
-            until: quota_reset(now),
-            detail: "YouTube API daily quota used up; it resets at midnight Pacific time".into(),
-        });
-    }
-    if resp.status == 429 || reasons.contains(&"rateLimitExceeded") {
-        return Err(FetchError::RateLimited {
-            until: super::wait_until(resp, None, now),
-            detail: "YouTube API rate limit".into(),
-        });
-    }
-    let bad_key = e.error.message.to_lowercase().contains("api key");
-    match resp.status {
-        400 if bad_key => Err(FetchError::Auth(format!(
-            "YouTube rejected the API key ({})",
-            e.error.message
-        ))),
-        401 | 403 => Err(FetchError::Auth(format!(
-            "YouTube refused the request ({})",
-            if e.error.message.is_empty() {
-                reasons.join(", ")
-            } else {
-                e.error.message.clone()
-            }
-        ))),
-        404 => Err(FetchError::NotFound(format!(
-            "no YouTube channel {}",
-            account.handle
-        ))),
-        _ => Err(status_error(resp, Some(e.error.message))),
-    }
-}
-
-fn request(account: &Account, root: &str) -> Result<Request, FetchError> {
-    let key = required_token(account, "YOUTUBE_API_KEY")?;
-    let handle = format!("@{}", account.handle);
-    let by: (&str, &str) = if is_channel_id(&account.handle) {
-        ("id", &account.handle)
-    } else {
-        ("forHandle", &handle)
-    };
-    Ok(Request::get(url(
-        root,
-        "/youtube/v3/channels",
-        &[("part", "statistics"), by, ("key", &key)],
-    )?))
-}
-
-impl Platform for Youtube {
-    fn kind(&self) -> PlatformKind {
-        PlatformKind::Youtube
-    }
+impl SimpleApi for Youtube {
+    const KIND: PlatformKind = PlatformKind::Youtube;
+    const ROOT: &'static str = API_ROOT;
+    const HUE: Hue = Hue::Red;
 
     fn metric(&self, _handle: &str) -> &'static str {
         "subscribers"
     }
 
-    fn check_handle(&self, account: &Account) -> Result<(), String> {
+    fn domains(&self, _account: &Account) -> Vec<String> {
+        vec!["youtube.com".into()]
+    }
+
+    fn validate(&self, account: &Account) -> Result<(), String> {
         let h = &account.handle;
         if h.contains('/') || h.contains(' ') {
             return Err(format!(
@@ -161,17 +93,123 @@ impl Platform for Youtube {
         Ok(())
     }
 
-    fn api_root(&self, account: &Account) -> String {
-        super::root_or(account, API_ROOT)
+    fn request(
+        &self,
+        account: &Account,
+        root: &str,
+        secrets: &dyn Secrets,
+    ) -> Result<Request, FetchError> {
+        let key = required_token(account, "YOUTUBE_API_KEY", secrets)?;
+        let handle = format!("@{}", account.handle);
+        let by: (&str, &str) = if is_channel_id(&account.handle) {
+            ("id", &account.handle)
+        } else {
+            ("forHandle", &handle)
+        };
+        Ok(Request::get(url(
+            root,
+            "/youtube/v3/channels",
+            &[("part", "statistics"), by, ("key", &key)],
+        )?))
     }
 
-    fn fetch<'a>(
-        &'a self,
-        http: &'a Http,
-        account: &'a Account,
-        _known: Option<&'a str>,
-    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        super::fetch_one(self, http, account, request, interpret)
+    fn interpret(
+        &self,
+        resp: &Response,
+        account: &Account,
+        now: Timestamp,
+    ) -> Result<Fetched, FetchError> {
+        if resp.status == 200 {
+            let list: ListResponse = json(resp)?;
+            let Some(stats) = list.items.into_iter().next().and_then(|c| c.statistics) else {
+                return Err(FetchError::NotFound(format!(
+                    "no YouTube channel {}",
+                    account.handle
+                )));
+            };
+            if stats.get("hiddenSubscriberCount").and_then(|v| v.as_bool()) == Some(true) {
+                return Err(FetchError::Hidden(
+                    "the channel hides its subscriber count; YouTube does not give it out".into(),
+                ));
+            }
+            return Ok(Fetched::new(Counts {
+                followers: count(super::field(&stats, "subscriberCount"), "subscriberCount")?,
+                following: None,
+                posts: opt_count(super::field(&stats, "videoCount"), "videoCount")?,
+            }));
+        }
+        let e: ErrorBody = json(resp).unwrap_or_default();
+        let var = account.token_env.as_deref().unwrap_or("YOUTUBE_API_KEY");
+        let reasons: Vec<&str> = e
+            .error
+            .errors
+            .iter()
+            .chain(&e.error.details)
+            .map(|i| i.reason.as_str())
+            .collect();
+        let has = |r: &str| reasons.contains(&r);
+        if has("quotaExceeded") || has("dailyLimitExceeded") {
+            return Err(FetchError::RateLimited {
+                until: quota_reset(now),
+                detail: "YouTube API daily quota used up; it resets at midnight Pacific time"
+                    .into(),
+            });
+        }
+        if resp.status == 429 || has("rateLimitExceeded") || has("userRateLimitExceeded") {
+            return Err(FetchError::RateLimited {
+                until: super::wait_until(resp, None, now),
+                detail: "YouTube API rate limit".into(),
+            });
+        }
+        let bad_key = has("keyInvalid")
+            || has("API_KEY_INVALID")
+            || e.error.message.to_lowercase().contains("api key not valid");
+        if bad_key {
+            return Err(FetchError::Auth(format!(
+                "the YouTube API key is invalid; check the key in {var}"
+            )));
+        }
+        if has("keyExpired") || has("API_KEY_EXPIRED") {
+            return Err(FetchError::Auth(format!(
+                "the YouTube API key has expired; renew the key in {var}"
+            )));
+        }
+        if has("accessNotConfigured") || has("SERVICE_DISABLED") {
+            return Err(FetchError::Auth(
+                "the YouTube Data API v3 is not enabled for this key's Google Cloud project".into(),
+            ));
+        }
+        if has("ipRefererBlocked")
+            || has("API_KEY_IP_ADDRESS_BLOCKED")
+            || has("API_KEY_HTTP_REFERRER_BLOCKED")
+            || has("API_KEY_SERVICE_BLOCKED")
+        {
+            return Err(FetchError::Auth(format!(
+                "the key in {var} is restricted and may not call the YouTube Data API from here"
+            )));
+        }
+        if has("channelNotFound") || resp.status == 404 {
+            return Err(FetchError::NotFound(format!(
+                "no YouTube channel {}",
+                account.handle
+            )));
+        }
+        if has("forbidden") {
+            return Err(FetchError::Auth(
+                "YouTube does not allow reading this channel's statistics (forbidden)".into(),
+            ));
+        }
+        match resp.status {
+            401 | 403 => Err(FetchError::Auth(format!(
+                "YouTube refused the request ({})",
+                if e.error.message.is_empty() && !reasons.is_empty() {
+                    reasons.join(", ")
+                } else {
+                    why(resp, &e.error.message)
+                }
+            ))),
+            _ => Err(status_error(resp, Some(e.error.message))),
+        }
     }
 }
 

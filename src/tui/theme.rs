@@ -3,7 +3,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::model::PlatformKind;
+use crate::model::{Hue, PlatformKind};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
@@ -71,17 +71,23 @@ impl Theme {
             Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         }
     }
+    /// A platform's colour, as its file names it ([`crate::platforms::Platform::hue`]).
     pub fn platform(&self, kind: PlatformKind) -> Style {
-        self.fg(match kind {
-            PlatformKind::Mastodon | PlatformKind::Misskey => Color::Magenta,
-            PlatformKind::Bluesky | PlatformKind::Telegram => Color::Blue,
-            PlatformKind::Github | PlatformKind::X => Color::White,
-            PlatformKind::Youtube | PlatformKind::Reddit => Color::Red,
-            PlatformKind::Twitch | PlatformKind::Discord => Color::LightMagenta,
-            PlatformKind::Peertube | PlatformKind::Hackernews => Color::LightRed,
-            PlatformKind::Lemmy => Color::Green,
-            PlatformKind::Json | PlatformKind::Manual => Color::Gray,
-        })
+        self.hue(crate::platforms::platform(kind).hue())
+    }
+
+    /// A named hue in this theme. `Plain` is the terminal's own text colour,
+    /// readable on dark and light backgrounds alike.
+    pub fn hue(&self, hue: Hue) -> Style {
+        match hue {
+            Hue::Magenta => self.fg(Color::Magenta),
+            Hue::Blue => self.fg(Color::Blue),
+            Hue::Cyan => self.fg(Color::Cyan),
+            Hue::Red => self.fg(Color::Red),
+            Hue::Green => self.fg(Color::Green),
+            Hue::Yellow => self.fg(Color::Yellow),
+            Hue::Plain => Style::new(),
+        }
     }
 
     /// A change as `▲ +12`, `▼ -3` or `· 0`, styled.
