@@ -4,6 +4,7 @@
 mod all_platforms;
 mod cli_poll;
 mod common;
+mod config_cli;
 mod dashboard;
 mod effort_cli;
 mod export;
@@ -11,3 +12,4 @@ mod layers;
 mod lease;
 mod platforms;
 mod platforms_more;
+mod unix_cli;
