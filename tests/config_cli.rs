@@ -15,6 +15,7 @@ fn an_explicit_config_that_does_not_exist_is_an_error_naming_it() {
     assert_eq!(out.status.code(), Some(1));
     assert_stderr(&out, &format!("{} does not exist", typo.display()));
     assert!(!typo.exists(), "a starter config was written at a typo");
+    assert!(!data.exists(), "a data dir was made for a typo");
     // the same through the environment
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_socialtop"))
         .current_dir(dir.path())

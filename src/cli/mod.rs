@@ -215,6 +215,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         _ => {}
     }
+    // a mistyped --config: say so before the data dir and its log are created
+    if !paths.config.exists() && paths.config != config::default_config_path() {
+        return Err(config::ConfigError::Missing {
+            path: paths.config.clone(),
+        }
+        .into());
+    }
     let _log = crate::logging::init(&paths.data_dir);
     match cmd {
         Cmd::Poll { once: true } => history::poll_once(&paths),
