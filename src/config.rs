@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
+use toml::Spanned;
 
 pub use crate::model::{Account, PlatformKind};
+use crate::text::clean;
 
 /// The starter config written on first run.
 pub const STARTER_CONFIG: &str = include_str!("../assets/starter.toml");
@@ -35,7 +37,20 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "config file {path} does not exist (check the path, or write a starter config there with `socialtop init --config {path}`)"
+    )]
+    Missing { path: PathBuf },
+    #[error("{path} already exists (use `socialtop init --force` to overwrite it)")]
+    Exists { path: PathBuf },
 }
+
+/// Bounds of `poll_interval` and an account's `interval`.
+pub const INTERVAL_BOUNDS: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(30 * 86_400));
+/// Bounds of `request_timeout`.
+pub const TIMEOUT_BOUNDS: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(10 * 60));
 
 /// A positive duration written as `30s`, `15m`, `1h30m` or ISO 8601 (`PT15M`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,16 +58,57 @@ pub struct Dur(pub Duration);
 
 impl Dur {
     pub fn parse(text: &str) -> Result<Dur, String> {
-        let d: jiff::SignedDuration = text
-            .trim()
+        let t = text.trim();
+        // days (`7d`) are a span, taken as 24 hours
+        let d: jiff::SignedDuration = t
             .parse()
-            .map_err(|_| format!("invalid duration `{text}` (use e.g. 90s, 15m, 1h30m)"))?;
+            .or_else(|_| {
+                t.parse::<jiff::Span>()
+                    .and_then(|s| s.to_duration(jiff::SpanRelativeTo::days_are_24_hours()))
+            })
+            .map_err(|_| format!("invalid duration `{text}` (use e.g. 90s, 15m, 1h30m, 7d)"))?;
         if d.is_negative() || d.is_zero() {
             return Err(format!("duration `{text}` must be greater than zero"));
         }
         d.try_into()
             .map(Dur)
             .map_err(|_| format!("invalid duration `{text}`"))
+    }
+
+    /// Parses and checks `min <= d <= max`; the error names the value and the limit.
+    pub fn parse_within(text: &str, (min, max): (Duration, Duration)) -> Result<Dur, String> {
+        let d = Dur::parse(text)?;
+        d.check(text, (min, max))?;
+        Ok(d)
+    }
+
+    /// Checks `min <= self <= max`; `text` is how the value was written.
+    pub fn check(self, text: &str, (min, max): (Duration, Duration)) -> Result<(), String> {
+        let text = text.trim();
+        if self.0 < min {
+            return Err(format!(
+                "duration `{text}` is shorter than the minimum, {}",
+                limit(min)
+            ));
+        }
+        if self.0 > max {
+            return Err(format!(
+                "duration `{text}` is longer than the maximum, {}",
+                limit(max)
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A limit in one unit, as people say it: `30d`, `24h`, `10m`, `1s`.
+fn limit(d: Duration) -> String {
+    let secs = d.as_secs();
+    match secs {
+        s if s > 86_400 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s >= 3_600 && s % 3_600 == 0 => format!("{}h", s / 3_600),
+        s if s >= 60 && s % 60 == 0 => format!("{}m", s / 60),
+        _ => crate::util::format_duration(d),
     }
 }
 
@@ -69,11 +125,8 @@ impl fmt::Display for Dur {
     }
 }
 
-fn default_poll_interval() -> Dur {
-    Dur(crate::model::DEFAULT_INTERVAL)
-}
-fn default_request_timeout() -> Dur {
-    Dur(Duration::from_secs(20))
+fn default_request_timeout() -> Duration {
+    Duration::from_secs(20)
 }
 fn default_effort_margin() -> f64 {
     0.2
@@ -85,14 +138,10 @@ fn default_export_formats() -> Vec<String> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
-    #[serde(default = "default_poll_interval")]
-    poll_interval: Dur,
-    #[serde(default = "default_request_timeout")]
-    request_timeout: Dur,
-    #[serde(default = "default_effort_margin")]
-    effort_margin: f64,
-    #[serde(default = "default_export_formats")]
-    export_formats: Vec<String>,
+    poll_interval: Option<Spanned<Dur>>,
+    request_timeout: Option<Spanned<Dur>>,
+    effort_margin: Option<Spanned<f64>>,
+    export_formats: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     accounts: Vec<toml::Spanned<RawAccount>>,
 }
@@ -105,7 +154,7 @@ struct RawAccount {
     id: Option<String>,
     label: Option<String>,
     base_url: Option<String>,
-    interval: Option<Dur>,
+    interval: Option<Spanned<Dur>>,
     token_env: Option<String>,
     #[serde(default)]
     time_tags: Vec<String>,
@@ -130,8 +179,9 @@ pub struct Config {
 impl Config {
     /// Parses config text; `path` is only used to locate errors.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let lines = LineIndex::new(text);
         let at = |span: std::ops::Range<usize>, message: String| {
-            let (line, column) = line_col(text, span.start);
+            let (line, column) = lines.line_col(span.start);
             ConfigError::At {
                 path: path.to_path_buf(),
                 line,
@@ -141,23 +191,48 @@ impl Config {
         };
         let raw: RawConfig = toml::from_str(text)
             .map_err(|e| at(e.span().unwrap_or(0..0), e.message().to_string()))?;
-        if !(0.0..=10.0).contains(&raw.effort_margin) {
-            let span = key_span(text, "effort_margin").unwrap_or(0..0);
-            return Err(at(
-                span,
-                "effort_margin must be a number between 0 and 10".into(),
-            ));
-        }
-        for f in &raw.export_formats {
-            if !["json", "csv", "md", "svg"].contains(&f.as_str()) {
-                let span = key_span(text, "export_formats").unwrap_or(0..0);
+        // a duration key's value, checked against its bounds where it is written
+        let bounded = |key: &str, d: &Spanned<Dur>, bounds| {
+            let written = text.get(d.span()).unwrap_or("").trim_matches(['"', '\'']);
+            d.get_ref()
+                .check(written, bounds)
+                .map(|()| d.get_ref().0)
+                .map_err(|m| at(d.span(), format!("key `{key}`: {m}")))
+        };
+        let effort_margin = match &raw.effort_margin {
+            Some(m) if !(0.0..=10.0).contains(m.get_ref()) => {
                 return Err(at(
-                    span,
-                    format!("export_formats: unknown format `{f}` (json, csv, md, svg)"),
+                    m.span(),
+                    "effort_margin must be a number between 0 and 10".into(),
                 ));
             }
-        }
-        let poll_interval = raw.poll_interval.0;
+            Some(m) => *m.get_ref(),
+            None => default_effort_margin(),
+        };
+        let export_formats = match raw.export_formats {
+            Some(formats) => {
+                let span = formats.span();
+                let formats = formats.into_inner();
+                for f in &formats {
+                    if !["json", "csv", "md", "svg"].contains(&f.as_str()) {
+                        return Err(at(
+                            span,
+                            format!("export_formats: unknown format `{f}` (json, csv, md, svg)"),
+                        ));
+                    }
+                }
+                formats
+            }
+            None => default_export_formats(),
+        };
+        let poll_interval = match &raw.poll_interval {
+            Some(d) => bounded("poll_interval", d, INTERVAL_BOUNDS)?,
+            None => crate::model::DEFAULT_INTERVAL,
+        };
+        let request_timeout = match &raw.request_timeout {
+            Some(d) => bounded("request_timeout", d, TIMEOUT_BOUNDS)?,
+            None => default_request_timeout(),
+        };
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut accounts = Vec::with_capacity(raw.accounts.len());
         for spanned in raw.accounts {
@@ -190,7 +265,7 @@ impl Config {
             }
             // a json counter is named after its host unless it has a handle
             let handle = match (&acct.handle, &acct.url) {
-                (Some(h), _) => h.trim().trim_start_matches('@').to_string(),
+                (Some(h), _) => clean(h.trim()).trim().trim_start_matches('@').to_string(),
                 (None, Some(u)) if json => reqwest::Url::parse(u)
                     .ok()
                     .and_then(|u| u.host_str().map(String::from))
@@ -204,15 +279,20 @@ impl Config {
             let metric = acct
                 .metric
                 .unwrap_or_else(|| platform.metric(&handle).to_string());
+            let interval = match &acct.interval {
+                Some(d) => bounded("interval", d, INTERVAL_BOUNDS)?,
+                None => poll_interval,
+            };
             let account = Account {
-                id: acct
-                    .id
-                    .unwrap_or_else(|| format!("{}:{}", acct.platform.name(), handle)),
+                id: acct.id.map_or_else(
+                    || format!("{}:{}", acct.platform.name(), handle),
+                    |id| clean(&id),
+                ),
                 platform: acct.platform,
                 handle,
-                label: acct.label,
+                label: acct.label.map(|l| clean(&l)),
                 base_url: acct.base_url.map(|u| u.trim_end_matches('/').to_string()),
-                interval: acct.interval.map_or(poll_interval, |d| d.0),
+                interval,
                 token_env: acct.token_env,
                 time_tags: acct.time_tags,
                 domains: acct.domains,
@@ -238,7 +318,7 @@ impl Config {
                     format!("account {}: key `handle`: {message}", account.id),
                 ));
             }
-            let (line, _) = line_col(text, span.start);
+            let (line, _) = lines.line_col(span.start);
             if let Some(first) = seen.insert(account.id.clone(), line) {
                 return Err(at(
                     span,
@@ -253,35 +333,45 @@ impl Config {
         Ok(Config {
             path: path.to_path_buf(),
             poll_interval,
-            request_timeout: raw.request_timeout.0,
-            effort_margin: raw.effort_margin,
-            export_formats: raw.export_formats,
+            request_timeout,
+            effort_margin,
+            export_formats,
             accounts,
         })
     }
 
-    /// Loads the config at `path`, writing the starter config there first if
-    /// no file exists. Returns the config and whether the starter was written.
-    pub fn load_or_init(path: &Path) -> Result<(Config, bool), ConfigError> {
-        let mut created = false;
-        if !path.exists() {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|source| ConfigError::Write {
+    /// Loads the config at `path`, which must exist.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                ConfigError::Missing {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                ConfigError::Read {
                     path: path.to_path_buf(),
                     source,
-                })?;
+                }
             }
-            std::fs::write(path, STARTER_CONFIG).map_err(|source| ConfigError::Write {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            created = true;
-        }
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
         })?;
-        Ok((Config::parse(&text, path)?, created))
+        Config::parse(&text, path)
+    }
+
+    /// Loads the config at `path`. Only at the default path
+    /// ([`default_config_path`]) is a missing file replaced by the starter
+    /// config; anywhere else (a `--config` typo) it is an error naming the path.
+    /// Returns the config and whether the starter was written.
+    pub fn load_or_init(path: &Path) -> Result<(Config, bool), ConfigError> {
+        let mut created = false;
+        if !path.exists() && path == default_config_path() {
+            match write_starter(path, false) {
+                Ok(()) => created = true,
+                // another socialtop wrote it first
+                Err(ConfigError::Exists { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((Config::load(path)?, created))
     }
 
     pub fn account(&self, id: &str) -> Option<&Account> {
@@ -289,28 +379,56 @@ impl Config {
     }
 }
 
-/// 1-based line and column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-    (line, column)
+/// Writes the starter config at `path` (creating its directory); an existing
+/// file is an error unless `force`.
+pub fn write_starter(path: &Path, force: bool) -> Result<(), ConfigError> {
+    let write_err = |source| ConfigError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(write_err)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    let mut file = options.open(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::AlreadyExists {
+            ConfigError::Exists {
+                path: path.to_path_buf(),
+            }
+        } else {
+            write_err(source)
+        }
+    })?;
+    std::io::Write::write_all(&mut file, STARTER_CONFIG.as_bytes()).map_err(write_err)
 }
 
-/// Span of a top-level `key =` line, for errors found after parsing.
-fn key_span(text: &str, key: &str) -> Option<std::ops::Range<usize>> {
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let trimmed = line.trim_start();
-        if let Some(rest) = trimmed.strip_prefix(key)
-            && rest.trim_start().starts_with('=')
-        {
-            let start = offset + (line.len() - trimmed.len());
-            return Some(start..start + key.len());
-        }
-        offset += line.len();
+/// Where each line of a text starts, to turn byte offsets into line and
+/// column in O(log lines) (validation locates one error per account).
+struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(text: &'a str) -> LineIndex<'a> {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { text, starts }
     }
-    None
+
+    /// 1-based line and column (in bytes) of a byte offset.
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts.get(line.wrapping_sub(1)).copied().unwrap_or(0);
+        (line.max(1), offset - start + 1)
+    }
 }
 
 /// Default paths from the platform's conventions (XDG on Linux).
@@ -417,6 +535,59 @@ base_url = "http://127.0.0.1:9/"
             .unwrap_err()
             .to_string();
         assert!(err.contains("user@instance"), "{err}");
+    }
+
+    #[test]
+    fn durations_out_of_bounds_name_place_value_and_limit() {
+        let err = parse("\npoll_interval = \"100000000h\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("/tmp/c.toml:2:17:"), "{err}");
+        assert!(err.contains("`100000000h`") && err.contains("30d"), "{err}");
+        let err = parse("request_timeout = \"11m\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`11m`") && err.contains("10m"), "{err}");
+        let err =
+            parse("[[accounts]]\nplatform = \"github\"\nhandle = \"a\"\ninterval = \"500ms\"\n")
+                .unwrap_err()
+                .to_string();
+        assert!(err.starts_with("/tmp/c.toml:4:12:"), "{err}");
+        assert!(
+            err.contains("`500ms`") && err.contains("minimum, 1s"),
+            "{err}"
+        );
+        let c = parse("poll_interval = \"30d\"\nrequest_timeout = \"10m\"\n").unwrap();
+        assert_eq!(c.poll_interval, Duration::from_secs(30 * 86_400));
+    }
+
+    #[test]
+    fn labels_handles_and_ids_lose_control_characters() {
+        let c = parse(
+            "[[accounts]]\nplatform = \"manual\"\nhandle = \"ne\\u001b[31mws\"\nlabel = \"Hi\\u001b]0;pwned\\u0007 there\\u202e\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.accounts[0].handle, "news");
+        assert_eq!(c.accounts[0].id, "manual:news");
+        assert_eq!(c.accounts[0].label.as_deref(), Some("Hi there"));
+    }
+
+    #[test]
+    fn line_index_matches_a_rescan() {
+        let text = "a\nbc\n\ndef\n";
+        let lines = LineIndex::new(text);
+        for offset in 0..=text.len() + 3 {
+            let before = &text[..offset.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            assert_eq!(lines.line_col(offset), (line, column), "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn effort_margin_error_points_at_its_value() {
+        let err = parse("\n\neffort_margin = 11.0\n").unwrap_err().to_string();
+        assert!(err.starts_with("/tmp/c.toml:3:17:"), "{err}");
     }
 
     #[test]

@@ -347,12 +347,25 @@ fn config_errors_name_file_line_and_key_and_exit_non_zero() {
 }
 
 #[test]
-fn first_run_writes_a_starter_config_and_says_where() {
+fn first_run_writes_a_starter_config_at_the_default_path_and_says_where() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("sub/config.toml");
-    let out = run_in(dir.path(), &cfg, &dir.path().join("data"), &["status"], &[]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_socialtop"))
+        .current_dir(dir.path())
+        .args(["--data-dir", "data", "status"])
+        .env_remove("SOCIALTOP_CONFIG")
+        .env_remove("SOCIALTOP_DATA_DIR")
+        .env("HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path().join("xdg"))
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains(&cfg.display().to_string()));
+    let cfg = dir.path().join("xdg/socialtop/config.toml");
+    assert!(
+        stderr(&out).contains(&cfg.display().to_string()),
+        "{}",
+        stderr(&out)
+    );
     let text = std::fs::read_to_string(&cfg).unwrap();
     assert!(text.contains("[[accounts]]"));
     assert!(stdout(&out).contains("never polled"));

@@ -4,6 +4,7 @@
 mod all_platforms;
 mod cli_poll;
 mod common;
+mod config_cli;
 mod dashboard;
 mod effort_cli;
 mod export;
@@ -13,3 +14,4 @@ mod lease;
 mod platforms;
 mod platforms_more;
 mod trust;
+mod unix_cli;

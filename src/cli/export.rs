@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use jiff::Timestamp;
 
-use super::parse_time_arg;
+use super::{out as stdout, parse_time_arg};
 use crate::boot::{Paths, open};
 use crate::status;
 use crate::store;
@@ -27,7 +27,7 @@ pub(super) fn export_cmd(
     }
     let (config, store) = open(paths)?;
     let now = Timestamp::now();
-    let tz = jiff::tz::TimeZone::system();
+    let tz = crate::util::local_tz();
     let since = since.map(parse_time_arg).transpose()?;
     let store = store::lock(&store);
     let write = |w: &mut dyn Write| -> anyhow::Result<()> {
@@ -41,14 +41,10 @@ pub(super) fn export_cmd(
         }
     };
     match out {
-        Some("-") => {
-            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            write(&mut stdout)?;
-            stdout.flush()?;
-        }
+        Some("-") => stdout::with_stdout(|w| write(w))?,
         Some(path) => {
             export::write_new_file(std::path::Path::new(path), write)?;
-            println!("{path}");
+            stdout::println(path)?;
         }
         None => {
             let ext = match (history, format) {
@@ -57,7 +53,7 @@ pub(super) fn export_cmd(
             };
             let path = export::default_path(&paths.data_dir, now, &tz, ext);
             export::write_new_file(&path, write)?;
-            println!("{}", path.display());
+            stdout::println(&path.display().to_string())?;
         }
     }
     Ok(ExitCode::SUCCESS)

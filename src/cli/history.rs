@@ -1,13 +1,12 @@
 //! Commands on the history: `poll`, `status`, `record`.
 
-use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::bail;
 use jiff::Timestamp;
 
-use super::{Format, account, parse_time_arg};
+use super::{Format, account, out, parse_entry_time};
 use crate::boot::{Paths, open, runtime, shutdown_signal};
 use crate::poller::{self, Command, Event, Outcome, Poller};
 use crate::status;
@@ -18,18 +17,23 @@ pub(super) fn poll_once(paths: &Paths) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
     let poller = Arc::new(Poller::new(&config, store)?);
     let results = runtime()?.block_on(poller.poll_all(None));
+    // the samples are recorded; a closed standard output only cuts the report
     let mut failed = 0;
-    let mut out = std::io::stdout().lock();
     for r in &results {
-        let metric = config
-            .account(&r.account)
-            .map_or("followers", |a| a.metric());
-        writeln!(out, "{}", poller::describe(r, metric))?;
         if let Outcome::Failed(e) = &r.outcome {
             failed += 1;
             eprintln!("socialtop: {}: {e}", r.account);
         }
     }
+    out::with_stdout(|w| {
+        for r in &results {
+            let metric = config
+                .account(&r.account)
+                .map_or("followers", |a| a.metric());
+            writeln!(w, "{}", poller::describe(r, metric))?;
+        }
+        Ok(())
+    })?;
     if failed > 0 {
         eprintln!("socialtop: {failed} of {} accounts failed", results.len());
         return Ok(ExitCode::FAILURE);
@@ -42,7 +46,8 @@ pub(super) fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
     let lease = crate::lease::Lease::new(&paths.data_dir)?;
     let poller = Arc::new(Poller::new(&config, store)?);
     let rt = runtime()?;
-    rt.block_on(async move {
+    let result = rt.block_on(async move {
+        let mut result = Ok(());
         let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel::<Command>();
         let (ev_tx, mut ev_rx) = tokio::sync::mpsc::unbounded_channel();
         let active = lease.gate();
@@ -57,10 +62,18 @@ pub(super) fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
             tokio::select! {
                 _ = shutdown_signal() => break,
                 _ = lease_tick.tick() => {
-                    let held = lease.renew();
-                    if was_active != Some(held) {
-                        was_active = Some(held);
-                        if !held {
+                    // None: the history could not be reached (a full disk is
+                    // not "another socialtop polls")
+                    let held = match lease.try_renew() {
+                        Ok(h) => Some(h),
+                        Err(e) => {
+                            eprintln!("socialtop: cannot renew the polling lease: {e}; not polling until it can");
+                            None
+                        }
+                    };
+                    if was_active != held {
+                        was_active = held;
+                        if held == Some(false) {
                             eprintln!("socialtop: another socialtop polls this data dir; waiting to take over");
                         }
                     }
@@ -68,7 +81,12 @@ pub(super) fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
                 Some(ev) = ev_rx.recv() => {
                     if let Event::Finished(r) = ev {
                         let metric = config.account(&r.account).map_or("followers", |a| a.metric());
-                        println!("{}  {}", r.at.strftime("%Y-%m-%dT%H:%M:%SZ"), poller::describe(&r, metric));
+                        let line = format!("{}  {}", r.at.strftime("%Y-%m-%dT%H:%M:%SZ"), poller::describe(&r, metric));
+                        // nobody reads any more (`poll | head`): stop polling
+                        if let Err(e) = out::println(&line) {
+                            result = Err(e);
+                            break;
+                        }
                     }
                 }
             }
@@ -76,24 +94,26 @@ pub(super) fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
         drop(cmd_tx);
         let _ = sched.await;
         lease.release();
+        result
     });
-    Ok(ExitCode::SUCCESS)
+    result.map(|()| ExitCode::SUCCESS)
 }
 
-/// Ctrl-C (SIGINT), or on Unix SIGTERM and SIGHUP (the terminal went away).
 pub(super) fn status_cmd(paths: &Paths, format: Format) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
     let now = Timestamp::now();
     let rows = status::collect(&store::lock(&store), &config.accounts, now)?;
-    let mut out = std::io::stdout().lock();
-    match format {
-        Format::Table => out.write_all(status::table(&rows, now).as_bytes())?,
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &rows)?;
-            writeln!(out)?;
+    out::with_stdout(|out| {
+        match format {
+            Format::Table => out.write_all(status::table(&rows, now).as_bytes())?,
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut *out, &rows)?;
+                writeln!(out)?;
+            }
+            Format::Csv => status::write_csv(&rows, &mut *out)?,
         }
-        Format::Csv => status::write_csv(&rows, out)?,
-    }
+        Ok(())
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -109,10 +129,10 @@ pub(super) fn record(
         bail!("COUNT must not be negative (got {count})");
     }
     let at = match at {
-        Some(t) => parse_time_arg(t)?,
+        Some(t) => parse_entry_time(t)?,
         None => Timestamp::now(),
     };
-    store::lock(&store).insert_sample(
+    let replaced = store::lock(&store).insert_sample(
         &account.id,
         Sample {
             at_ms: at.as_millisecond(),
@@ -121,12 +141,20 @@ pub(super) fn record(
             posts: None,
         },
     )?;
-    println!(
-        "recorded {} {} for {} at {}",
-        crate::util::thousands(count),
-        account.metric(),
-        account.id,
-        at
-    );
+    out::confirm(
+        &format!(
+            "recorded {} {} for {} at {}{}",
+            crate::util::thousands(count),
+            account.metric(),
+            account.id,
+            at,
+            if replaced {
+                " (replacing the sample recorded for that time)"
+            } else {
+                ""
+            }
+        ),
+        "the sample WAS recorded",
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -4,11 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use jiff::Timestamp;
 
 mod export;
 mod history;
+pub mod out;
 mod time;
 
 pub use time::effort_table;
@@ -53,11 +54,11 @@ pub enum Cmd {
     },
     /// Log time spent on an account
     Log {
-        /// Account id, as in `socialtop status`
+        /// Account id, as in `socialtop status` (a unique prefix will do)
         id: String,
-        /// How long: 25m, 1h30m, 90s
+        /// How long, 1s to 24h: 25m, 1h30m, 90s
         duration: String,
-        /// When it started: RFC 3339 or YYYY-MM-DD (default: it ends now)
+        /// When it started: RFC 3339, YYYY-MM-DD, 90m (ago), yesterday, today, now (default: it ends now)
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
         /// A note kept with the entry
@@ -81,7 +82,7 @@ pub enum Cmd {
         /// Every sample instead of a snapshot (csv or json, streamed)
         #[arg(long)]
         history: bool,
-        /// From when: RFC 3339 or YYYY-MM-DD (SVG default: 30 days ago; history default: all)
+        /// From when: RFC 3339, YYYY-MM-DD, 7d (ago), yesterday, today (SVG default: 30 days ago; history default: all)
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
         /// Where to write; - for standard output (default: <data dir>/exports/socialtop-<time>.<ext>)
@@ -90,14 +91,28 @@ pub enum Cmd {
     },
     /// Add a sample by hand (backfill, or manual accounts such as LinkedIn)
     Record {
-        /// Account id, as in `socialtop status`
+        /// Account id, as in `socialtop status` (a unique prefix will do)
         id: String,
         /// The count (followers, stars, members...)
         count: i64,
-        /// When: RFC 3339 or YYYY-MM-DD (default: now)
+        /// When: RFC 3339, YYYY-MM-DD, 36h (ago), yesterday, today, now (default: now)
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
     },
+    /// Write the starter config (at --config, or the default path) and print where
+    Init {
+        /// Overwrite an existing config
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print a shell completion script (e.g. `socialtop completions bash > ~/.local/share/bash-completion/completions/socialtop`)
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, in roff (e.g. `socialtop man > socialtop.1`)
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,7 +128,7 @@ pub enum ImportCmd {
         /// aw-server's address
         #[arg(long, default_value = crate::import::activitywatch::DEFAULT_URL)]
         url: String,
-        /// From when: RFC 3339 or YYYY-MM-DD (default: 30 days ago)
+        /// From when: RFC 3339, YYYY-MM-DD, 7d (ago), yesterday, today (default: 30 days ago)
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
     },
@@ -153,15 +168,25 @@ pub enum Format {
     Csv,
 }
 
-/// Entry point used by `main`.
+/// Entry point used by `main`. Exit status: 0 on success, 1 on an error, and
+/// 141 (as if killed by SIGPIPE) when standard output was closed under us,
+/// which is not reported unless a write was done that the user must know of.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("socialtop: error: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => match out::stdout_error(&e) {
+            Some(s) if s.is_broken_pipe() => {
+                if s.note.is_some() {
+                    eprintln!("socialtop: error: {s}");
+                }
+                ExitCode::from(out::BROKEN_PIPE_STATUS)
+            }
+            _ => {
+                eprintln!("socialtop: error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -172,6 +197,30 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     if cli.demo {
         bail!("--demo opens the dashboard on simulated data; it takes no command");
+    }
+    // commands that touch neither history nor log
+    match cmd {
+        Cmd::Init { force } => return init(&paths, force),
+        Cmd::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "socialtop", &mut script);
+            out::with_stdout(|w| Ok(w.write_all(&script)?))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Cmd::Man => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            out::with_stdout(|w| Ok(w.write_all(&page)?))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
+    // a mistyped --config: say so before the data dir and its log are created
+    if !paths.config.exists() && paths.config != config::default_config_path() {
+        return Err(config::ConfigError::Missing {
+            path: paths.config.clone(),
+        }
+        .into());
     }
     let _log = crate::logging::init(&paths.data_dir);
     match cmd {
@@ -190,6 +239,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             time::import_activitywatch(&paths, &url, since.as_deref())
         }
         Cmd::Effort { format } => time::effort_cmd(&paths, format),
+        Cmd::Init { .. } | Cmd::Completions { .. } | Cmd::Man => Ok(ExitCode::SUCCESS),
         Cmd::Export {
             format,
             history,
@@ -205,24 +255,63 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Finds a configured account, or says which ids exist.
-pub fn account<'a>(config: &'a Config, id: &str) -> anyhow::Result<&'a config::Account> {
-    config.account(id).ok_or_else(|| {
-        let ids: Vec<&str> = config.accounts.iter().map(|a| a.id.as_str()).collect();
-        anyhow::anyhow!(
-            "unknown account `{id}` in {} (known: {})",
-            config.path.display(),
-            if ids.is_empty() {
-                "none".to_string()
-            } else {
-                ids.join(", ")
-            }
-        )
-    })
+/// `socialtop init`: the starter config at `paths.config`.
+fn init(paths: &Paths, force: bool) -> anyhow::Result<ExitCode> {
+    config::write_starter(&paths.config, force)?;
+    out::println(&format!("{}", paths.config.display()))?;
+    eprintln!("socialtop: wrote a starter config; edit it to add your own accounts.");
+    Ok(ExitCode::SUCCESS)
 }
 
+/// Finds a configured account by its id, or by a unique prefix of an id
+/// (case-sensitive; an exact id wins), or says which ids exist or match.
+pub fn account<'a>(config: &'a Config, id: &str) -> anyhow::Result<&'a config::Account> {
+    if let Some(a) = config.account(id) {
+        return Ok(a);
+    }
+    let matches: Vec<&config::Account> = if id.is_empty() {
+        Vec::new()
+    } else {
+        config
+            .accounts
+            .iter()
+            .filter(|a| a.id.starts_with(id))
+            .collect()
+    };
+    match matches.as_slice() {
+        [one] => Ok(one),
+        [] => {
+            let ids: Vec<&str> = config.accounts.iter().map(|a| a.id.as_str()).collect();
+            bail!(
+                "unknown account `{id}` in {} (known: {})",
+                config.path.display(),
+                if ids.is_empty() {
+                    "none".to_string()
+                } else {
+                    ids.join(", ")
+                }
+            )
+        }
+        many => {
+            let ids: Vec<&str> = many.iter().map(|a| a.id.as_str()).collect();
+            bail!(
+                "account `{id}` is ambiguous: it begins {} ids ({}); give more of it",
+                ids.len(),
+                ids.join(", ")
+            )
+        }
+    }
+}
+
+/// A time for a query (`--since`): any time the parser reads.
 pub(super) fn parse_time_arg(t: &str) -> anyhow::Result<Timestamp> {
     crate::util::parse_time(t).map_err(anyhow::Error::msg)
+}
+
+/// A time for a new entry (`--at`): from 2000-01-01 to 5 minutes from now.
+pub(super) fn parse_entry_time(t: &str) -> anyhow::Result<Timestamp> {
+    let at = parse_time_arg(t)?;
+    crate::util::check_entry_time(t, at, Timestamp::now()).map_err(anyhow::Error::msg)
 }
 
 #[cfg(test)]
@@ -231,7 +320,6 @@ mod tests {
 
     #[test]
     fn cli_definition_is_consistent() {
-        use clap::CommandFactory;
         Cli::command().debug_assert();
     }
 

@@ -1,12 +1,11 @@
 //! Commands on time spent: `log`, `import`, `effort`.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use jiff::Timestamp;
 
-use super::{EffortFormat, account, parse_time_arg};
+use super::{EffortFormat, account, out, parse_entry_time, parse_time_arg};
 use crate::boot::{Paths, open, runtime};
 use crate::config;
 use crate::status;
@@ -19,12 +18,13 @@ pub(super) fn log_time(
     at: Option<&str>,
     note: Option<String>,
 ) -> anyhow::Result<ExitCode> {
+    let d = config::Dur::parse_within(duration, LOG_BOUNDS).map_err(anyhow::Error::msg)?;
+    let at = at.map(parse_entry_time).transpose()?;
     let (config, store) = open(paths)?;
     let account = account(&config, id)?;
-    let d = config::Dur::parse(duration).map_err(anyhow::Error::msg)?;
     let seconds = d.0.as_secs() as i64;
     let start = match at {
-        Some(t) => parse_time_arg(t)?.as_second(),
+        Some(t) => t.as_second(),
         None => Timestamp::now().as_second() - seconds,
     };
     let entry = crate::store::TimeEntry {
@@ -35,20 +35,34 @@ pub(super) fn log_time(
         external_id: None,
     };
     store::lock(&store).add_time_entries(&account.id, &[entry])?;
-    println!(
-        "logged {} on {} from {}",
-        d,
-        account.id,
-        crate::util::ts(start)
-    );
+    // printed after the entry is stored: if that fails, say it is stored, so
+    // that a script does not log it again
+    out::confirm(
+        &format!(
+            "logged {} on {} from {}",
+            d,
+            account.id,
+            crate::util::ts(start)
+        ),
+        "the time entry WAS recorded (do not log it again)",
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn print_report(report: &crate::import::Report, what: &str) {
+/// How long one `log` entry may be.
+const LOG_BOUNDS: (std::time::Duration, std::time::Duration) = (
+    std::time::Duration::from_secs(1),
+    std::time::Duration::from_secs(24 * 3_600),
+);
+
+pub(super) fn print_report(report: &crate::import::Report, what: &str) -> anyhow::Result<()> {
     for w in &report.warnings {
         eprintln!("socialtop: warning: {w}");
     }
-    print!("{}", report.summary(what));
+    out::confirm(
+        report.summary(what).trim_end_matches('\n'),
+        "the import WAS recorded",
+    )
 }
 
 pub(super) fn import_timewarrior(paths: &Paths, file: &str) -> anyhow::Result<ExitCode> {
@@ -66,7 +80,7 @@ pub(super) fn import_timewarrior(paths: &Paths, file: &str) -> anyhow::Result<Ex
     };
     let report =
         crate::import::timewarrior::import(&mut store::lock(&store), &config, &text, &name)?;
-    print_report(&report, "intervals");
+    print_report(&report, "intervals")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -87,27 +101,29 @@ pub(super) fn import_activitywatch(
             .max(std::time::Duration::from_secs(30)),
     )?
     .with_max_body(64 * 1024 * 1024);
-    let tz = jiff::tz::TimeZone::system();
+    let tz = crate::util::local_tz();
     use crate::import::activitywatch;
     let collected =
         runtime()?.block_on(activitywatch::collect(&config, &http, url, since, now, &tz))?;
     let report = activitywatch::record(&mut store::lock(&store), collected)?;
-    print_report(&report, "account-days of browsing");
+    print_report(&report, "account-days of browsing")?;
     Ok(ExitCode::SUCCESS)
 }
 
 pub(super) fn effort_cmd(paths: &Paths, format: EffortFormat) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
-    let tz = jiff::tz::TimeZone::system();
+    let tz = crate::util::local_tz();
     let e = crate::tracking::effort(&store::lock(&store), &config, &tz)?;
-    let mut out = std::io::stdout().lock();
-    match format {
-        EffortFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &e)?;
-            writeln!(out)?;
+    out::with_stdout(|out| {
+        match format {
+            EffortFormat::Json => {
+                serde_json::to_writer_pretty(&mut *out, &e)?;
+                writeln!(out)?;
+            }
+            EffortFormat::Table => out.write_all(effort_table(&e).as_bytes())?,
         }
-        EffortFormat::Table => out.write_all(effort_table(&e).as_bytes())?,
-    }
+        Ok(())
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -136,7 +136,7 @@ impl App {
             message: None,
             demo: false,
             color: true,
-            tz: jiff::tz::TimeZone::system(),
+            tz: crate::util::local_tz(),
             table_rows: Cell::new(Rect::default()),
         };
         app.reorder();

@@ -98,7 +98,7 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
     let lease = Lease::new(&paths.data_dir)?;
     let poller = Arc::new(Poller::new(&config, Arc::clone(&store))?);
     let now = Timestamp::now();
-    let tz = jiff::tz::TimeZone::system();
+    let tz = crate::util::local_tz();
     let rows = data::load_rows(&store::lock(&store), &config.accounts, now, &tz)?;
     let mut app = App::new(rows, now);
     app.tz = tz;

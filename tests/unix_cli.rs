@@ -1,0 +1,254 @@
+//! Unix manners: a closed or full standard output, a bad `TZ`, completions
+//! and the man page, id prefixes, relative times and bounds on what is logged.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use crate::common::*;
+
+/// `n` manual accounts, `id = "m0"`, `"m1"`, ...
+fn manual_accounts(n: usize) -> String {
+    (0..n)
+        .map(|i| format!("[[accounts]]\nplatform = \"manual\"\nhandle = \"h{i}\"\nid = \"m{i}\"\n"))
+        .collect()
+}
+
+/// Runs `args` with standard output read like `| head -1`: one line, then closed.
+fn head_1(env: &Env, args: &[&str]) -> (String, std::process::Output) {
+    let mut child = command(env.dir.path(), &env.config(), &env.data(), args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    (first, child.wait_with_output().unwrap())
+}
+
+#[track_caller]
+fn assert_quiet_broken_pipe(out: &std::process::Output) {
+    assert_eq!(out.status.code(), Some(141), "{}", stderr(out));
+    assert_eq!(stderr(out), "", "a broken pipe is not an error to report");
+}
+
+#[test]
+fn status_and_poll_into_a_closed_pipe_end_quietly_with_141() {
+    let env = Env::new(&manual_accounts(3_000));
+    let (first, out) = head_1(&env, &["status"]);
+    assert!(first.starts_with("ACCOUNT"), "{first}");
+    assert_quiet_broken_pipe(&out);
+    let (first, out) = head_1(&env, &["status", "--format", "json"]);
+    assert!(first.starts_with('['), "{first}");
+    assert_quiet_broken_pipe(&out);
+    let (first, out) = head_1(&env, &["poll", "--once"]);
+    assert!(first.starts_with("m0  skipped"), "{first}");
+    assert_quiet_broken_pipe(&out);
+}
+
+fn dev_full() -> Stdio {
+    Stdio::from(
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap(),
+    )
+}
+
+#[test]
+fn a_full_stdout_is_a_clear_error_and_says_what_was_recorded() {
+    let env = Env::new(&manual_accounts(2));
+    let out = command(
+        env.dir.path(),
+        &env.config(),
+        &env.data(),
+        &["log", "m1", "25m"],
+    )
+    .stdout(dev_full())
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(
+        &out,
+        "cannot write to standard output: No space left on device",
+    );
+    assert_stderr(&out, "WAS recorded");
+    assert!(!stderr(&out).contains("panicked"));
+    let out = command(env.dir.path(), &env.config(), &env.data(), &["status"])
+        .stdout(dev_full())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(
+        &out,
+        "cannot write to standard output: No space left on device",
+    );
+}
+
+#[test]
+fn a_bad_tz_falls_back_to_utc_with_one_warning() {
+    let env = Env::new(&manual_accounts(1));
+    for tz in ["/dev/zero", "Nowhere/Bogus", ":/dev/zero"] {
+        let start = std::time::Instant::now();
+        let out = env.run_env(&["log", "m0", "25m", "--at", "2026-03-01"], &[("TZ", tz)]);
+        assert!(start.elapsed().as_secs() < 20, "TZ={tz} took too long");
+        assert!(out.status.success(), "TZ={tz}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out).matches("warning").count(),
+            1,
+            "TZ={tz}: {}",
+            stderr(&out)
+        );
+        assert_stderr(&out, "using UTC");
+        // the date is read in UTC
+        assert!(
+            stdout(&out).contains("from 2026-03-01T00:00:00Z"),
+            "TZ={tz}: {}",
+            stdout(&out)
+        );
+    }
+    let out = env.run_env(
+        &["log", "m0", "25m", "--at", "2026-03-01"],
+        &[("TZ", "Europe/Paris")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    if std::path::Path::new("/usr/share/zoneinfo/Europe/Paris").exists() {
+        assert_eq!(stderr(&out), "");
+        assert!(
+            stdout(&out).contains("from 2026-02-28T23:00:00Z"),
+            "{}",
+            stdout(&out)
+        );
+    }
+}
+
+#[test]
+fn completions_and_man_page() {
+    let env = Env::new("");
+    for (shell, needle) in [
+        ("bash", "_socialtop()"),
+        ("zsh", "#compdef socialtop"),
+        ("fish", "complete -c socialtop"),
+        ("elvish", "socialtop"),
+        ("powershell", "socialtop"),
+    ] {
+        let out = env.run(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        assert!(stdout(&out).contains(needle), "{shell}");
+        assert!(stdout(&out).contains("record"), "{shell}");
+    }
+    let out = env.run(&["completions", "tcsh"]);
+    assert!(!out.status.success());
+    let out = env.run(&["man"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = stdout(&out);
+    assert!(page.contains(".TH socialtop 1"), "{page}");
+    assert!(page.contains("completions"), "{page}");
+    // neither touches the history
+    assert!(!env.data().exists());
+}
+
+#[test]
+fn a_unique_id_prefix_names_an_account() {
+    let env = Env::new(
+        "[[accounts]]\nplatform = \"manual\"\nhandle = \"n\"\nid = \"noiob-demo\"\n\
+         [[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\nid = \"ab-one\"\n\
+         [[accounts]]\nplatform = \"manual\"\nhandle = \"b\"\nid = \"ab-two\"\n\
+         [[accounts]]\nplatform = \"manual\"\nhandle = \"c\"\nid = \"ab\"\n",
+    );
+    let out = env.run(&["record", "noiob", "600"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("for noiob-demo"), "{}", stdout(&out));
+    let out = env.run(&["log", "noi", "5m"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("on noiob-demo"), "{}", stdout(&out));
+    // ambiguous: the candidates are listed, nothing recorded
+    let out = env.run(&["record", "ab-", "5"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "ambiguous");
+    assert_stderr(&out, "ab-one, ab-two");
+    // an exact id wins over the ids it begins
+    let out = env.run(&["record", "ab", "7"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // case-sensitive
+    let out = env.run(&["record", "NOIOB", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "unknown account `NOIOB`");
+    let rows = env.status();
+    assert_eq!(row(&rows, "noiob-demo")["followers"], 600);
+    assert_eq!(row(&rows, "ab")["followers"], 7);
+    assert!(row(&rows, "ab-one")["followers"].is_null());
+}
+
+#[test]
+fn relative_times_and_their_bounds() {
+    let env = Env::new(&manual_accounts(1));
+    let now = jiff::Timestamp::now().as_second();
+    let out = env.run(&["record", "m0", "10", "--at", "36h"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["record", "m0", "11", "--at", "yesterday"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["log", "m0", "25m", "--at", "90m"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = env.run(&["log", "m0", "25m", "--at", "today"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let midnight = now - now.rem_euclid(86_400); // TZ=UTC
+    let today = jiff::Timestamp::from_second(midnight).unwrap();
+    assert!(
+        stdout(&out).contains(&format!("from {today}")),
+        "{}",
+        stdout(&out)
+    );
+    let out = env.run(&[
+        "export",
+        "--format",
+        "csv",
+        "--history",
+        "--since",
+        "7d",
+        "--out",
+        "-",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 3, "{}", stdout(&out));
+    // bounds, naming the value and the limit
+    let out = env.run(&["record", "m0", "1", "--at", "1999-12-31T23:59:59Z"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "`1999-12-31T23:59:59Z`");
+    assert_stderr(&out, "2000-01-01T00:00:00Z");
+    let out = env.run(&["log", "m0", "5m", "--at", "2100-01-01"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "`2100-01-01`");
+    assert_stderr(&out, "5 minutes");
+    // --since may be long ago
+    let out = env.run(&[
+        "export",
+        "--format",
+        "csv",
+        "--history",
+        "--since",
+        "1990-01-01",
+        "--out",
+        "-",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn log_durations_are_bounded_with_a_clear_error() {
+    let env = Env::new(&manual_accounts(1));
+    for (d, limit) in [
+        ("1000000000s", "maximum, 24h"),
+        ("500ms", "minimum, 1s"),
+        ("25h", "maximum, 24h"),
+    ] {
+        let out = env.run(&["log", "m0", d]);
+        assert_eq!(out.status.code(), Some(1), "{d}");
+        assert_stderr(&out, &format!("`{d}`"));
+        assert_stderr(&out, limit);
+        assert!(!stderr(&out).contains("CHECK"), "{}", stderr(&out));
+    }
+    let out = env.run(&["log", "m0", "24h"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
