@@ -140,12 +140,12 @@ fn help_overlay_lists_every_key() {
     let mut app = app(&fx);
     app.on_key(key('?'));
     let s = screen(&mut app, 120, 32);
-    for k in socialtop::tui::help::KEYS {
+    for k in socialtop::tui::help::lines() {
         assert!(s.contains(k.1), "{} missing", k.1);
     }
     insta::assert_snapshot!("help_120x32", s);
     let small = screen(&mut app, 50, 12);
-    for k in socialtop::tui::help::KEYS {
+    for k in socialtop::tui::help::lines() {
         assert!(small.contains(k.1), "{} missing at 50x12:\n{small}", k.1);
     }
 }
