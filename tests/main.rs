@@ -9,5 +9,6 @@ mod effort_cli;
 mod export;
 mod layers;
 mod lease;
+mod locked_db;
 mod platforms;
 mod platforms_more;
