@@ -129,7 +129,13 @@ fn keys_answer_within_100ms_while_another_process_holds_the_write_lock() {
          [[accounts]]\nplatform = \"manual\"\nhandle = \"c\"\nlabel = \"Charlie\"\n",
     );
     assert!(env.run(&["record", "manual:a", "100"]).status.success());
+    // under a shell: tmux resumes a stopped pane process at once, and the
+    // test wants to see the dashboard stopped by Ctrl-Z
     let program: Vec<String> = vec![
+        "sh".into(),
+        "-c".into(),
+        "\"$@\"; exit $?".into(),
+        "sh".into(),
         "env".into(),
         "TZ=UTC".into(),
         "NO_COLOR=1".into(),
@@ -191,6 +197,60 @@ fn keys_answer_within_100ms_while_another_process_holds_the_write_lock() {
     // the lock goes; data another process records then shows within a few seconds
     stop.send(()).unwrap();
     holder.join().unwrap();
+
+    // Ctrl-Z gives the terminal back and stops; SIGCONT (`fg`) brings it back
+    let shell = stdout(
+        &tmux
+            .cmd()
+            .args(["display-message", "-p", "-t", "dash", "#{pane_pid}"])
+            .output()
+            .unwrap(),
+    )
+    .trim()
+    .to_string();
+    let pid = stdout(&Command::new("pgrep").args(["-P", &shell]).output().unwrap())
+        .trim()
+        .to_string();
+    assert!(!pid.is_empty(), "the dashboard's pid");
+    tmux.send("C-z");
+    assert!(
+        tmux.wait_for(Duration::from_secs(2), |s| !s.contains("view: Accounts"))
+            .is_some(),
+        "Ctrl-Z left the alternate screen:\n{}",
+        tmux.screen()
+    );
+    let state = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| s.rsplit(')').next().map(|r| r.trim().to_string()))
+            .and_then(|r| r.chars().next())
+    };
+    let end = Instant::now() + Duration::from_secs(2);
+    while state().is_some_and(|c| c != 'T') && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(state().is_none_or(|c| c == 'T'), "stopped: {:?}", state());
+    assert!(
+        Command::new("kill")
+            .args(["-CONT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        tmux.wait_for(Duration::from_secs(2), |s| s.contains("view: Accounts"))
+            .is_some(),
+        "back after SIGCONT:\n{}",
+        tmux.screen()
+    );
+    tmux.send("?");
+    assert!(
+        tmux.wait_for(KEY_LATENCY, |s| s.contains("any key closes"))
+            .is_some(),
+        "keys work after resuming (raw mode is back):\n{}",
+        tmux.screen()
+    );
+    tmux.send("Escape");
     assert!(env.run(&["record", "manual:b", "4242"]).status.success());
     assert!(
         tmux.wait_for(Duration::from_secs(6), |s| s.contains("4,242"))

@@ -30,7 +30,7 @@ use std::time::Duration;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -99,8 +99,17 @@ fn suspend(terminal: &mut Terminal<CrosstermBackend<Stdout>>) -> anyhow::Result<
         }
     }
     enable_raw_mode()?;
-    execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
-    terminal.clear()?;
+    execute!(
+        stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        Clear(ClearType::All)
+    )?;
+    // The next draw only writes what differs from the last frame, which the
+    // screen no longer shows: a blank frame first makes it write everything.
+    // (Terminal::clear would ask the terminal for the cursor position, and
+    // the answer goes to the input stream the loop reads.)
+    terminal.draw(|f| f.render_widget(ratatui::widgets::Clear, f.area()))?;
     Ok(())
 }
 
