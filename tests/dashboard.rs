@@ -6,8 +6,9 @@ use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use socialtop::config::Config;
+use socialtop::poller::{Event, Outcome, PollResult};
 use socialtop::store::{Sample, Store};
-use socialtop::tui::app::{App, Effect, Role, Sort, View};
+use socialtop::tui::app::{App, AppEvent, Effect, Loaded, Role, Sort, View};
 use socialtop::tui::data::{self, Range};
 use socialtop::tui::ui;
 
@@ -140,12 +141,12 @@ fn help_overlay_lists_every_key() {
     let mut app = app(&fx);
     app.on_key(key('?'));
     let s = screen(&mut app, 120, 32);
-    for k in socialtop::tui::help::KEYS {
+    for k in socialtop::tui::help::lines() {
         assert!(s.contains(k.1), "{} missing", k.1);
     }
     insta::assert_snapshot!("help_120x32", s);
     let small = screen(&mut app, 50, 12);
-    for k in socialtop::tui::help::KEYS {
+    for k in socialtop::tui::help::lines() {
         assert!(small.contains(k.1), "{} missing at 50x12:\n{small}", k.1);
     }
 }
@@ -360,4 +361,132 @@ fn mouse_click_selects_and_wheel_scrolls() {
     app.on_mouse(wheel(MouseEventKind::ScrollUp));
     app.on_mouse(wheel(MouseEventKind::ScrollUp));
     assert_eq!(app.selected, 1);
+}
+
+// ---------- events: App::update ----------
+
+#[test]
+fn keys_the_old_loop_knew_still_work() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    let n = app.order.len();
+    assert_eq!(
+        app.on_key(code(KeyCode::PageDown)),
+        vec![Effect::LoadDetail]
+    );
+    assert_eq!(app.selected, n - 1, "ten down stops at the last");
+    app.on_key(code(KeyCode::PageUp));
+    assert_eq!(app.selected, 0);
+    app.on_key(code(KeyCode::End));
+    assert_eq!(app.selected, n - 1);
+    app.on_key(code(KeyCode::Home));
+    assert_eq!(app.selected, 0);
+    let back_tab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(app.on_key(back_tab), vec![Effect::LoadEffort]);
+    assert_eq!(app.view, View::Effort);
+    let shift_g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+    app.on_key(shift_g);
+    assert_eq!(app.selected, n - 1);
+    let ctrl_z = KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL);
+    assert_eq!(app.on_key(ctrl_z), vec![Effect::Suspend]);
+    app.on_key(key('/'));
+    assert_eq!(
+        app.on_key(ctrl_z),
+        vec![Effect::Suspend],
+        "while typing too"
+    );
+}
+
+#[test]
+fn update_marks_dirty_and_asks_for_reads() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.dirty = false;
+    assert_eq!(app.update(AppEvent::Minute), vec![]);
+    assert!(app.dirty);
+    app.dirty = false;
+    assert_eq!(
+        app.update(AppEvent::DataChanged),
+        vec![Effect::LoadRows, Effect::LoadDetail]
+    );
+    assert_eq!(app.update(AppEvent::Role(Role::Polling)), vec![]);
+    assert!(!app.dirty, "nothing shown changed");
+    app.update(AppEvent::Role(Role::Watching));
+    assert!(app.dirty);
+    assert_eq!(app.role, Role::Watching);
+    assert_eq!(
+        app.update(AppEvent::Key(key('j'))),
+        vec![Effect::LoadDetail]
+    );
+    assert_eq!(app.update(AppEvent::Quit), vec![Effect::Quit]);
+}
+
+#[test]
+fn stale_results_are_dropped() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    let now = app.now;
+    let first = app.selected_id().unwrap();
+    let detail_of = |id: &str, range| {
+        let account = fx.config.account(id).unwrap();
+        data::load_detail(&fx.store, account, range, now).unwrap()
+    };
+    // the selection moved on while the first account's detail was read
+    app.detail = None;
+    app.update(AppEvent::Key(key('j')));
+    let second = app.selected_id().unwrap();
+    app.update(AppEvent::Loaded(Loaded::Detail(detail_of(
+        &first, app.range,
+    ))));
+    assert!(
+        app.detail.is_none(),
+        "dropped: {first} is no longer selected"
+    );
+    // so did the range
+    app.update(AppEvent::Key(key('1')));
+    app.update(AppEvent::Loaded(Loaded::Detail(detail_of(
+        &second,
+        Range::Month,
+    ))));
+    assert!(app.detail.is_none(), "dropped: the range changed");
+    app.update(AppEvent::Loaded(Loaded::Detail(detail_of(
+        &second,
+        Range::Day,
+    ))));
+    let d = app.detail.as_ref().unwrap();
+    assert_eq!((d.id.as_str(), d.range), (second.as_str(), Range::Day));
+
+    // rows read at an older generation than the ones shown
+    let mut rows = app.rows.clone();
+    rows.iter_mut().for_each(|r| r.status.followers = Some(1));
+    app.generation = 10;
+    app.update(AppEvent::Loaded(Loaded::Rows {
+        generation: 9,
+        rows: rows.clone(),
+        timer: None,
+    }));
+    assert!(app.rows.iter().all(|r| r.status.followers != Some(1)));
+    app.update(AppEvent::Loaded(Loaded::Rows {
+        generation: 11,
+        rows,
+        timer: None,
+    }));
+    assert!(app.rows.iter().all(|r| r.status.followers == Some(1)));
+    assert_eq!(app.generation, 11);
+}
+
+#[test]
+fn a_finished_poll_reloads_its_row_and_the_detail_it_shows() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    let id = app.selected_id().unwrap();
+    app.update(AppEvent::Poll(Event::Started(id.clone())));
+    assert_eq!(app.polling, vec![id.clone()]);
+    let fx_ = app.update(AppEvent::Poll(Event::Finished(PollResult {
+        account: id.clone(),
+        at: app.now,
+        outcome: Outcome::Failed("boom".into()),
+    })));
+    assert!(app.polling.is_empty());
+    assert_eq!(fx_, vec![Effect::LoadRow(id), Effect::LoadDetail]);
 }

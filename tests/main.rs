@@ -11,6 +11,7 @@ mod export;
 mod hostile;
 mod layers;
 mod lease;
+mod locked_db;
 mod platforms;
 mod platforms_more;
 mod trust;

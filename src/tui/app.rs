@@ -1,5 +1,7 @@
-//! Dashboard state and input handling. Pure: no terminal, no I/O. Input
-//! changes the state and returns [`Effect`]s for the event loop to carry out.
+//! Dashboard state and input handling. Pure: no terminal, no I/O, no clock.
+//! Every [`AppEvent`] goes through [`App::update`], which changes the state
+//! and returns [`Effect`]s for the event loop to carry out off the UI loop;
+//! their results come back as [`AppEvent::Loaded`].
 
 use std::cell::Cell;
 
@@ -8,6 +10,8 @@ use jiff::Timestamp;
 use ratatui::layout::Rect;
 
 use super::data::{Detail, EffortData, Range, Row};
+use super::keys::{self, Action};
+use crate::poller::{self, Outcome};
 
 /// The views `Tab` cycles through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,10 +68,64 @@ pub enum Role {
     Watching,
 }
 
-/// What the event loop must do after an input.
+/// Everything the dashboard reacts to, from all its sources.
+#[derive(Debug)]
+pub enum AppEvent {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize,
+    /// From the poll scheduler (or a one-off poll).
+    Poll(poller::Event),
+    /// The result of an [`Effect`] that ran off the UI loop.
+    Loaded(Loaded),
+    /// Another connection (or process) wrote to the history.
+    DataChanged,
+    /// The polling lease was taken or lost.
+    Role(Role),
+    /// The wall clock turned a minute ("2m ago" changes).
+    Minute,
+    /// SIGTSTP from outside (Ctrl-Z itself arrives as a key).
+    Suspend,
+    /// SIGINT, SIGTERM or SIGHUP.
+    Quit,
+    /// The terminal cannot be read any more.
+    InputFailed(String),
+}
+
+/// What an effect read or did.
+#[derive(Debug)]
+pub enum Loaded {
+    /// Every row and the running timer, read at data `generation`.
+    Rows {
+        generation: i64,
+        rows: Vec<Row>,
+        timer: Option<(String, i64)>,
+    },
+    /// One account's row, read at data `generation`.
+    Row {
+        generation: i64,
+        row: Box<Row>,
+    },
+    Detail(Detail),
+    Effort(EffortData),
+    /// The timer was started or stopped; what to tell the user.
+    TimerToggled(String),
+    /// A line for the status bar (an export, an error).
+    Message(String),
+}
+
+/// What the event loop must do after an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Quit,
+    /// Give the terminal back and stop (Ctrl-Z); redraw on resume.
+    Suspend,
+    /// Leave with this error.
+    Fail(String),
+    /// Read every row and the timer again.
+    LoadRows,
+    /// Read one account's row again (it was just polled).
+    LoadRow(String),
     PollNow(String),
     PollAll,
     /// The selected account or range changed: read the detail again.
@@ -111,6 +169,10 @@ pub struct App {
     pub tz: jiff::tz::TimeZone,
     /// Where the table's rows were last drawn, for mouse clicks.
     pub table_rows: Cell<Rect>,
+    /// Something shown changed since the last draw.
+    pub dirty: bool,
+    /// The data generation the rows were read at; older reads are dropped.
+    pub generation: i64,
 }
 
 impl App {
@@ -138,6 +200,8 @@ impl App {
             color: true,
             tz: crate::util::local_tz(),
             table_rows: Cell::new(Rect::default()),
+            dirty: true,
+            generation: 0,
         };
         app.reorder();
         app
@@ -239,14 +303,144 @@ impl App {
         vec![Effect::LoadDetail]
     }
 
+    /// The one way state changes: an event in, effects out. Sets `dirty`
+    /// when the screen must be drawn again.
+    pub fn update(&mut self, ev: AppEvent) -> Vec<Effect> {
+        match ev {
+            AppEvent::Key(k) => {
+                if k.kind == KeyEventKind::Release {
+                    return vec![];
+                }
+                self.message = None;
+                self.dirty = true;
+                self.on_key(k)
+            }
+            AppEvent::Mouse(m) => {
+                let fx = self.on_mouse(m);
+                self.dirty |= !fx.is_empty();
+                fx
+            }
+            AppEvent::Resize | AppEvent::Minute => {
+                self.dirty = true;
+                vec![]
+            }
+            AppEvent::Poll(ev) => {
+                self.dirty = true;
+                self.on_poll(ev)
+            }
+            AppEvent::Loaded(l) => self.on_loaded(l),
+            AppEvent::DataChanged => self.reload_all(),
+            AppEvent::Role(role) => {
+                if role != self.role {
+                    self.role = role;
+                    self.dirty = true;
+                }
+                vec![]
+            }
+            AppEvent::Suspend => vec![Effect::Suspend],
+            AppEvent::Quit => vec![Effect::Quit],
+            AppEvent::InputFailed(e) => vec![Effect::Fail(e)],
+        }
+    }
+
+    /// Everything the views show, read again.
+    fn reload_all(&mut self) -> Vec<Effect> {
+        let mut fx = vec![Effect::LoadRows, Effect::LoadDetail];
+        // the Effort view reads the model when it opens
+        if self.view == View::Effort {
+            fx.push(Effect::LoadEffort);
+        }
+        fx
+    }
+
+    fn on_poll(&mut self, ev: poller::Event) -> Vec<Effect> {
+        match ev {
+            poller::Event::Started(id) => self.polling.push(id),
+            poller::Event::NextDue(t) => self.next_due = t,
+            poller::Event::Finished(r) => {
+                self.polling.retain(|id| *id != r.account);
+                if let Outcome::Skipped(why) = &r.outcome {
+                    self.message = Some(format!(
+                        "{}: {why}; add counts with `socialtop record`",
+                        r.account
+                    ));
+                }
+                if !self.rows.iter().any(|row| row.account.id == r.account) {
+                    return vec![];
+                }
+                let mut fx = vec![Effect::LoadRow(r.account.clone())];
+                if self.selected_id().as_deref() == Some(&r.account) {
+                    fx.push(Effect::LoadDetail);
+                }
+                if self.view == View::Effort {
+                    fx.push(Effect::LoadEffort);
+                }
+                return fx;
+            }
+        }
+        vec![]
+    }
+
+    fn on_loaded(&mut self, loaded: Loaded) -> Vec<Effect> {
+        match loaded {
+            Loaded::Rows {
+                generation,
+                rows,
+                timer,
+            } => {
+                // a read that started before one already shown
+                if generation < self.generation {
+                    return vec![];
+                }
+                self.generation = generation;
+                let before = self.selected_id();
+                self.set_rows(rows);
+                self.timer = timer;
+                self.dirty = true;
+                if self.selected_id() != before {
+                    return vec![Effect::LoadDetail];
+                }
+            }
+            Loaded::Row { generation, row } => {
+                if generation >= self.generation {
+                    self.set_row(*row);
+                    self.dirty = true;
+                }
+            }
+            Loaded::Detail(d) => {
+                // the selection or the range moved on while it was read
+                if self.selected_id().as_deref() == Some(&d.id) && d.range == self.range {
+                    self.detail = Some(d);
+                    self.dirty = true;
+                }
+            }
+            Loaded::Effort(e) => {
+                self.effort = Some(e);
+                self.dirty = true;
+            }
+            Loaded::TimerToggled(m) => {
+                self.message = Some(m);
+                self.dirty = true;
+                return self.reload_all();
+            }
+            Loaded::Message(m) => {
+                self.message = Some(m);
+                self.dirty = true;
+            }
+        }
+        vec![]
+    }
+
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.kind == KeyEventKind::Release {
             return vec![];
         }
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if ctrl && key.code == KeyCode::Char('c') {
-            return vec![Effect::Quit];
+        let binding = keys::lookup(&key);
+        // Ctrl bindings (quit, suspend) work in every mode
+        if let Some(b) = binding.filter(|b| b.keys.iter().any(|k| k.ctrl)) {
+            return self.act(b.action);
         }
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if let Some(input) = &mut self.filter_input {
             match key.code {
                 KeyCode::Enter => {
@@ -277,16 +471,24 @@ impl App {
         if self.help {
             // any key closes the help; q still quits
             self.help = false;
-            return if key.code == KeyCode::Char('q') {
-                vec![Effect::Quit]
-            } else {
-                vec![]
+            return match binding.map(|b| b.action) {
+                Some(Action::Quit) => vec![Effect::Quit],
+                _ => vec![],
             };
         }
+        match binding {
+            Some(b) => self.act(b.action),
+            None => vec![],
+        }
+    }
+
+    /// Carries out what a key of the keymap asks for.
+    fn act(&mut self, action: Action) -> Vec<Effect> {
         let last = self.order.len().saturating_sub(1);
-        match key.code {
-            KeyCode::Char('q') => vec![Effect::Quit],
-            KeyCode::Esc => {
+        match action {
+            Action::Quit => vec![Effect::Quit],
+            Action::Suspend => vec![Effect::Suspend],
+            Action::Back => {
                 if !self.filter.is_empty() {
                     self.filter.clear();
                     self.reorder();
@@ -298,13 +500,13 @@ impl App {
                     vec![Effect::Quit]
                 }
             }
-            KeyCode::Char('j') | KeyCode::Down => self.select(self.selected + 1),
-            KeyCode::Char('k') | KeyCode::Up => self.select(self.selected.saturating_sub(1)),
-            KeyCode::Char('g') | KeyCode::Home => self.select(0),
-            KeyCode::Char('G') | KeyCode::End => self.select(last),
-            KeyCode::PageDown => self.select(self.selected + 10),
-            KeyCode::PageUp => self.select(self.selected.saturating_sub(10)),
-            KeyCode::Enter => {
+            Action::Down => self.select(self.selected + 1),
+            Action::Up => self.select(self.selected.saturating_sub(1)),
+            Action::First => self.select(0),
+            Action::Last => self.select(last),
+            Action::PageDown => self.select(self.selected + 10),
+            Action::PageUp => self.select(self.selected.saturating_sub(10)),
+            Action::Zoom => {
                 self.view = if self.view == View::Detail {
                     View::Accounts
                 } else {
@@ -312,10 +514,10 @@ impl App {
                 };
                 vec![]
             }
-            KeyCode::Tab | KeyCode::BackTab => {
+            Action::NextView | Action::PrevView => {
                 let n = View::ALL.len();
                 let i = View::ALL.iter().position(|v| *v == self.view).unwrap_or(0);
-                let next = if key.code == KeyCode::BackTab {
+                let next = if action == Action::PrevView {
                     (i + n - 1) % n
                 } else {
                     (i + 1) % n
@@ -327,34 +529,33 @@ impl App {
                     vec![]
                 }
             }
-            KeyCode::Char(c @ '1'..='5') => self.set_range(Range::ALL[c as usize - '1' as usize]),
-            KeyCode::Char('r') => self
+            Action::Range(r) => self.set_range(r),
+            Action::PollSelected => self
                 .selected_id()
                 .map(Effect::PollNow)
                 .into_iter()
                 .collect(),
-            KeyCode::Char('R') => vec![Effect::PollAll],
-            KeyCode::Char('t') => self
+            Action::PollAll => vec![Effect::PollAll],
+            Action::Timer => self
                 .selected_id()
                 .map(Effect::ToggleTimer)
                 .into_iter()
                 .collect(),
-            KeyCode::Char('e') => vec![Effect::Export],
-            KeyCode::Char('/') => {
+            Action::Export => vec![Effect::Export],
+            Action::Filter => {
                 self.filter_input = Some(self.filter.clone());
                 vec![]
             }
-            KeyCode::Char('s') => {
+            Action::Sort => {
                 self.sort = self.sort.next();
                 self.reorder();
                 self.message = Some(format!("sorted by {}", self.sort.label()));
                 vec![]
             }
-            KeyCode::Char('?') => {
+            Action::Help => {
                 self.help = true;
                 vec![]
             }
-            _ => vec![],
         }
     }
 

@@ -1,31 +1,27 @@
-//! The `?` overlay: every key, in one place.
+//! The `?` overlay: every key, in one place, read from the keymap.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Padding, Paragraph};
 
+use super::keys;
 use super::theme::Theme;
 
-/// Every key, short enough for a 50-column pane.
-pub const KEYS: &[(&str, &str)] = &[
-    ("j k ↑ ↓", "move the selection"),
-    ("g G", "first / last account"),
-    ("Enter", "zoom the detail in / out"),
-    ("Tab", "views: accounts, detail, effort"),
-    ("1 2 3 4 5", "range: 24h 7d 30d 1y all"),
-    ("r R", "poll selected / all now"),
-    ("t", "start / stop the timer here"),
-    ("e", "export a snapshot"),
-    ("/", "filter (Enter keeps, Esc clears)"),
-    ("s", "sort: name, count, 7-day"),
-    ("mouse", "click selects, wheel scrolls"),
-    ("q Esc Ctrl-C", "quit"),
-];
+/// The mouse, which the keymap does not cover.
+const MOUSE: (&str, &str) = ("mouse", "click or wheel selects");
+
+/// The overlay's lines, `(keys, what they do)`, short enough for a 50-column pane.
+pub fn lines() -> Vec<(String, &'static str)> {
+    let mut lines = keys::help_lines();
+    lines.push((MOUSE.0.to_string(), MOUSE.1));
+    lines
+}
 
 pub fn render(f: &mut Frame, area: Rect, theme: &Theme) {
-    let key_w = KEYS.iter().map(|k| k.0.chars().count()).max().unwrap_or(0);
-    let lines: Vec<Line> = KEYS
+    let rows = lines();
+    let key_w = rows.iter().map(|k| k.0.chars().count()).max().unwrap_or(0);
+    let text: Vec<Line> = rows
         .iter()
         .map(|(k, what)| {
             Line::from(vec![
@@ -34,7 +30,7 @@ pub fn render(f: &mut Frame, area: Rect, theme: &Theme) {
             ])
         })
         .collect();
-    let text_w = KEYS
+    let text_w = rows
         .iter()
         .map(|k| key_w + 2 + k.1.chars().count())
         .max()
@@ -43,8 +39,8 @@ pub fn render(f: &mut Frame, area: Rect, theme: &Theme) {
         .flex(Flex::Center)
         .areas(area);
     // a short pane gets the keys without the frame
-    let framed = lines.len() as u16 + 2 <= area.height;
-    let height = lines.len() as u16 + if framed { 2 } else { 0 };
+    let framed = text.len() as u16 + 2 <= area.height;
+    let height = text.len() as u16 + if framed { 2 } else { 0 };
     let [popup] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(popup);
@@ -58,5 +54,5 @@ pub fn render(f: &mut Frame, area: Rect, theme: &Theme) {
     } else {
         Block::new().padding(Padding::horizontal(2))
     };
-    f.render_widget(Paragraph::new(lines).block(block), popup);
+    f.render_widget(Paragraph::new(text).block(block), popup);
 }

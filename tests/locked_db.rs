@@ -1,0 +1,267 @@
+//! The real dashboard in a real terminal (tmux) keeps answering keys while
+//! another connection holds the database's write lock: no store read or write
+//! runs on the UI loop, so a busy database cannot freeze the screen.
+//!
+//! Needs `tmux`; without it the test says so and passes (like the other
+//! tests that use an outside tool).
+
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+/// How soon a key must show on the screen.
+const KEY_LATENCY: Duration = Duration::from_millis(100);
+/// How long keys are sent while the lock is held: several lease renewals
+/// (each a write that waits out the 5 s busy timeout) and change checks.
+const LOCKED_FOR: Duration = Duration::from_secs(12);
+
+/// A tmux server of our own (its own socket, no user config), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket, "-f", "/dev/null"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    }
+
+    fn start(program: &[String], w: u16, h: u16) -> Tmux {
+        let t = Tmux {
+            socket: format!(
+                "socialtop-test-{}-{}",
+                std::process::id(),
+                fastrand::u32(..)
+            ),
+        };
+        let out = t
+            .cmd()
+            .args(["new-session", "-d", "-s", "dash", "-x"])
+            .arg(w.to_string())
+            .arg("-y")
+            .arg(h.to_string())
+            .args(program)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "tmux: {}", stderr(&out));
+        t
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-t", "dash"])
+            .output()
+            .unwrap();
+        stdout(&out)
+    }
+
+    fn send(&self, key: &str) {
+        let out = self
+            .cmd()
+            .args(["send-keys", "-t", "dash", key])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "send-keys {key}: {}", stderr(&out));
+    }
+
+    fn alive(&self) -> bool {
+        self.cmd()
+            .args(["has-session", "-t", "dash"])
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Polls the screen until `ok` holds; the time it took, or `None` after `limit`.
+    fn wait_for(&self, limit: Duration, ok: impl Fn(&str) -> bool) -> Option<Duration> {
+        let start = Instant::now();
+        loop {
+            if ok(&self.screen()) {
+                return Some(start.elapsed());
+            }
+            if start.elapsed() > limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").status();
+    }
+}
+
+/// Holds `BEGIN EXCLUSIVE` on the database until told to stop (or 30 s pass).
+fn hold_write_lock(db: std::path::PathBuf) -> (mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+    let (locked_tx, locked_rx) = mpsc::channel();
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let conn = rusqlite::Connection::open(db).unwrap();
+        conn.busy_timeout(Duration::from_secs(10)).unwrap();
+        conn.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        locked_tx.send(()).unwrap();
+        let _ = stop_rx.recv_timeout(Duration::from_secs(30));
+        conn.execute_batch("ROLLBACK").unwrap();
+    });
+    locked_rx
+        .recv_timeout(Duration::from_secs(15))
+        .expect("took the write lock");
+    (stop_tx, holder)
+}
+
+#[test]
+fn keys_answer_within_100ms_while_another_process_holds_the_write_lock() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("note: tmux is not installed; skipping the locked-database dashboard test");
+        return;
+    }
+    let env = Env::new(
+        "[[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\nlabel = \"Alpha\"\n\n\
+         [[accounts]]\nplatform = \"manual\"\nhandle = \"b\"\nlabel = \"Bravo\"\n\n\
+         [[accounts]]\nplatform = \"manual\"\nhandle = \"c\"\nlabel = \"Charlie\"\n",
+    );
+    assert!(env.run(&["record", "manual:a", "100"]).status.success());
+    // under a shell: tmux resumes a stopped pane process at once, and the
+    // test wants to see the dashboard stopped by Ctrl-Z
+    let program: Vec<String> = vec![
+        "sh".into(),
+        "-c".into(),
+        "\"$@\"; exit $?".into(),
+        "sh".into(),
+        "env".into(),
+        "TZ=UTC".into(),
+        "NO_COLOR=1".into(),
+        env!("CARGO_BIN_EXE_socialtop").into(),
+        "--config".into(),
+        env.config().display().to_string(),
+        "--data-dir".into(),
+        env.data().display().to_string(),
+    ];
+    let tmux = Tmux::start(&program, 120, 32);
+    let title = |name: &'static str| move |s: &str| s.contains(&format!(" {name} · manual · "));
+    assert!(
+        tmux.wait_for(Duration::from_secs(15), |s| s.contains("view: Accounts")
+            && title("Alpha")(s))
+            .is_some(),
+        "the dashboard came up:\n{}",
+        tmux.screen()
+    );
+
+    let (stop, holder) = hold_write_lock(env.data().join("socialtop.db"));
+    let locked_at = Instant::now();
+    // each key, and what the screen shows once it is handled
+    type Check = Box<dyn Fn(&str) -> bool>;
+    let steps: Vec<(&str, Check)> = vec![
+        ("?", Box::new(|s: &str| s.contains("any key closes"))),
+        ("Escape", Box::new(|s: &str| !s.contains("any key closes"))),
+        ("j", Box::new(title("Bravo"))),
+        ("j", Box::new(title("Charlie"))),
+        ("k", Box::new(title("Bravo"))),
+        ("Home", Box::new(title("Alpha"))),
+        ("End", Box::new(title("Charlie"))),
+        ("Tab", Box::new(|s: &str| s.contains("view: Detail"))),
+        ("BTab", Box::new(|s: &str| s.contains("view: Accounts"))),
+        ("g", Box::new(title("Alpha"))),
+    ];
+    let mut latencies = Vec::new();
+    while locked_at.elapsed() < LOCKED_FOR {
+        for (key, check) in &steps {
+            tmux.send(key);
+            let took = tmux.wait_for(KEY_LATENCY, check);
+            assert!(
+                took.is_some(),
+                "`{key}` did not show within {KEY_LATENCY:?} ({:.1} s into the lock):\n{}",
+                locked_at.elapsed().as_secs_f64(),
+                tmux.screen()
+            );
+            latencies.extend(took);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+    latencies.sort();
+    eprintln!(
+        "{} keys under the lock: median {:?}, max {:?}",
+        latencies.len(),
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() - 1]
+    );
+
+    // the lock goes; data another process records then shows within a few seconds
+    stop.send(()).unwrap();
+    holder.join().unwrap();
+
+    // Ctrl-Z gives the terminal back and stops; SIGCONT (`fg`) brings it back
+    let shell = stdout(
+        &tmux
+            .cmd()
+            .args(["display-message", "-p", "-t", "dash", "#{pane_pid}"])
+            .output()
+            .unwrap(),
+    )
+    .trim()
+    .to_string();
+    let pid = stdout(&Command::new("pgrep").args(["-P", &shell]).output().unwrap())
+        .trim()
+        .to_string();
+    assert!(!pid.is_empty(), "the dashboard's pid");
+    tmux.send("C-z");
+    assert!(
+        tmux.wait_for(Duration::from_secs(2), |s| !s.contains("view: Accounts"))
+            .is_some(),
+        "Ctrl-Z left the alternate screen:\n{}",
+        tmux.screen()
+    );
+    let state = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| s.rsplit(')').next().map(|r| r.trim().to_string()))
+            .and_then(|r| r.chars().next())
+    };
+    let end = Instant::now() + Duration::from_secs(2);
+    while state().is_some_and(|c| c != 'T') && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(state().is_none_or(|c| c == 'T'), "stopped: {:?}", state());
+    assert!(
+        Command::new("kill")
+            .args(["-CONT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        tmux.wait_for(Duration::from_secs(2), |s| s.contains("view: Accounts"))
+            .is_some(),
+        "back after SIGCONT:\n{}",
+        tmux.screen()
+    );
+    tmux.send("?");
+    assert!(
+        tmux.wait_for(KEY_LATENCY, |s| s.contains("any key closes"))
+            .is_some(),
+        "keys work after resuming (raw mode is back):\n{}",
+        tmux.screen()
+    );
+    tmux.send("Escape");
+    assert!(env.run(&["record", "manual:b", "4242"]).status.success());
+    assert!(
+        tmux.wait_for(Duration::from_secs(6), |s| s.contains("4,242"))
+            .is_some(),
+        "the new count showed:\n{}",
+        tmux.screen()
+    );
+    tmux.send("q");
+    let end = Instant::now() + Duration::from_secs(5);
+    while tmux.alive() && Instant::now() < end {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!tmux.alive(), "q quit:\n{}", tmux.screen());
+}
