@@ -40,9 +40,34 @@ pub fn open(paths: &Paths) -> anyhow::Result<(Config, SharedStore)> {
 
 /// Opens the history in the data dir and registers the configured accounts.
 pub fn open_store(paths: &Paths, config: &Config) -> anyhow::Result<SharedStore> {
-    let mut store = Store::open_dir(&paths.data_dir)?;
-    store.sync_accounts(&config.accounts)?;
-    Ok(store::shared(store))
+    let opened = Store::open_dir(&paths.data_dir).and_then(|mut store| {
+        store.sync_accounts(&config.accounts)?;
+        Ok(store)
+    });
+    match opened {
+        Ok(store) => Ok(store::shared(store)),
+        // a data dir that cannot be written (a read-only mount, a backup) can
+        // still be read: `status` and `export` work, writes say why they fail
+        Err(e) if data_dir_is_read_only(&paths.data_dir) => {
+            let store = Store::open_read_only(&paths.data_dir)
+                .map_err(|ro| anyhow::anyhow!("{e}; and read-only: {ro}"))?;
+            tracing::warn!(dir = %paths.data_dir.display(), "data dir is read-only; opened the history read-only");
+            Ok(store::shared(store))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether files cannot be created in `dir` (a read-only file system, or no
+/// write permission).
+fn data_dir_is_read_only(dir: &std::path::Path) -> bool {
+    match tempfile::tempfile_in(dir) {
+        Ok(_) => false,
+        Err(e) => matches!(
+            e.kind(),
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied
+        ),
+    }
 }
 
 /// The runtime every async command and the dashboard run on.

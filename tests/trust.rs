@@ -206,3 +206,79 @@ fn a_timewarrior_import_is_all_or_nothing_and_skips_intervals_over_a_day() {
     );
     assert!(stdout(&out).contains("imported 1 new"), "{}", stdout(&out));
 }
+
+/// A read-only bind mount of `src` for the test's life (root only; `None` where
+/// the machine does not allow mounts).
+struct ReadOnlyMount(std::path::PathBuf);
+
+impl ReadOnlyMount {
+    fn new(src: &std::path::Path, at: &std::path::Path) -> Option<ReadOnlyMount> {
+        std::fs::create_dir_all(at).unwrap();
+        let ok = |args: &[&str]| {
+            std::process::Command::new("mount")
+                .args(args)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        let (s, a) = (src.to_str().unwrap(), at.to_str().unwrap());
+        if !ok(&["--bind", s, a]) {
+            return None;
+        }
+        let mount = ReadOnlyMount(at.to_path_buf());
+        ok(&["-o", "remount,ro,bind", a]).then_some(mount)
+    }
+}
+
+impl Drop for ReadOnlyMount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn status_and_export_work_on_a_read_only_data_dir() {
+    let env = Env::new("[[accounts]]\nplatform = \"manual\"\nhandle = \"news\"\n");
+    assert!(env.run(&["record", "manual:news", "42"]).status.success());
+    let ro = env.dir.path().join("ro");
+    let Some(_mount) = ReadOnlyMount::new(&env.data(), &ro) else {
+        eprintln!("note: this machine does not allow a read-only bind mount; skipped");
+        return;
+    };
+    assert!(
+        std::fs::write(ro.join("probe"), b"x").is_err(),
+        "the mount is read-only"
+    );
+    let out = command(
+        env.dir.path(),
+        &env.config(),
+        &ro,
+        &["status", "--format", "json"],
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["followers"], 42);
+    let out = command(
+        env.dir.path(),
+        &env.config(),
+        &ro,
+        &["export", "--format", "csv", "--out", "-"],
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("manual:news"));
+    // a write says why it cannot be done, and changes nothing
+    let out = command(
+        env.dir.path(),
+        &env.config(),
+        &ro,
+        &["record", "manual:news", "43"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}

@@ -84,6 +84,9 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     ids: HashMap<String, i64>,
+    /// Opened read-only (a read-only data dir): accounts it does not know
+    /// read as having no history instead of being an error.
+    read_only: bool,
 }
 
 impl Store {
@@ -103,6 +106,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             ids: HashMap::new(),
+            read_only: false,
         };
         store.setup().map_err(|e| classify(path, e))?;
         store.migrate()?;
@@ -112,6 +116,56 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Opens the history in `data_dir` for reading only, without taking any
+    /// lock or writing anything (`immutable`): for a read-only data dir, such
+    /// as a backup or another user's mount. Nothing is migrated; a history of
+    /// another schema version is a clear error.
+    pub fn open_read_only(data_dir: &Path) -> Result<Store> {
+        use rusqlite::OpenFlags;
+        let path = data_dir.join(DB_FILE);
+        if !path.is_file() {
+            return Err(StoreError::Dir {
+                path: path.clone(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no history there yet, and the data dir cannot be written",
+                ),
+            });
+        }
+        let mut uri = reqwest::Url::from_file_path(&path).map_err(|()| StoreError::Dir {
+            path: path.clone(),
+            source: std::io::Error::other("not an absolute path"),
+        })?;
+        uri.set_query(Some("immutable=1"));
+        let conn = Connection::open_with_flags(
+            uri.as_str(),
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(|e| classify(&path, e))?;
+        let mut store = Store {
+            conn,
+            path: path.clone(),
+            ids: HashMap::new(),
+            read_only: true,
+        };
+        let version = store.schema_version()?;
+        let known = MIGRATIONS.len() as i64;
+        if version != known {
+            return Err(StoreError::TooNew {
+                path,
+                found: version,
+                known,
+            });
+        }
+        store.load_ids()?;
+        Ok(store)
+    }
+
+    /// Whether this store was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     fn setup(&self) -> rusqlite::Result<()> {
@@ -246,10 +300,12 @@ impl Store {
     }
 
     fn row(&self, key: &str) -> Result<i64> {
-        self.ids
-            .get(key)
-            .copied()
-            .ok_or_else(|| StoreError::UnknownAccount(key.to_string()))
+        match self.ids.get(key) {
+            Some(id) => Ok(*id),
+            // an account the read-only history never saw has no history
+            None if self.read_only => Ok(-1),
+            None => Err(StoreError::UnknownAccount(key.to_string())),
+        }
     }
 
     /// Records a good poll: the sample, and a cleared error state.
