@@ -86,6 +86,10 @@ async fn a_ten_year_retry_after_is_capped_at_31_days_and_its_reason_never_nests(
     let now = jiff::Timestamp::now();
     let days = (until.as_second() - now.as_second()) / 86_400;
     assert!((30..=31).contains(&days), "held for {days} days: {error}");
+    // and `status` says which host is held until when
+    let table = stdout(&env.run(&["status"]));
+    let host = server.uri().trim_start_matches("http://").to_string();
+    assert!(table.contains(&format!("held: {host} until ")), "{table}");
 }
 
 fn github_config(base: &str, interval: &str) -> Config {

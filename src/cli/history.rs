@@ -102,10 +102,26 @@ pub(super) fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
 pub(super) fn status_cmd(paths: &Paths, format: Format) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
     let now = Timestamp::now();
-    let rows = status::collect(&store::lock(&store), &config.accounts, now)?;
+    let (rows, holds) = {
+        let s = store::lock(&store);
+        let rows = status::collect(&s, &config.accounts, now)?;
+        (rows, s.host_holds_after(now.as_second())?)
+    };
     out::with_stdout(|out| {
         match format {
-            Format::Table => out.write_all(status::table(&rows, now).as_bytes())?,
+            Format::Table => {
+                out.write_all(status::table(&rows, now).as_bytes())?;
+                // hosts that said "stop": not called before then, by any process
+                for (host, until, reason) in &holds {
+                    writeln!(
+                        out,
+                        "held: {} until {} ({})",
+                        crate::text::clean(host),
+                        crate::platforms::short_time(crate::util::ts(*until)),
+                        crate::text::short(reason, 80)
+                    )?;
+                }
+            }
             Format::Json => {
                 serde_json::to_writer_pretty(&mut *out, &rows)?;
                 writeln!(out)?;

@@ -605,6 +605,20 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Every host on hold after `now` (epoch seconds): `(host, until, reason)`,
+    /// soonest first.
+    pub fn host_holds_after(&self, now: i64) -> Result<Vec<(String, i64, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT host, until, reason FROM host_holds WHERE until > ?1 ORDER BY until, host",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
     /// When `host` may be called again, if a rate limit said to wait.
     pub fn host_hold(&self, host: &str) -> Result<Option<(i64, String)>> {
         self.conn
