@@ -418,6 +418,36 @@ pub fn default_path(data_dir: &Path, now: Timestamp, tz: &TimeZone, ext: &str) -
     path
 }
 
+/// Temporary files of exports under way, removed by [`remove_unfinished`]
+/// when the process is interrupted (drop handlers do not run then).
+static UNFINISHED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes the temporary files of exports under way (on Ctrl-C or SIGTERM).
+pub fn remove_unfinished() {
+    let files = UNFINISHED.lock().unwrap_or_else(|p| p.into_inner());
+    for f in files.iter() {
+        let _ = std::fs::remove_file(f);
+    }
+}
+
+/// Registers a temporary file while it is written.
+struct Unfinished(PathBuf);
+
+impl Unfinished {
+    fn new(path: &Path) -> Unfinished {
+        let mut files = UNFINISHED.lock().unwrap_or_else(|p| p.into_inner());
+        files.push(path.to_path_buf());
+        Unfinished(path.to_path_buf())
+    }
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        let mut files = UNFINISHED.lock().unwrap_or_else(|p| p.into_inner());
+        files.retain(|f| *f != self.0);
+    }
+}
+
 /// Writes to `path` through a temporary file that is moved into place only
 /// when complete, and never over an existing file.
 pub fn write_new_file(
@@ -439,6 +469,7 @@ pub fn write_new_file(
         .prefix(".socialtop-export-")
         .tempfile_in(&dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let _unfinished = Unfinished::new(tmp.path());
     {
         let mut w = BufWriter::new(tmp.as_file());
         write(&mut w)?;

@@ -286,3 +286,72 @@ fn status_and_export_work_on_a_read_only_data_dir() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_interrupted_export_leaves_no_file_behind() {
+    let env = Env::new("[[accounts]]\nplatform = \"manual\"\nhandle = \"news\"\n");
+    assert!(env.run(&["record", "manual:news", "1"]).status.success());
+    {
+        let mut s = Store::open_dir(&env.data()).unwrap();
+        let samples: Vec<socialtop::model::Sample> = (0..1_500_000i64)
+            .map(|i| socialtop::model::Sample {
+                at_ms: (1_600_000_000 + i * 60) * 1000,
+                followers: i,
+                following: Some(i),
+                posts: Some(i),
+            })
+            .collect();
+        s.insert_samples("manual:news", &samples).unwrap();
+    }
+    let out_dir = env.dir.path().join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let target = out_dir.join("history.csv");
+    let child = command(
+        env.dir.path(),
+        &env.config(),
+        &env.data(),
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--history",
+            "--out",
+            target.to_str().unwrap(),
+        ],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    // wait until it is writing, then interrupt it as Ctrl-C would
+    let started = Instant::now();
+    while std::fs::read_dir(&out_dir).unwrap().count() == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the export never started writing"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    let left: Vec<_> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    if out.status.success() {
+        eprintln!("note: the export finished before the signal");
+        // it finished before the signal arrived: then the file is whole
+        assert_eq!(left.len(), 1, "{left:?}");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

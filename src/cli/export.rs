@@ -29,32 +29,68 @@ pub(super) fn export_cmd(
     let now = Timestamp::now();
     let tz = crate::util::local_tz();
     let since = since.map(parse_time_arg).transpose()?;
-    let store = store::lock(&store);
-    let write = |w: &mut dyn Write| -> anyhow::Result<()> {
-        if history {
-            let from = since.unwrap_or(Timestamp::MIN);
-            export::write_history(&store, from, format, w).map(|_| ())
-        } else {
-            let snap = export::snapshot(&store, &config, now, &tz)?;
-            let window = since.unwrap_or_else(|| status::before(now, 30 * 86_400));
-            export::write_snapshot(format, &snap, &store, &config, window, &tz, w)
+    let shared = store;
+    let work = || -> anyhow::Result<()> {
+        let store = store::lock(&shared);
+        let write = |w: &mut dyn Write| -> anyhow::Result<()> {
+            if history {
+                let from = since.unwrap_or(Timestamp::MIN);
+                export::write_history(&store, from, format, w).map(|_| ())
+            } else {
+                let snap = export::snapshot(&store, &config, now, &tz)?;
+                let window = since.unwrap_or_else(|| status::before(now, 30 * 86_400));
+                export::write_snapshot(format, &snap, &store, &config, window, &tz, w)
+            }
+        };
+        match out {
+            Some("-") => stdout::with_stdout(|w| write(w))?,
+            Some(path) => {
+                export::write_new_file(std::path::Path::new(path), write)?;
+                stdout::println(path)?;
+            }
+            None => {
+                let ext = match (history, format) {
+                    (true, Format::Json) => "ndjson",
+                    _ => format.ext(),
+                };
+                let path = export::default_path(&paths.data_dir, now, &tz, ext);
+                export::write_new_file(&path, write)?;
+                stdout::println(&path.display().to_string())?;
+            }
         }
+        Ok(())
     };
-    match out {
-        Some("-") => stdout::with_stdout(|w| write(w))?,
-        Some(path) => {
-            export::write_new_file(std::path::Path::new(path), write)?;
-            stdout::println(path)?;
-        }
-        None => {
-            let ext = match (history, format) {
-                (true, Format::Json) => "ndjson",
-                _ => format.ext(),
-            };
-            let path = export::default_path(&paths.data_dir, now, &tz, ext);
-            export::write_new_file(&path, write)?;
-            stdout::println(&path.display().to_string())?;
-        }
-    }
+    run_interruptible(work)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs an export on a thread of its own while this one waits for it or for
+/// Ctrl-C / SIGTERM / SIGHUP: an interrupted export removes its unfinished
+/// temporary file and ends with status 130, leaving nothing behind.
+fn run_interruptible(work: impl FnOnce() -> anyhow::Result<()> + Send) -> anyhow::Result<()> {
+    let rt = crate::boot::runtime()?;
+    std::thread::scope(|scope| {
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        rt.block_on(async {
+            // the signal handlers are in place before any file is opened
+            let signal = crate::boot::shutdown_signal();
+            tokio::pin!(signal);
+            tokio::select! {
+                biased;
+                _ = &mut signal => return Ok(()),
+                _ = std::future::ready(()) => {}
+            }
+            scope.spawn(move || {
+                let _ = done_tx.send(work());
+            });
+            tokio::select! {
+                done = done_rx => done.unwrap_or_else(|_| Err(anyhow::anyhow!("the export stopped"))),
+                _ = signal => {
+                    crate::export::remove_unfinished();
+                    eprintln!("socialtop: export interrupted; no file was left behind");
+                    std::process::exit(130);
+                }
+            }
+        })
+    })
 }
