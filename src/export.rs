@@ -68,16 +68,19 @@ pub fn snapshot(
     now: Timestamp,
     tz: &TimeZone,
 ) -> anyhow::Result<Snapshot> {
-    let mut accounts = Vec::with_capacity(config.accounts.len());
-    for a in &config.accounts {
-        accounts.push(SnapshotAccount {
-            status: crate::status::of_account(store, a, now)?,
-            minutes_this_week: crate::tracking::this_week(store, &a.id, now.as_second(), tz)?
-                as f64
-                / 60.0,
-        });
-    }
-    let effort = crate::tracking::effort(store, config, tz)?;
+    // one read transaction for every query of the snapshot
+    let (accounts, effort) = store.read(|store| {
+        let mut accounts = Vec::with_capacity(config.accounts.len());
+        for a in &config.accounts {
+            accounts.push(SnapshotAccount {
+                status: crate::status::of_account(store, a, now)?,
+                minutes_this_week: crate::tracking::this_week(store, &a.id, now.as_second(), tz)?
+                    as f64
+                    / 60.0,
+            });
+        }
+        Ok((accounts, crate::tracking::effort(store, config, tz)?))
+    })?;
     Ok(Snapshot {
         generated_at: now,
         accounts,

@@ -107,7 +107,7 @@ pub fn of_account(store: &Store, a: &Account, now: Timestamp) -> Result<AccountS
 
 /// The status of every configured account, in config order.
 pub fn collect(store: &Store, accounts: &[Account], now: Timestamp) -> Result<Vec<AccountStatus>> {
-    accounts.iter().map(|a| of_account(store, a, now)).collect()
+    store.read(|store| accounts.iter().map(|a| of_account(store, a, now)).collect())
 }
 
 /// An account's count between `from` and `to` as `(epoch seconds, count)`,

@@ -327,3 +327,45 @@ fn dashboard_export_writes_each_configured_format() {
         svg,
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn history_round_trips_through_import_history_once_and_all_or_nothing() {
+    let (_server, env) = two_polls().await;
+    let config = std::fs::read_to_string(env.config()).unwrap();
+    for format in ["csv", "json"] {
+        let exported = export(&env, &["--format", format, "--history", "--out", "-"]);
+        let other = Env::new(&config);
+        let out = other.run_stdin(&["import", "history", "-"], exported.as_bytes());
+        assert!(out.status.success(), "{format}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("imported 4 new samples (0 already there)"),
+            "{}",
+            stdout(&out)
+        );
+        let again = other.run_stdin(&["import", "history", "-"], exported.as_bytes());
+        assert!(
+            stdout(&again).contains("imported 0 new samples (4 already there)"),
+            "{}",
+            stdout(&again)
+        );
+        assert_eq!(
+            export(&other, &["--format", format, "--history", "--out", "-"]),
+            exported,
+            "{format}: the same history on the other side"
+        );
+        assert_eq!(other.status()[0]["followers"], env.status()[0]["followers"]);
+    }
+    // a bad line anywhere keeps the whole file out, and says where
+    let exported = export(&env, &["--format", "csv", "--history", "--out", "-"]);
+    let bad = format!("{exported}github:alice,github,alice,2026-01-01T00:00:00Z,-5,,\n");
+    let other = Env::new(&config);
+    let out = other.run_stdin(&["import", "history", "-"], bad.as_bytes());
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "<stdin>:6:");
+    assert_stderr(&out, "followers -5");
+    assert_eq!(
+        other.status()[0]["followers"],
+        serde_json::Value::Null,
+        "nothing was kept"
+    );
+}

@@ -174,3 +174,26 @@ pub(super) fn record(
     )?;
     Ok(ExitCode::SUCCESS)
 }
+
+pub(super) fn import_history(paths: &Paths, file: &str) -> anyhow::Result<ExitCode> {
+    let (_config, store) = open(paths)?;
+    let now = Timestamp::now();
+    let imported = if file == "-" {
+        let stdin = std::io::stdin();
+        crate::import::history::import(&mut store::lock(&store), stdin.lock(), "<stdin>", now)?
+    } else {
+        let f =
+            std::fs::File::open(file).map_err(|e| anyhow::anyhow!("cannot read {file}: {e}"))?;
+        let input = std::io::BufReader::with_capacity(1 << 16, f);
+        crate::import::history::import(&mut store::lock(&store), input, file, now)?
+    };
+    out::confirm(
+        &format!(
+            "imported {} new samples ({} already there)",
+            crate::util::thousands(i64::try_from(imported.added).unwrap_or(i64::MAX)),
+            crate::util::thousands(i64::try_from(imported.present).unwrap_or(i64::MAX))
+        ),
+        "the samples WERE imported",
+    )?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -132,6 +132,13 @@ pub enum ImportCmd {
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
     },
+    /// Samples from `export --history` (CSV or NDJSON), matched by account id;
+    /// samples already there are skipped; all or nothing
+    History {
+        /// The file, or - for standard input
+        #[arg(default_value = "-")]
+        file: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -235,6 +242,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             note,
         } => time::log_time(&paths, &id, &duration, at.as_deref(), note),
         Cmd::Import(ImportCmd::Timewarrior { file }) => time::import_timewarrior(&paths, &file),
+        Cmd::Import(ImportCmd::History { file }) => history::import_history(&paths, &file),
         Cmd::Import(ImportCmd::Activitywatch { url, since }) => {
             time::import_activitywatch(&paths, &url, since.as_deref())
         }

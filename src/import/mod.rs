@@ -1,6 +1,7 @@
 //! Importing time spent from other tools.
 
 pub mod activitywatch;
+pub mod history;
 pub mod timewarrior;
 
 use std::collections::BTreeMap;

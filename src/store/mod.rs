@@ -170,6 +170,13 @@ impl Store {
 
     fn setup(&self) -> rusqlite::Result<()> {
         self.conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // The bundled SQLite is built with STAT4, under which a cached
+        // statement whose bindings change may be prepared again for a better
+        // plan; socialtop's queries are all key seeks, so plans are kept.
+        self.conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
+        )?;
         // WAL is a property of the file: only the first opener switches it.
         // A corrupt file fails here, before anything is written. Switching can
         // answer "busy" without waiting while another process opens the same
@@ -503,9 +510,15 @@ impl Store {
         self.conn
             .prepare_cached(
                 "SELECT coalesce(sum(min(start + seconds, ?3) - max(start, ?2)), 0) FROM time_entries
-                 WHERE account = ?1 AND start < ?3 AND start + seconds > ?2",
+                 WHERE account = ?1 AND start < ?3 AND start > ?4 AND start + seconds > ?2",
             )
-            .and_then(|mut s| s.query_row(params![id, from, to], |r| r.get(0)))
+            // no entry is longer than a day: a range on the (account, start) key
+            .and_then(|mut s| {
+                s.query_row(
+                    params![id, from, to, from.saturating_sub(MAX_ENTRY_SECS + 1)],
+                    |r| r.get(0),
+                )
+            })
             .map_err(|e| self.err(e))
     }
 
@@ -649,6 +662,64 @@ impl Store {
         self.conn
             .query_row("SELECT n FROM generation WHERE id = 1", [], |r| r.get(0))
             .map_err(|e| self.err(e))
+    }
+
+    /// Adds samples in bulk, all or nothing: one transaction over everything
+    /// `rows` yields (accounts by id, each sample checked like any other); a
+    /// sample already present at the same time is left as it is. The first
+    /// error from `rows` or from a check rolls everything back. Returns
+    /// `(added, already there)`.
+    pub fn import_samples<E: From<StoreError>>(
+        &mut self,
+        rows: impl Iterator<Item = std::result::Result<(String, Sample), E>>,
+    ) -> std::result::Result<(u64, u64), E> {
+        let path = self.path.clone();
+        let err = |e| E::from(classify(&path, e));
+        let ids = &self.ids;
+        let tx = self.conn.transaction().map_err(err)?;
+        let (mut added, mut present) = (0u64, 0u64);
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO samples (account, at, followers, following, posts) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(err)?;
+            for row in rows {
+                let (key, s) = row?;
+                let id = *ids
+                    .get(&key)
+                    .ok_or_else(|| E::from(StoreError::UnknownAccount(key.clone())))?;
+                check_sample(&key, &s)?;
+                let n = insert
+                    .execute(params![id, s.at_ms, s.followers, s.following, s.posts])
+                    .map_err(err)?;
+                if n == 1 {
+                    added += 1;
+                } else {
+                    present += 1;
+                }
+            }
+        }
+        if added > 0 {
+            tx.execute("UPDATE generation SET n = n + 1 WHERE id = 1", [])
+                .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok((added, present))
+    }
+
+    /// Runs `f` inside one read transaction, so that its many small reads see
+    /// one snapshot and pay for locking once (inside a transaction already, it
+    /// just runs `f`).
+    pub fn read<T>(&self, f: impl FnOnce(&Store) -> Result<T>) -> Result<T> {
+        if !self.conn.is_autocommit() {
+            return f(self);
+        }
+        self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))?;
+        let out = f(self);
+        // a read transaction: ending it cannot lose anything
+        let _ = self.conn.execute_batch("COMMIT");
+        out
     }
 
     /// Refuses (or again allows) every write on this connection: for commands
