@@ -100,6 +100,7 @@ def sql_time(db, script, runs=3):
 
 class Counts(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real APIs answer
+    disable_nagle_algorithm = True
 
     def do_GET(self):
         body = json.dumps({"login": "u", "followers": 1234, "following": 5}).encode()
