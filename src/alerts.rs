@@ -43,13 +43,27 @@ pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 pub const DRAIN_BOUND: Duration = Duration::from_secs(30);
 
 /// What to evaluate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Check {
-    /// A poll finished: its account's new sample (milestone, drop), then
-    /// every account's silence (stale) at the poll's time.
-    Poll(PollResult),
+    /// A good poll recorded `account`'s sample at `at`: that sample
+    /// (milestone, drop), then every account's silence (stale) at `at`.
+    Sample { account: String, at: Timestamp },
     /// Every account's silence at this time.
     Stale(Timestamp),
+}
+
+impl Check {
+    /// What a finished poll asks for: its sample if it recorded one, else
+    /// (a failure) only the silences.
+    pub fn poll(r: &PollResult) -> Check {
+        match r.outcome {
+            Outcome::Ok(_) => Check::Sample {
+                account: r.account.clone(),
+                at: r.at,
+            },
+            _ => Check::Stale(r.at),
+        }
+    }
 }
 
 /// The rules, the accounts they watch, and where alerts are delivered.
@@ -114,18 +128,16 @@ impl Alerts {
     pub fn evaluate(&self, store: &mut Store, check: &Check) -> Vec<AlertRow> {
         let mut fired = Vec::new();
         let now = match check {
-            Check::Poll(r) => {
-                if matches!(r.outcome, Outcome::Ok(_))
-                    && let Some(account) = self.accounts.iter().find(|a| a.id == r.account)
-                {
-                    match self.sample_alerts(store, account, r.at) {
+            Check::Sample { account, at } => {
+                if let Some(account) = self.accounts.iter().find(|a| a.id == *account) {
+                    match self.sample_alerts(store, account, *at) {
                         Ok(new) => fired.extend(self.record(store, new)),
                         Err(e) => {
-                            tracing::warn!(account = %r.account, error = %e, "cannot evaluate alerts")
+                            tracing::warn!(account = %account.id, error = %e, "cannot evaluate alerts")
                         }
                     }
                 }
-                r.at
+                *at
             }
             Check::Stale(now) => *now,
         };
@@ -662,7 +674,7 @@ mod tests {
                     posts: None,
                 }),
             };
-            self.keys(Check::Poll(r))
+            self.keys(Check::poll(&r))
         }
 
         fn keys(&mut self, check: Check) -> Vec<String> {
@@ -744,7 +756,7 @@ mod tests {
                     posts: None,
                 }),
             };
-            assert!(f.keys(Check::Poll(r)).is_empty(), "{n}");
+            assert!(f.keys(Check::poll(&r)).is_empty(), "{n}");
         }
         // and the next poll compares with the latest, not with the backfill
         assert!(f.poll("manual:a", 1_060_000, 5_150).is_empty());

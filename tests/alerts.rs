@@ -313,3 +313,80 @@ async fn a_webhook_that_hangs_delays_no_poll() {
         stderr(&out)
     );
 }
+
+/// The dashboard's screen, as text.
+fn screen(app: &mut socialtop::tui::app::App, w: u16, h: u16) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| socialtop::tui::ui::draw(f, app)).unwrap();
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn the_dashboard_counts_new_alerts_in_its_header_and_lists_them_on_a() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use socialtop::store::AlertRow;
+    use socialtop::tui::app::{App, AppEvent, Effect, Loaded, View};
+    let now = jiff::Timestamp::from_second(1_780_315_200).unwrap();
+    let mut app = App::new(Vec::new(), now);
+    app.tz = jiff::tz::TimeZone::UTC;
+    let alert = |id: i64, kind: &str, message: &str, error: Option<&str>| AlertRow {
+        id,
+        key: format!("k{id}"),
+        account: "github:alice".into(),
+        kind: kind.into(),
+        at_ms: now.as_millisecond(),
+        value: Some(1_000),
+        message: message.into(),
+        delivery_error: error.map(String::from),
+    };
+    // seen before the dashboard opened
+    app.alerts = vec![alert(1, "milestone", "alice reached 500 followers", None)];
+    app.alerts_seen = 1;
+    assert!(!screen(&mut app, 100, 12).contains("new alert"));
+    app.update(AppEvent::Loaded(Loaded::Alerts(vec![
+        alert(
+            3,
+            "drop",
+            "alice fell 5.0%",
+            Some("webhook: HTTP 503 (3 tries)"),
+        ),
+        alert(2, "milestone", "alice reached 1,000 followers", None),
+        alert(1, "milestone", "alice reached 500 followers", None),
+    ])));
+    assert_eq!(app.new_alerts(), 2);
+    let head = screen(&mut app, 100, 12);
+    assert!(
+        head.lines().next().unwrap().contains("2 new alerts (a)"),
+        "{head}"
+    );
+    let a = KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE);
+    assert_eq!(app.update(AppEvent::Key(a)), vec![Effect::LoadAlerts]);
+    assert_eq!(app.view, View::Alerts);
+    assert_eq!(app.new_alerts(), 0, "seen once the view opened");
+    let view = screen(&mut app, 100, 12);
+    assert!(
+        !view.lines().next().unwrap().contains("new alert"),
+        "{view}"
+    );
+    assert!(view.contains("alice reached 1,000 followers"), "{view}");
+    assert!(
+        view.contains("delivery failed: webhook: HTTP 503"),
+        "{view}"
+    );
+    let first = view.find("alice fell").unwrap();
+    assert!(
+        first < view.find("alice reached 500").unwrap(),
+        "newest first"
+    );
+    let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+    app.update(AppEvent::Key(esc));
+    assert_eq!(app.view, View::Accounts);
+}

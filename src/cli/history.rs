@@ -24,7 +24,7 @@ pub(super) fn poll_once(paths: &Paths) -> anyhow::Result<ExitCode> {
     // alerts after every poll is done, so no poll waits on a delivery
     rt.block_on(async {
         for r in &results {
-            report_alerts(&alerts.fire(&store, Check::Poll(r.clone())).await);
+            report_alerts(&alerts.fire(&store, Check::poll(r)).await);
         }
         report_alerts(&alerts.fire(&store, Check::Stale(Timestamp::now())).await);
     });
@@ -108,7 +108,7 @@ pub(super) fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
                 _ = stale_tick.tick() => fire(Check::Stale(Timestamp::now())),
                 Some(ev) = ev_rx.recv() => {
                     if let Event::Finished(r) = ev {
-                        fire(Check::Poll(r.clone()));
+                        fire(Check::poll(&r));
                         let metric = config.account(&r.account).map_or("followers", |a| a.metric());
                         let line = format!("{}  {}", r.at.strftime("%Y-%m-%dT%H:%M:%SZ"), poller::describe(&r, metric));
                         // nobody reads any more (`poll | head`): stop polling

@@ -22,6 +22,8 @@ pub enum Action {
     PollAll,
     Timer,
     Export,
+    /// Open (or close) the alerts that fired.
+    Alerts,
     Filter,
     Sort,
     Help,
@@ -194,6 +196,11 @@ pub const KEYS: &[Binding] = &[
         keys: &[ch('e')],
         action: Action::Export,
         help: "export a snapshot",
+    },
+    Binding {
+        keys: &[ch('a')],
+        action: Action::Alerts,
+        help: "alerts that fired",
     },
     Binding {
         keys: &[ch('/')],
