@@ -48,6 +48,8 @@ pub enum ConfigError {
 /// Bounds of `poll_interval` and an account's `interval`.
 pub const INTERVAL_BOUNDS: (Duration, Duration) =
     (Duration::from_secs(1), Duration::from_secs(30 * 86_400));
+/// The largest count an alert rule names (the store's largest count).
+const MAX_ALERT_COUNT: i64 = 1 << 53;
 /// Bounds of `request_timeout`.
 pub const TIMEOUT_BOUNDS: (Duration, Duration) =
     (Duration::from_secs(1), Duration::from_secs(10 * 60));
@@ -144,6 +146,177 @@ struct RawConfig {
     export_formats: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     accounts: Vec<toml::Spanned<RawAccount>>,
+    #[serde(default)]
+    alerts: Vec<Spanned<RawAlert>>,
+    notify: Option<Spanned<RawNotify>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlert {
+    kind: AlertKind,
+    accounts: Option<Spanned<Vec<String>>>,
+    at: Option<Spanned<Vec<i64>>>,
+    percent: Option<Spanned<f64>>,
+    count: Option<Spanned<i64>>,
+    within: Option<Spanned<Dur>>,
+    after: Option<Spanned<Dur>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotify {
+    command: Option<Spanned<String>>,
+    webhook: Option<Spanned<String>>,
+    #[serde(default)]
+    webhook_format: WebhookFormat,
+    timeout: Option<Spanned<Dur>>,
+}
+
+/// What an `[[alerts]]` rule watches for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertKind {
+    /// The count crosses a round number (1, 2, 5 × 10^n) or one of `at`.
+    Milestone,
+    /// The count falls by `percent` (or `count`) within `within`.
+    Drop,
+    /// No good sample for longer than `after`.
+    Stale,
+}
+
+impl AlertKind {
+    pub const ALL: [AlertKind; 3] = [AlertKind::Milestone, AlertKind::Drop, AlertKind::Stale];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AlertKind::Milestone => "milestone",
+            AlertKind::Drop => "drop",
+            AlertKind::Stale => "stale",
+        }
+    }
+}
+
+impl fmt::Display for AlertKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How a webhook's body is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookFormat {
+    /// The message as plain text.
+    #[default]
+    Text,
+    /// `{"account", "kind", "value", "message", "at"}`.
+    Json,
+    /// `{"text": message}` (Slack and Mattermost incoming webhooks).
+    Slack,
+    /// `{"content": message}` (Discord webhooks).
+    Discord,
+}
+
+/// One `[[alerts]]` rule, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRule {
+    pub kind: AlertKind,
+    /// Account ids; `*` and `?` are globs.
+    pub accounts: Vec<String>,
+    /// Milestone values; empty: the round numbers 1, 2, 5 × 10^n.
+    pub at: Vec<i64>,
+    /// Drop: the smallest fall, in percent of the peak, that fires.
+    pub percent: Option<f64>,
+    /// Drop: the smallest fall, as a count, that fires.
+    pub count: Option<i64>,
+    /// Drop: how far back the peak is looked for.
+    pub within: Duration,
+    /// Stale: how long without a good sample fires.
+    pub after: Duration,
+    /// Where the rule is in the config file.
+    pub line: usize,
+}
+
+impl AlertRule {
+    /// Whether this rule watches `id`.
+    pub fn watches(&self, id: &str) -> bool {
+        self.accounts.iter().any(|p| glob_match(p, id))
+    }
+}
+
+/// `[notify]`: where fired alerts are delivered.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Notify {
+    /// Run with `sh -c`; the alert is in `SOCIALTOP_*` environment variables.
+    pub command: Option<String>,
+    /// The webhook URL as written: `${VAR}` is replaced from the secrets when
+    /// sent. Never logged nor shown (it often holds a token).
+    pub webhook: Option<String>,
+    pub webhook_format: WebhookFormat,
+    /// One webhook request may take this long.
+    pub timeout: Duration,
+}
+
+/// Default `within` of a drop rule and `after` of a stale rule.
+pub const DEFAULT_DROP_WITHIN: Duration = Duration::from_secs(86_400);
+pub const DEFAULT_STALE_AFTER: Duration = Duration::from_secs(12 * 3_600);
+/// Default and bounds of `[notify] timeout`.
+pub const DEFAULT_NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
+pub const NOTIFY_TIMEOUT_BOUNDS: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(120));
+/// Bounds of `within` and `after`.
+pub const ALERT_WINDOW_BOUNDS: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(366 * 86_400));
+
+/// Whether `id` matches `pattern`, where `*` is any run of characters and
+/// `?` any one character.
+pub fn glob_match(pattern: &str, id: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let s: Vec<char> = id.chars().collect();
+    // classic two-pointer match with backtracking to the last `*`
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < s.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == s[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some((i, j));
+            i += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|c| *c == '*')
+}
+
+/// The names of the `${VAR}` placeholders in `text`, or why they are malformed.
+pub fn placeholders(text: &str) -> Result<Vec<String>, String> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else {
+            return Err("a `${` is not closed by `}`".into());
+        };
+        let name = &after[..end];
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(format!("`${{{name}}}` is not an environment variable name"));
+        }
+        names.push(name.to_string());
+        rest = &after[end + 1..];
+    }
+    Ok(names)
 }
 
 #[derive(Debug, Deserialize)]
@@ -174,6 +347,8 @@ pub struct Config {
     pub effort_margin: f64,
     pub export_formats: Vec<String>,
     pub accounts: Vec<Account>,
+    pub alerts: Vec<AlertRule>,
+    pub notify: Notify,
 }
 
 impl Config {
@@ -330,6 +505,167 @@ impl Config {
             }
             accounts.push(account);
         }
+        let mut alerts = Vec::with_capacity(raw.alerts.len());
+        for spanned in raw.alerts {
+            let span = spanned.span();
+            let (line, _) = lines.line_col(span.start);
+            let rule = spanned.into_inner();
+            let kind = rule.kind;
+            // keys that only some kinds take
+            let allowed: &[&str] = match kind {
+                AlertKind::Milestone => &["at"],
+                AlertKind::Drop => &["percent", "count", "within"],
+                AlertKind::Stale => &["after"],
+            };
+            for (key, s) in [
+                ("at", rule.at.as_ref().map(Spanned::span)),
+                ("percent", rule.percent.as_ref().map(Spanned::span)),
+                ("count", rule.count.as_ref().map(Spanned::span)),
+                ("within", rule.within.as_ref().map(Spanned::span)),
+                ("after", rule.after.as_ref().map(Spanned::span)),
+            ] {
+                if let Some(s) = s
+                    && !allowed.contains(&key)
+                {
+                    return Err(at(
+                        s,
+                        format!(
+                            "alerts: key `{key}` does not apply to kind = \"{kind}\" (it takes {})",
+                            allowed
+                                .iter()
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+            }
+            let patterns = match rule.accounts {
+                Some(a) => {
+                    let a_span = a.span();
+                    let patterns: Vec<String> =
+                        a.into_inner().iter().map(|p| clean(p.trim())).collect();
+                    if patterns.is_empty() {
+                        return Err(at(
+                            a_span,
+                            "alerts: key `accounts` is empty (use [\"*\"] for every account)"
+                                .into(),
+                        ));
+                    }
+                    for p in &patterns {
+                        if !accounts.iter().any(|acct| glob_match(p, &acct.id)) {
+                            return Err(at(
+                                a_span,
+                                format!("alerts: key `accounts`: `{p}` matches no account id"),
+                            ));
+                        }
+                    }
+                    patterns
+                }
+                None => vec!["*".to_string()],
+            };
+            let mut values = Vec::new();
+            if let Some(v) = rule.at {
+                let v_span = v.span();
+                values = v.into_inner();
+                if values.is_empty() || values.iter().any(|n| !(1..=MAX_ALERT_COUNT).contains(n)) {
+                    return Err(at(
+                        v_span,
+                        "alerts: key `at` must list counts from 1 up".into(),
+                    ));
+                }
+                values.sort_unstable();
+                values.dedup();
+            }
+            let percent = match rule.percent {
+                Some(p) if !(*p.get_ref() > 0.0 && *p.get_ref() <= 100.0) => {
+                    return Err(at(
+                        p.span(),
+                        "alerts: key `percent` must be a number above 0 and at most 100".into(),
+                    ));
+                }
+                p => p.map(Spanned::into_inner),
+            };
+            let count = match rule.count {
+                Some(c) if !(1..=MAX_ALERT_COUNT).contains(c.get_ref()) => {
+                    return Err(at(
+                        c.span(),
+                        "alerts: key `count` must be a count of 1 or more".into(),
+                    ));
+                }
+                c => c.map(Spanned::into_inner),
+            };
+            if kind == AlertKind::Drop && percent.is_none() && count.is_none() {
+                return Err(at(
+                    span,
+                    "alerts: kind = \"drop\" needs `percent` (e.g. 2.0) or `count` (e.g. 50)"
+                        .into(),
+                ));
+            }
+            let within = match &rule.within {
+                Some(d) => bounded("within", d, ALERT_WINDOW_BOUNDS)?,
+                None => DEFAULT_DROP_WITHIN,
+            };
+            let after = match &rule.after {
+                Some(d) => bounded("after", d, ALERT_WINDOW_BOUNDS)?,
+                None => DEFAULT_STALE_AFTER,
+            };
+            alerts.push(AlertRule {
+                kind,
+                accounts: patterns,
+                at: values,
+                percent,
+                count,
+                within,
+                after,
+                line,
+            });
+        }
+        let notify = match raw.notify {
+            None => Notify {
+                timeout: DEFAULT_NOTIFY_TIMEOUT,
+                ..Notify::default()
+            },
+            Some(n) => {
+                let n = n.into_inner();
+                let command = match n.command {
+                    Some(c) if c.get_ref().trim().is_empty() => {
+                        return Err(at(c.span(), "notify: key `command` is empty".into()));
+                    }
+                    c => c.map(Spanned::into_inner),
+                };
+                let webhook = match n.webhook {
+                    Some(w) => {
+                        // the URL is never repeated: it often holds a token
+                        let checked = placeholders(w.get_ref()).and_then(|names| {
+                            let mut probe = w.get_ref().trim().to_string();
+                            for name in names {
+                                probe = probe.replace(&format!("${{{name}}}"), "x");
+                            }
+                            match reqwest::Url::parse(&probe) {
+                                Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
+                                _ => Err("not an http:// or https:// URL".into()),
+                            }
+                        });
+                        if let Err(m) = checked {
+                            return Err(at(w.span(), format!("notify: key `webhook`: {m}")));
+                        }
+                        Some(w.into_inner().trim().to_string())
+                    }
+                    None => None,
+                };
+                let timeout = match &n.timeout {
+                    Some(d) => bounded("timeout", d, NOTIFY_TIMEOUT_BOUNDS)?,
+                    None => DEFAULT_NOTIFY_TIMEOUT,
+                };
+                Notify {
+                    command,
+                    webhook,
+                    webhook_format: n.webhook_format,
+                    timeout,
+                }
+            }
+        };
         Ok(Config {
             path: path.to_path_buf(),
             poll_interval,
@@ -337,6 +673,8 @@ impl Config {
             effort_margin,
             export_formats,
             accounts,
+            alerts,
+            notify,
         })
     }
 
@@ -588,6 +926,81 @@ base_url = "http://127.0.0.1:9/"
     fn effort_margin_error_points_at_its_value() {
         let err = parse("\n\neffort_margin = 11.0\n").unwrap_err().to_string();
         assert!(err.starts_with("/tmp/c.toml:3:17:"), "{err}");
+    }
+
+    const ONE: &str = "[[accounts]]\nplatform = \"github\"\nhandle = \"alice\"\n";
+
+    #[test]
+    fn alert_rules_and_notify_parse_with_defaults() {
+        let c = parse(&format!(
+            "{ONE}\n[[alerts]]\nkind = \"milestone\"\naccounts = [\"github:*\"]\nat = [5000, 1000]\n\n[[alerts]]\nkind = \"drop\"\npercent = 2.0\n\n[[alerts]]\nkind = \"stale\"\nafter = \"2h\"\n\n[notify]\ncommand = \"notify-send socialtop \\\"$SOCIALTOP_MESSAGE\\\"\"\nwebhook = \"https://ntfy.example/${{TOPIC}}\"\nwebhook_format = \"slack\"\n"
+        ))
+        .unwrap();
+        assert_eq!(c.alerts.len(), 3);
+        assert_eq!(c.alerts[0].at, [1000, 5000]);
+        assert!(c.alerts[0].watches("github:alice") && !c.alerts[0].watches("x:alice"));
+        assert_eq!(c.alerts[0].line, 5);
+        assert_eq!(c.alerts[1].accounts, ["*"]);
+        assert_eq!(c.alerts[1].within, DEFAULT_DROP_WITHIN);
+        assert_eq!(c.alerts[2].after, Duration::from_secs(7200));
+        assert_eq!(c.notify.webhook_format, WebhookFormat::Slack);
+        assert_eq!(c.notify.timeout, DEFAULT_NOTIFY_TIMEOUT);
+        assert!(
+            c.notify
+                .command
+                .as_deref()
+                .unwrap()
+                .contains("$SOCIALTOP_MESSAGE")
+        );
+        let none = parse(ONE).unwrap();
+        assert!(none.alerts.is_empty() && none.notify.webhook.is_none());
+    }
+
+    #[test]
+    fn bad_alert_rules_name_file_line_and_key() {
+        let err = |extra: &str| parse(&format!("{ONE}{extra}")).unwrap_err().to_string();
+        let e = err("[[alerts]]\nkind = \"jump\"\n");
+        assert!(e.starts_with("/tmp/c.toml:5:") && e.contains("jump"), "{e}");
+        let e = err("[[alerts]]\nkind = \"drop\"\n");
+        assert!(
+            e.starts_with("/tmp/c.toml:4:") && e.contains("`percent`"),
+            "{e}"
+        );
+        let e = err("[[alerts]]\nkind = \"stale\"\npercent = 3.0\n");
+        assert!(
+            e.starts_with("/tmp/c.toml:6:") && e.contains("does not apply"),
+            "{e}"
+        );
+        let e = err("[[alerts]]\nkind = \"drop\"\npercent = 300.0\n");
+        assert!(
+            e.starts_with("/tmp/c.toml:6:") && e.contains("at most 100"),
+            "{e}"
+        );
+        let e = err("[[alerts]]\nkind = \"milestone\"\naccounts = [\"github:bob\"]\n");
+        assert!(
+            e.starts_with("/tmp/c.toml:6:") && e.contains("`github:bob` matches no account"),
+            "{e}"
+        );
+        let e = err("[[alerts]]\nkind = \"stale\"\nafter = \"soon\"\n");
+        assert!(e.starts_with("/tmp/c.toml:6:") && e.contains("soon"), "{e}");
+        let e = err("[notify]\nwebhook_format = \"xml\"\n");
+        assert!(e.starts_with("/tmp/c.toml:5:") && e.contains("xml"), "{e}");
+        let e = err("[notify]\nwebhook = \"ftp://tok3n@host/x\"\n");
+        assert!(e.starts_with("/tmp/c.toml:5:") && e.contains("http"), "{e}");
+        assert!(!e.contains("tok3n"), "the URL is never repeated: {e}");
+        let e = err("[notify]\nwebhook = \"https://h/${{A-B}}\"\n");
+        assert!(e.contains("not an environment variable name"), "{e}");
+    }
+
+    #[test]
+    fn globs_match_whole_ids() {
+        assert!(glob_match("*", "github:alice"));
+        assert!(glob_match("github:*", "github:alice"));
+        assert!(glob_match("*:alice", "github:alice"));
+        assert!(glob_match("g?thub:a*e", "github:alice"));
+        assert!(!glob_match("github", "github:alice"));
+        assert!(!glob_match("*:bob", "github:alice"));
+        assert!(glob_match("a*b*c", "aXXbYYbc"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //!
 //! Data flows one way: [`platforms`] → [`poller`] → [`store`] → [`status`] / views / exports.
 
+pub mod alerts;
 pub mod boot;
 pub mod cli;
 pub mod config;

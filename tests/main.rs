@@ -1,6 +1,7 @@
 //! The integration tests, as one test binary (one link instead of one per file).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod alerts;
 mod all_platforms;
 mod cli_poll;
 mod common;

@@ -6,8 +6,10 @@ use std::sync::Arc;
 use anyhow::bail;
 use jiff::Timestamp;
 
-use super::{Format, account, out, parse_entry_time};
+use super::{EffortFormat, Format, account, out, parse_entry_time, parse_time_arg};
+use crate::alerts::{self, Alerts, Check};
 use crate::boot::{Paths, open, runtime, shutdown_signal};
+use crate::model::EnvSecrets;
 use crate::poller::{self, Command, Event, Outcome, Poller};
 use crate::status;
 use crate::store;
@@ -15,8 +17,17 @@ use crate::store::Sample;
 
 pub(super) fn poll_once(paths: &Paths) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
-    let poller = Arc::new(Poller::new(&config, store)?);
-    let results = runtime()?.block_on(poller.poll_all(None));
+    let poller = Arc::new(Poller::new(&config, Arc::clone(&store))?);
+    let alerts = Arc::new(Alerts::new(&config, Arc::new(EnvSecrets))?);
+    let rt = runtime()?;
+    let results = rt.block_on(poller.poll_all(None));
+    // alerts after every poll is done, so no poll waits on a delivery
+    rt.block_on(async {
+        for r in &results {
+            report_alerts(&alerts.fire(&store, Check::poll(r)).await);
+        }
+        report_alerts(&alerts.fire(&store, Check::Stale(Timestamp::now())).await);
+    });
     // the samples are recorded; a closed standard output only cuts the report
     let mut failed = 0;
     for r in &results {
@@ -25,7 +36,7 @@ pub(super) fn poll_once(paths: &Paths) -> anyhow::Result<ExitCode> {
             eprintln!("socialtop: {}: {e}", r.account);
         }
     }
-    out::with_stdout(|w| {
+    let printed = out::with_stdout(|w| {
         for r in &results {
             let metric = config
                 .account(&r.account)
@@ -33,7 +44,15 @@ pub(super) fn poll_once(paths: &Paths) -> anyhow::Result<ExitCode> {
             writeln!(w, "{}", poller::describe(r, metric))?;
         }
         Ok(())
-    })?;
+    });
+    // the deliveries are waited for (a while), so that they are not lost
+    if !rt.block_on(alerts.drain(alerts::DRAIN_BOUND)) {
+        eprintln!(
+            "socialtop: alert deliveries still running after {}; not waiting longer",
+            crate::util::format_duration(alerts::DRAIN_BOUND)
+        );
+    }
+    printed?;
     if failed > 0 {
         eprintln!("socialtop: {failed} of {} accounts failed", results.len());
         return Ok(ExitCode::FAILURE);
@@ -44,7 +63,8 @@ pub(super) fn poll_once(paths: &Paths) -> anyhow::Result<ExitCode> {
 pub(super) fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
     let lease = crate::lease::Lease::new(&paths.data_dir)?;
-    let poller = Arc::new(Poller::new(&config, store)?);
+    let poller = Arc::new(Poller::new(&config, Arc::clone(&store))?);
+    let alerts = Arc::new(Alerts::new(&config, Arc::new(EnvSecrets))?);
     let rt = runtime()?;
     let result = rt.block_on(async move {
         let mut result = Ok(());
@@ -54,6 +74,13 @@ pub(super) fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
         let sched = tokio::spawn(Arc::clone(&poller).run(cmd_rx, ev_tx, active));
         let mut was_active = None;
         let mut lease_tick = tokio::time::interval(crate::lease::RENEW_EVERY);
+        let mut stale_tick = tokio::time::interval(STALE_CHECK);
+        // alerts are evaluated off this loop: a slow history or delivery
+        // delays neither polling nor the report
+        let fire = |check| {
+            let (alerts, store) = (Arc::clone(&alerts), Arc::clone(&store));
+            tokio::spawn(async move { report_alerts(&alerts.fire(&store, check).await) });
+        };
         eprintln!(
             "socialtop: polling {} accounts; Ctrl-C to stop",
             config.accounts.len()
@@ -78,8 +105,10 @@ pub(super) fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
                         }
                     }
                 }
+                _ = stale_tick.tick() => fire(Check::Stale(Timestamp::now())),
                 Some(ev) = ev_rx.recv() => {
                     if let Event::Finished(r) = ev {
+                        fire(Check::poll(&r));
                         let metric = config.account(&r.account).map_or("followers", |a| a.metric());
                         let line = format!("{}  {}", r.at.strftime("%Y-%m-%dT%H:%M:%SZ"), poller::describe(&r, metric));
                         // nobody reads any more (`poll | head`): stop polling
@@ -93,10 +122,86 @@ pub(super) fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
         }
         drop(cmd_tx);
         let _ = sched.await;
+        // deliveries under way get a moment to finish
+        alerts.drain(std::time::Duration::from_secs(5)).await;
         lease.release();
         result
     });
     result.map(|()| ExitCode::SUCCESS)
+}
+
+/// How often `poll` looks for silent accounts (besides after each poll).
+const STALE_CHECK: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// One line on standard error per alert that fired.
+fn report_alerts(fired: &[store::AlertRow]) {
+    for a in fired {
+        eprintln!(
+            "socialtop: alert: {} ({}): {}",
+            a.kind, a.account, a.message
+        );
+    }
+}
+
+/// `socialtop alerts`: what fired, oldest first.
+pub(super) fn alerts_cmd(
+    paths: &Paths,
+    since: Option<&str>,
+    format: EffortFormat,
+) -> anyhow::Result<ExitCode> {
+    let since = since.map(parse_time_arg).transpose()?;
+    let (_config, store) = open(paths)?;
+    let rows = store::lock(&store).alerts_since(since.unwrap_or(Timestamp::MIN))?;
+    out::with_stdout(|w| {
+        match format {
+            EffortFormat::Json => {
+                let items: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|a| {
+                        serde_json::json!({
+                            "at": crate::util::ts_ms(a.at_ms).to_string(),
+                            "account": a.account,
+                            "kind": a.kind,
+                            "value": a.value,
+                            "message": a.message,
+                            "delivery_error": a.delivery_error,
+                        })
+                    })
+                    .collect();
+                serde_json::to_writer_pretty(&mut *w, &items)?;
+                writeln!(w)?;
+            }
+            EffortFormat::Table if rows.is_empty() => {
+                writeln!(w, "no alert has fired (rules are [[alerts]] in the config)")?;
+            }
+            EffortFormat::Table => {
+                let width = rows
+                    .iter()
+                    .map(|a| a.account.chars().count())
+                    .max()
+                    .unwrap_or(7);
+                writeln!(
+                    w,
+                    "{:<20}  {:<9}  {:<width$}  MESSAGE",
+                    "TIME", "KIND", "ACCOUNT"
+                )?;
+                for a in &rows {
+                    let at = crate::util::ts_ms(a.at_ms).strftime("%Y-%m-%dT%H:%M:%SZ");
+                    write!(
+                        w,
+                        "{at:<20}  {:<9}  {:<width$}  {}",
+                        a.kind, a.account, a.message
+                    )?;
+                    if let Some(e) = &a.delivery_error {
+                        write!(w, "  [delivery failed: {e}]")?;
+                    }
+                    writeln!(w)?;
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 pub(super) fn status_cmd(paths: &Paths, format: Format) -> anyhow::Result<ExitCode> {

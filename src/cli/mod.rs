@@ -89,6 +89,15 @@ pub enum Cmd {
         #[arg(long, value_name = "PATH")]
         out: Option<String>,
     },
+    /// List the alerts that fired (milestones, drops, silent accounts), oldest first
+    Alerts {
+        /// From when: RFC 3339, YYYY-MM-DD, 7d (ago), yesterday, today (default: all)
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// table for people; json for scripts
+        #[arg(long, value_enum, default_value_t = EffortFormat::Table)]
+        format: EffortFormat,
+    },
     /// Add a sample by hand (backfill, or manual accounts such as LinkedIn)
     Record {
         /// Account id, as in `socialtop status` (a unique prefix will do)
@@ -141,6 +150,7 @@ pub enum ImportCmd {
     },
 }
 
+/// `effort --format` and `alerts --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EffortFormat {
     Table,
@@ -247,6 +257,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             time::import_activitywatch(&paths, &url, since.as_deref())
         }
         Cmd::Effort { format } => time::effort_cmd(&paths, format),
+        Cmd::Alerts { since, format } => history::alerts_cmd(&paths, since.as_deref(), format),
         Cmd::Init { .. } | Cmd::Completions { .. } | Cmd::Man => Ok(ExitCode::SUCCESS),
         Cmd::Export {
             format,

@@ -9,6 +9,8 @@
 //!   failures, last error) so restarts and cron runs keep backoff.
 //! - `host_holds`: "do not call this host before T" from rate limits, shared by
 //!   every process on the data dir.
+//! - `alerts`: every alert that fired, unique by its event key, so that no
+//!   event fires twice across polls, restarts and processes.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -78,6 +80,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_time.sql"),
     include_str!("migrations/0005_remote_ids.sql"),
     include_str!("migrations/0006_millis.sql"),
+    include_str!("migrations/0007_alerts.sql"),
 ];
 
 pub struct Store {
@@ -823,6 +826,147 @@ impl Store {
     }
 }
 
+/// An alert to record: what fired, for which account, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAlert {
+    /// Which event: an event fires once whatever happens after.
+    pub key: String,
+    pub account: String,
+    pub kind: String,
+    pub at_ms: i64,
+    pub value: Option<i64>,
+    pub message: String,
+}
+
+/// An alert as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AlertRow {
+    pub id: i64,
+    pub key: String,
+    pub account: String,
+    pub kind: String,
+    pub at_ms: i64,
+    pub value: Option<i64>,
+    pub message: String,
+    /// Why a delivery (command or webhook) failed, if one did.
+    pub delivery_error: Option<String>,
+}
+
+const ALERT_COLUMNS: &str =
+    "al.id, al.key, a.key, al.kind, al.at, al.value, al.message, al.delivery_error
+     FROM alerts al JOIN accounts a ON a.id = al.account";
+
+fn alert_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertRow> {
+    Ok(AlertRow {
+        id: r.get(0)?,
+        key: r.get(1)?,
+        account: r.get(2)?,
+        kind: r.get(3)?,
+        at_ms: r.get(4)?,
+        value: r.get(5)?,
+        message: r.get(6)?,
+        delivery_error: r.get(7)?,
+    })
+}
+
+impl Store {
+    /// Records an alert unless one with its key was recorded before (by this
+    /// process or another). Returns the new row, or `None` if it had fired.
+    pub fn insert_alert(&mut self, alert: &NewAlert) -> Result<Option<AlertRow>> {
+        let id = self.row(&alert.account)?;
+        let inserted = self.write(|tx| {
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO alerts (key, account, kind, at, value, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![alert.key, id, alert.kind, alert.at_ms, alert.value, alert.message],
+            )?;
+            Ok((n == 1).then(|| tx.last_insert_rowid()))
+        })?;
+        Ok(inserted.map(|row| AlertRow {
+            id: row,
+            key: alert.key.clone(),
+            account: alert.account.clone(),
+            kind: alert.kind.clone(),
+            at_ms: alert.at_ms,
+            value: alert.value,
+            message: alert.message.clone(),
+            delivery_error: None,
+        }))
+    }
+
+    /// Whether an alert with this key fired.
+    pub fn alert_fired(&self, key: &str) -> Result<bool> {
+        self.conn
+            .prepare_cached("SELECT 1 FROM alerts WHERE key = ?1")
+            .and_then(|mut s| s.exists([key]))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Notes why delivering alert `id` failed (appended to an earlier failure).
+    pub fn set_alert_delivery_error(&mut self, id: i64, error: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE alerts SET delivery_error = CASE WHEN delivery_error IS NULL THEN ?2
+                 ELSE delivery_error || '; ' || ?2 END WHERE id = ?1",
+                params![id, error],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Alerts that fired at or after `since`, oldest first.
+    pub fn alerts_since(&self, since: Timestamp) -> Result<Vec<AlertRow>> {
+        let sql = format!("SELECT {ALERT_COLUMNS} WHERE al.at >= ?1 ORDER BY al.at, al.id");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        stmt.query_map([since.as_millisecond()], alert_from_row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The `limit` alerts recorded last, newest first.
+    pub fn recent_alerts(&self, limit: usize) -> Result<Vec<AlertRow>> {
+        let sql = format!("SELECT {ALERT_COLUMNS} ORDER BY al.id DESC LIMIT ?1");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
+        stmt.query_map([limit as i64], alert_from_row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// How many alerts of each kind ever fired, by kind name (kinds that never
+    /// fired are absent): for `socialtop_alerts_total{kind}`.
+    pub fn alert_counts(&self) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT kind, count(*) FROM alerts GROUP BY kind ORDER BY kind")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The sample with the highest count in `[from, to)`, the earliest of equals.
+    pub fn peak_between(
+        &self,
+        key: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Option<Sample>> {
+        let id = self.row(key)?;
+        self.conn
+            .prepare_cached(
+                "SELECT at, followers, following, posts FROM samples WHERE account = ?1 AND at >= ?2 AND at < ?3
+                 ORDER BY followers DESC, at ASC LIMIT 1",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![id, from.as_millisecond(), to.as_millisecond()],
+                    sample_from_row,
+                )
+                .optional()
+            })
+            .map_err(|e| self.err(e))
+    }
+}
+
 /// The store shared by the poller and the views of one process.
 pub type SharedStore = std::sync::Arc<std::sync::Mutex<Store>>;
 
@@ -1180,6 +1324,80 @@ mod tests {
         let latest = s.latest("a").unwrap().unwrap();
         assert_eq!((latest.at_ms, latest.followers), (1_700_000_000_000, 42));
         assert_eq!(s.state("a").unwrap().checked_at_ms, Some(1_700_000_100_000));
+    }
+
+    fn new_alert(key: &str, kind: &str, at: i64) -> NewAlert {
+        NewAlert {
+            key: key.into(),
+            account: "a".into(),
+            kind: kind.into(),
+            at_ms: at,
+            value: Some(1_000),
+            message: format!("{kind} at {at}"),
+        }
+    }
+
+    #[test]
+    fn an_alert_key_fires_once_across_reopens_and_counts_by_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut s = Store::open_dir(dir.path()).unwrap();
+            s.sync_accounts(&[account("a")]).unwrap();
+            let first = s
+                .insert_alert(&new_alert("milestone:a:1000", "milestone", 10))
+                .unwrap()
+                .unwrap();
+            assert_eq!(first.account, "a");
+            assert!(
+                s.insert_alert(&new_alert("milestone:a:1000", "milestone", 20))
+                    .unwrap()
+                    .is_none()
+            );
+            s.insert_alert(&new_alert("drop:a:5", "drop", 30)).unwrap();
+            s.set_alert_delivery_error(first.id, "webhook: HTTP 500")
+                .unwrap();
+            s.set_alert_delivery_error(first.id, "command exited with status 1")
+                .unwrap();
+        }
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        assert!(s.alert_fired("milestone:a:1000").unwrap());
+        assert!(
+            s.insert_alert(&new_alert("milestone:a:1000", "milestone", 40))
+                .unwrap()
+                .is_none()
+        );
+        let all = s.alerts_since(Timestamp::MIN).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].at_ms, 10);
+        assert_eq!(
+            all[0].delivery_error.as_deref(),
+            Some("webhook: HTTP 500; command exited with status 1")
+        );
+        assert_eq!(s.alerts_since(ms(15)).unwrap().len(), 1);
+        assert_eq!(s.recent_alerts(1).unwrap()[0].kind, "drop");
+        assert_eq!(
+            s.alert_counts().unwrap(),
+            vec![("drop".to_string(), 1), ("milestone".to_string(), 1)]
+        );
+    }
+
+    #[test]
+    fn the_peak_is_the_highest_and_earliest_in_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        s.sync_accounts(&[account("a")]).unwrap();
+        for (at, n) in [(100, 5), (200, 9), (300, 9), (400, 12), (500, 3)] {
+            s.insert_sample("a", sample(at, n)).unwrap();
+        }
+        assert_eq!(
+            s.peak_between("a", ms(0), ms(400)).unwrap(),
+            Some(sample(200, 9))
+        );
+        assert_eq!(
+            s.peak_between("a", ms(0), ms(500)).unwrap(),
+            Some(sample(400, 12))
+        );
+        assert_eq!(s.peak_between("a", ms(450), ms(500)).unwrap(), None);
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub enum View {
     Detail,
     /// Time spent against audience size: the effort verdict.
     Effort,
+    /// The alerts that fired, newest first (`a`; not in the Tab cycle).
+    Alerts,
 }
 
 impl View {
@@ -32,6 +34,7 @@ impl View {
             View::Accounts => "Accounts",
             View::Detail => "Detail",
             View::Effort => "Effort",
+            View::Alerts => "Alerts",
         }
     }
 }
@@ -112,6 +115,8 @@ pub enum Loaded {
     TimerToggled(String),
     /// A line for the status bar (an export, an error).
     Message(String),
+    /// The alerts recorded last, newest first.
+    Alerts(Vec<crate::store::AlertRow>),
 }
 
 /// What the event loop must do after an event.
@@ -136,6 +141,8 @@ pub enum Effect {
     LoadEffort,
     /// Write a snapshot in the configured formats.
     Export,
+    /// Read the alerts recorded last.
+    LoadAlerts,
 }
 
 pub struct App {
@@ -173,6 +180,11 @@ pub struct App {
     pub dirty: bool,
     /// The data generation the rows were read at; older reads are dropped.
     pub generation: i64,
+    /// The alerts recorded last, newest first.
+    pub alerts: Vec<crate::store::AlertRow>,
+    /// The highest alert id the user has seen (the alerts view was open, or
+    /// it fired before the dashboard opened): newer ones count as new.
+    pub alerts_seen: i64,
 }
 
 impl App {
@@ -202,9 +214,25 @@ impl App {
             table_rows: Cell::new(Rect::default()),
             dirty: true,
             generation: 0,
+            alerts: Vec::new(),
+            alerts_seen: 0,
         };
         app.reorder();
         app
+    }
+
+    /// How many alerts fired since the user last looked.
+    pub fn new_alerts(&self) -> usize {
+        self.alerts
+            .iter()
+            .filter(|a| a.id > self.alerts_seen)
+            .count()
+    }
+
+    fn mark_alerts_seen(&mut self) {
+        if let Some(max) = self.alerts.iter().map(|a| a.id).max() {
+            self.alerts_seen = self.alerts_seen.max(max);
+        }
     }
 
     /// The selected row, if any is visible.
@@ -427,6 +455,13 @@ impl App {
                 self.message = Some(m);
                 self.dirty = true;
             }
+            Loaded::Alerts(alerts) => {
+                self.alerts = alerts;
+                if self.view == View::Alerts {
+                    self.mark_alerts_seen();
+                }
+                self.dirty = true;
+            }
         }
         vec![]
     }
@@ -542,6 +577,16 @@ impl App {
                 .into_iter()
                 .collect(),
             Action::Export => vec![Effect::Export],
+            Action::Alerts => {
+                if self.view == View::Alerts {
+                    self.view = View::Accounts;
+                    vec![]
+                } else {
+                    self.view = View::Alerts;
+                    self.mark_alerts_seen();
+                    vec![Effect::LoadAlerts]
+                }
+            }
             Action::Filter => {
                 self.filter_input = Some(self.filter.clone());
                 vec![]

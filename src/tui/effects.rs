@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use super::app::{App, AppEvent, Effect, Loaded};
 use super::data;
 use super::events::Tx;
+use crate::alerts::{Alerts, Check};
 use crate::config::Config;
 use crate::lease::Lease;
 use crate::model::Clock;
@@ -27,6 +28,57 @@ pub struct Runner {
     pub tx: Tx,
     pub clock: Arc<dyn Clock>,
     pub data_dir: PathBuf,
+    pub alerts: Arc<Alerts>,
+}
+
+/// How many alerts the dashboard reads (newest first).
+pub const ALERTS_SHOWN: usize = 200;
+
+/// Evaluates the alert rules for `check` (off the UI loop; deliveries run in
+/// the background) and sends the alerts recorded last.
+pub async fn fire_alerts(alerts: &Arc<Alerts>, store: &SharedStore, check: Check, tx: &Tx) {
+    alerts.fire(store, check).await;
+    let store = Arc::clone(store);
+    let recent =
+        tokio::task::spawn_blocking(move || store::lock(&store).recent_alerts(ALERTS_SHOWN)).await;
+    if let Ok(Ok(rows)) = recent {
+        let _ = tx.send(AppEvent::Loaded(Loaded::Alerts(rows)));
+    }
+}
+
+/// Passes the scheduler's events on to the dashboard, and evaluates the
+/// alert rules after each poll and every minute (a silence; and alerts that
+/// another process recorded are read again). Never ends.
+pub async fn alert_events(
+    mut polls: UnboundedReceiver<Event>,
+    out: UnboundedSender<Event>,
+    alerts: Arc<Alerts>,
+    store: SharedStore,
+    tx: Tx,
+    clock: Arc<dyn Clock>,
+) {
+    let mut minute = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            ev = polls.recv() => {
+                let Some(ev) = ev else { break };
+                if let Event::Finished(r) = &ev {
+                    let check = Check::poll(r);
+                    let (alerts, store, tx) = (Arc::clone(&alerts), Arc::clone(&store), tx.clone());
+                    tokio::spawn(async move { fire_alerts(&alerts, &store, check, &tx).await });
+                }
+                if out.send(ev).is_err() {
+                    break;
+                }
+            }
+            _ = minute.tick() => {
+                let check = Check::Stale(clock.now());
+                let (alerts, store, tx) = (Arc::clone(&alerts), Arc::clone(&store), tx.clone());
+                tokio::spawn(async move { fire_alerts(&alerts, &store, check, &tx).await });
+            }
+        }
+    }
+    std::future::pending::<()>().await;
 }
 
 impl Runner {
@@ -69,6 +121,8 @@ impl Runner {
                     )?)))
                 })
             }
+            Effect::LoadAlerts => self
+                .blocking(move |s, _, _| Ok(Some(Loaded::Alerts(s.recent_alerts(ALERTS_SHOWN)?)))),
             Effect::LoadEffort => self.blocking(move |s, config, _| {
                 Ok(Some(Loaded::Effort(data::load_effort(s, config, &tz)?)))
             }),
@@ -114,11 +168,14 @@ impl Runner {
                 };
                 for id in ids {
                     let (poller, tx) = (Arc::clone(&self.poller), self.tx.clone());
+                    let (alerts, store) = (Arc::clone(&self.alerts), Arc::clone(&self.store));
                     let _ = tx.send(AppEvent::Poll(Event::Started(id.clone())));
                     tokio::spawn(async move {
                         if let Some(a) = poller.accounts().iter().find(|a| a.id == id) {
                             let r = poller.poll_one(a).await;
+                            let check = Check::poll(&r);
                             let _ = tx.send(AppEvent::Poll(Event::Finished(r)));
+                            fire_alerts(&alerts, &store, check, &tx).await;
                         }
                     });
                 }

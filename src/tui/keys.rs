@@ -22,6 +22,8 @@ pub enum Action {
     PollAll,
     Timer,
     Export,
+    /// Open (or close) the alerts that fired.
+    Alerts,
     Filter,
     Sort,
     Help,
@@ -101,6 +103,7 @@ const VIEWS: &str = "next / previous view";
 const RANGE: &str = "range: 24h 7d 30d 1y all";
 const POLL: &str = "poll selected / all now";
 const FIND: &str = "filter / sort the rows";
+const HELP: &str = "alerts / this help";
 const QUIT: &str = "quit (Ctrl-Z suspends)";
 
 /// Every key. Ctrl bindings work in every mode (while typing a filter too).
@@ -206,9 +209,14 @@ pub const KEYS: &[Binding] = &[
         help: FIND,
     },
     Binding {
+        keys: &[ch('a')],
+        action: Action::Alerts,
+        help: HELP,
+    },
+    Binding {
         keys: &[ch('?')],
         action: Action::Help,
-        help: "this help",
+        help: HELP,
     },
     Binding {
         keys: &[ch('q')],

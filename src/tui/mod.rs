@@ -11,6 +11,7 @@
 //! thread) and a lease renewal every 5 s (on the lease's thread).
 
 pub mod accounts;
+pub mod alerts;
 pub mod app;
 pub mod data;
 pub mod detail;
@@ -149,7 +150,12 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
         let rows = data::load_rows(&s, &config.accounts, now, &tz)?;
         (rows, s.timer().unwrap_or_default(), s.generation()?)
     };
+    let recent_alerts = store::lock(&store)
+        .recent_alerts(effects::ALERTS_SHOWN)
+        .unwrap_or_default();
     let mut app = App::new(rows, now);
+    app.alerts_seen = recent_alerts.first().map_or(0, |a| a.id);
+    app.alerts = recent_alerts;
     app.tz = tz;
     app.demo = demo;
     app.color = theme::Theme::color_from_env();
@@ -181,7 +187,22 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
     )?;
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (poll_tx, poll_rx) = mpsc::unbounded_channel();
+    // the scheduler's events pass the alert rules on their way to the loop
+    let (checked_tx, checked_rx) = mpsc::unbounded_channel();
+    let alerts = Arc::new(crate::alerts::Alerts::new(
+        &config,
+        Arc::new(crate::model::EnvSecrets),
+    )?);
+    let alert_events = effects::alert_events(
+        poll_rx,
+        checked_tx,
+        Arc::clone(&alerts),
+        Arc::clone(&store),
+        tx.clone(),
+        Arc::clone(&clock),
+    );
     let runner = Runner {
+        alerts,
         store,
         config,
         poller: Arc::clone(&poller),
@@ -196,7 +217,8 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
         let scheduler = tokio::spawn(poller.run(cmd_rx, poll_tx, lease.gate()));
         let result = tokio::select! {
             r = event_loop(&mut terminal, &mut app, rx, &runner, &*clock) => r,
-            () = events::foreground(tx, poll_rx, Arc::clone(&clock)) => Ok(()),
+            () = events::foreground(tx, checked_rx, Arc::clone(&clock)) => Ok(()),
+            () = alert_events => Ok(()),
         };
         scheduler.abort();
         result

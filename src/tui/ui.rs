@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 
 use super::app::{App, Role, View};
 use super::theme::Theme;
-use super::{accounts, detail, effort, help};
+use super::{accounts, alerts, detail, effort, help};
 use crate::util::until;
 
 /// Below this height the accounts view shows no detail panel.
@@ -33,6 +33,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         View::Accounts => accounts::render(f, app, body, &theme),
         View::Detail => detail::render(f, app, body, &theme),
         View::Effort => effort::render(f, app, body, &theme),
+        View::Alerts => alerts::render(f, app, body, &theme),
     }
     status_line(f, app, status, &theme);
     if app.help {
@@ -61,6 +62,15 @@ fn header(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
             .map_or(id.as_str(), |r| r.name());
         let mins = (app.now.as_second() - started).max(0) / 60;
         let text = format!(" ⏱ {} {}m ", accounts::fit(name, 20), mins);
+        used += text.chars().count();
+        spans.push(Span::styled(text, theme.badge()));
+    }
+    let fresh = app.new_alerts();
+    if fresh > 0 {
+        let text = format!(
+            " ⚑ {fresh} new alert{} (a) ",
+            if fresh == 1 { "" } else { "s" }
+        );
         used += text.chars().count();
         spans.push(Span::styled(text, theme.badge()));
     }
