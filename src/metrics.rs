@@ -451,6 +451,24 @@ pub fn start(listener: std::net::TcpListener, exporter: Exporter) -> anyhow::Res
     Ok(Server { addr, task })
 }
 
+/// Serves the metrics of the history in `data_dir` at `addr`, if given, on
+/// `rt`, from a read-only connection of its own; the server stops when the
+/// returned value is dropped. What `poll` and the dashboard call.
+pub fn serve(
+    rt: &tokio::runtime::Runtime,
+    addr: Option<SocketAddr>,
+    data_dir: &Path,
+    config: Arc<Config>,
+) -> anyhow::Result<Option<Server>> {
+    let Some(addr) = addr else {
+        return Ok(None);
+    };
+    let listener = bind(addr)?;
+    let exporter = Exporter::open(data_dir, config)?;
+    let _in_runtime = rt.enter();
+    start(listener, exporter).map(Some)
+}
+
 /// A request's method, path and `Accept` header.
 #[derive(Debug, PartialEq)]
 struct Request {

@@ -1,5 +1,7 @@
 //! Commands on the history: `poll`, `status`, `record`.
 
+use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -8,15 +10,22 @@ use jiff::Timestamp;
 
 use super::{Format, account, out, parse_entry_time};
 use crate::boot::{Paths, open, runtime, shutdown_signal};
+use crate::metrics;
 use crate::poller::{self, Command, Event, Outcome, Poller};
 use crate::status;
 use crate::store;
 use crate::store::Sample;
 
-pub(super) fn poll_once(paths: &Paths) -> anyhow::Result<ExitCode> {
+pub(super) fn poll_once(paths: &Paths, textfile: Option<&Path>) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
-    let poller = Arc::new(Poller::new(&config, store)?);
+    let poller = Arc::new(Poller::new(&config, Arc::clone(&store))?);
     let results = runtime()?.block_on(poller.poll_all(None));
+    // the textfile is written before the report, which a closed stdout cuts
+    let written = textfile.map(|path| {
+        let text = metrics::Exporter::new(store, Arc::new(config.clone()))
+            .scrape(metrics::Format::Text)?;
+        metrics::write_textfile(path, &text)
+    });
     // the samples are recorded; a closed standard output only cuts the report
     let mut failed = 0;
     for r in &results {
@@ -34,6 +43,7 @@ pub(super) fn poll_once(paths: &Paths) -> anyhow::Result<ExitCode> {
         }
         Ok(())
     })?;
+    written.transpose()?;
     if failed > 0 {
         eprintln!("socialtop: {failed} of {} accounts failed", results.len());
         return Ok(ExitCode::FAILURE);
@@ -41,11 +51,24 @@ pub(super) fn poll_once(paths: &Paths) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
+pub(super) fn poll_forever(
+    paths: &Paths,
+    metrics_addr: Option<SocketAddr>,
+) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
     let lease = crate::lease::Lease::new(&paths.data_dir)?;
     let poller = Arc::new(Poller::new(&config, store)?);
     let rt = runtime()?;
+    // a busy or unusable address is an error before polling starts
+    let server = metrics::serve(
+        &rt,
+        metrics_addr.or(config.metrics_listen),
+        &paths.data_dir,
+        Arc::new(config.clone()),
+    )?;
+    if let Some(s) = &server {
+        eprintln!("socialtop: serving metrics on http://{}/metrics", s.addr);
+    }
     let result = rt.block_on(async move {
         let mut result = Ok(());
         let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel::<Command>();
@@ -96,6 +119,7 @@ pub(super) fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
         lease.release();
         result
     });
+    drop(server);
     result.map(|()| ExitCode::SUCCESS)
 }
 
