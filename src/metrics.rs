@@ -144,6 +144,31 @@ const CI_HIGH_HELP: &str =
 /// present (0) in `socialtop_up` and the counters. The effort gauges are
 /// absent while the model has no estimate.
 pub fn families(store: &Store, config: &Config, tz: &TimeZone) -> store::Result<Vec<Family>> {
+    let mut families = account_families(store, config)?;
+    families.extend(effort_families(Estimate::of(store, config, tz)?));
+    Ok(families)
+}
+
+/// The effort model's estimate, as its gauges show it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Estimate {
+    pub elasticity: Option<f64>,
+    pub ci95: Option<[f64; 2]>,
+}
+
+impl Estimate {
+    /// Fits the effort model over the whole history (as `socialtop effort`).
+    pub fn of(store: &Store, config: &Config, tz: &TimeZone) -> store::Result<Estimate> {
+        let e = crate::tracking::effort(store, config, tz)?;
+        Ok(Estimate {
+            elasticity: e.elasticity,
+            ci95: e.ci95,
+        })
+    }
+}
+
+/// The per-account families, in the order [`families`] gives them.
+pub fn account_families(store: &Store, config: &Config) -> store::Result<Vec<Family>> {
     let totals = store.account_totals()?;
     let mut followers = Family::gauge("socialtop_followers", FOLLOWERS_HELP);
     let mut following = Family::gauge("socialtop_following", FOLLOWING_HELP);
@@ -184,20 +209,6 @@ pub fn families(store: &Store, config: &Config, tz: &TimeZone) -> store::Result<
         failures.push(short(), t.failures as f64);
         spent.push(short(), t.seconds_spent as f64);
     }
-    let effort = crate::tracking::effort(store, config, tz)?;
-    let mut elasticity = Family::gauge("socialtop_effort_elasticity", ELASTICITY_HELP);
-    let mut low = Family::gauge("socialtop_effort_ci95_low", CI_LOW_HELP);
-    let mut high = Family::gauge("socialtop_effort_ci95_high", CI_HIGH_HELP);
-    if let Some(b) = effort.elasticity.filter(|b| b.is_finite()) {
-        elasticity.push(Vec::new(), b);
-    }
-    if let Some([lo, hi]) = effort
-        .ci95
-        .filter(|[lo, hi]| lo.is_finite() && hi.is_finite())
-    {
-        low.push(Vec::new(), lo);
-        high.push(Vec::new(), hi);
-    }
     Ok(vec![
         followers,
         following,
@@ -206,10 +217,25 @@ pub fn families(store: &Store, config: &Config, tz: &TimeZone) -> store::Result<
         up,
         failures,
         spent,
-        elasticity,
-        low,
-        high,
     ])
+}
+
+/// The effort gauges; without series while there is no estimate.
+pub fn effort_families(estimate: Estimate) -> Vec<Family> {
+    let mut elasticity = Family::gauge("socialtop_effort_elasticity", ELASTICITY_HELP);
+    let mut low = Family::gauge("socialtop_effort_ci95_low", CI_LOW_HELP);
+    let mut high = Family::gauge("socialtop_effort_ci95_high", CI_HIGH_HELP);
+    if let Some(b) = estimate.elasticity.filter(|b| b.is_finite()) {
+        elasticity.push(Vec::new(), b);
+    }
+    if let Some([lo, hi]) = estimate
+        .ci95
+        .filter(|[lo, hi]| lo.is_finite() && hi.is_finite())
+    {
+        low.push(Vec::new(), lo);
+        high.push(Vec::new(), hi);
+    }
+    vec![elasticity, low, high]
 }
 
 /// The exposition of `families` in `format`.
@@ -306,13 +332,34 @@ fn push_value(out: &mut String, v: f64) {
 /// hook for families a module of this layer cannot hand over directly).
 pub type Collector = Arc<dyn Fn(&Store) -> store::Result<Vec<Family>> + Send + Sync>;
 
+/// The least time between two refits of the effort model for scrapes.
+pub const EFFORT_REFIT_EVERY: Duration = Duration::from_secs(60);
+
+/// The effort estimate scrapes show, and when it was last refitted.
+#[derive(Default)]
+struct EffortCache {
+    /// The estimate and the store generation it was fitted at.
+    estimate: Option<(i64, Estimate)>,
+    refit_at: Option<std::time::Instant>,
+    refitting: bool,
+}
+
 /// What a scrape calls: the store, the config, and any extra collectors.
+///
+/// Fitting the effort model reads every week of every account (a quarter of
+/// a second for 1,000 accounts with half a year of time entries), so a
+/// scrape does not wait for it: the first scrape fits it, later ones show
+/// the last fit and, when the history changed and the fit is older than
+/// [`EFFORT_REFIT_EVERY`], start a refit on a thread of its own, on its own
+/// connection. Every other figure is read at each scrape.
 #[derive(Clone)]
 pub struct Exporter {
     store: SharedStore,
     config: Arc<Config>,
     tz: TimeZone,
     extra: Vec<Collector>,
+    effort: Arc<std::sync::Mutex<EffortCache>>,
+    refit_every: Duration,
 }
 
 impl Exporter {
@@ -323,6 +370,8 @@ impl Exporter {
             config,
             tz: crate::util::local_tz(),
             extra: Vec::new(),
+            effort: Arc::default(),
+            refit_every: EFFORT_REFIT_EVERY,
         }
     }
 
@@ -335,6 +384,12 @@ impl Exporter {
         Ok(Exporter::new(store::shared(s), config))
     }
 
+    /// Refits the effort model at most this often (default [`EFFORT_REFIT_EVERY`]).
+    pub fn with_effort_refit_every(mut self, every: Duration) -> Exporter {
+        self.refit_every = every;
+        self
+    }
+
     /// Adds families computed at each scrape (e.g. `socialtop_alerts_total{kind}`).
     pub fn with_families(mut self, collector: Collector) -> Exporter {
         self.extra.push(collector);
@@ -345,13 +400,62 @@ impl Exporter {
     pub fn scrape(&self, format: Format) -> store::Result<String> {
         let families = {
             let s = store::lock(&self.store);
-            let mut families = families(&s, &self.config, &self.tz)?;
+            let mut families = account_families(&s, &self.config)?;
+            families.extend(effort_families(self.estimate(&s)?));
             for c in &self.extra {
                 families.extend(c(&s)?);
             }
             families
         };
         Ok(render(&families, format))
+    }
+}
+
+impl Exporter {
+    /// The effort estimate for a scrape: fitted now the first time, else the
+    /// last fit, refitted in the background when it is out of date.
+    fn estimate(&self, s: &Store) -> store::Result<Estimate> {
+        let generation = s.generation()?;
+        let mut cache = self.effort.lock().unwrap_or_else(|p| p.into_inner());
+        let Some((fitted_at, estimate)) = cache.estimate else {
+            let estimate = Estimate::of(s, &self.config, &self.tz)?;
+            cache.estimate = Some((generation, estimate));
+            cache.refit_at = Some(std::time::Instant::now());
+            return Ok(estimate);
+        };
+        let due = cache
+            .refit_at
+            .is_none_or(|t| t.elapsed() >= self.refit_every);
+        if fitted_at != generation && due && !cache.refitting {
+            cache.refitting = true;
+            cache.refit_at = Some(std::time::Instant::now());
+            let (db, config, tz) = (
+                s.path().to_path_buf(),
+                Arc::clone(&self.config),
+                self.tz.clone(),
+            );
+            let shared = Arc::clone(&self.effort);
+            let refit = move || {
+                let fitted = Store::open(&db).and_then(|mut st| {
+                    st.set_query_only(true)?;
+                    Estimate::of(&st, &config, &tz)
+                });
+                let mut cache = shared.lock().unwrap_or_else(|p| p.into_inner());
+                cache.refitting = false;
+                match fitted {
+                    Ok(e) => cache.estimate = Some((generation, e)),
+                    Err(e) => tracing::warn!(error = %e, "metrics: cannot refit the effort model"),
+                }
+            };
+            if let Err(e) = std::thread::Builder::new()
+                .name("effort-refit".into())
+                .spawn(refit)
+            {
+                tracing::warn!(error = %e, "metrics: cannot start the effort refit");
+                cache.refitting = false;
+            }
+        }
+        Ok(estimate)
     }
 }
 
@@ -744,6 +848,62 @@ handle = "bob@example.social"
         assert!(lines_of(&text, "socialtop_effort_elasticity").is_empty());
         for f in &fams {
             assert!(!f.help.is_empty() && f.name.starts_with("socialtop_"));
+        }
+    }
+
+    #[test]
+    fn scrapes_show_the_last_effort_fit_and_refit_in_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Arc::new(config());
+        let mut st = Store::open_dir(dir.path()).unwrap();
+        st.sync_accounts(&config.accounts).unwrap();
+        let monday = 1_772_409_600; // 2026-03-02
+        let week = |w: i64, followers: i64, minutes: i64, st: &mut Store| {
+            let t = monday + w * 604_800 + 86_400;
+            st.insert_sample("github:alice", sample(t * 1000, followers, None))
+                .unwrap();
+            st.add_time_entries(
+                "github:alice",
+                &[crate::store::TimeEntry {
+                    start: t,
+                    seconds: minutes * 60,
+                    source: "log".into(),
+                    note: None,
+                    external_id: None,
+                }],
+            )
+            .unwrap();
+        };
+        // minutes in proportion to followers: elasticity 1
+        week(0, 100, 30, &mut st);
+        week(1, 200, 60, &mut st);
+        week(2, 400, 120, &mut st);
+        let exporter = Exporter::new(store::shared(st), Arc::clone(&config))
+            .with_effort_refit_every(Duration::ZERO);
+        let elasticity = |text: &str| -> f64 {
+            lines_of(text, "socialtop_effort_elasticity")[0]
+                .rsplit(' ')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        let first = exporter.scrape(Format::Text).unwrap();
+        assert!((elasticity(&first) - 1.0).abs() < 1e-9, "{first}");
+        assert_eq!(lines_of(&first, "socialtop_effort_ci95_low").len(), 1);
+        // a week where time stayed flat: the next scrape answers at once
+        // with the old fit and starts a refit; a later one shows it
+        week(3, 800, 120, &mut store::lock(&exporter.store));
+        let second = exporter.scrape(Format::Text).unwrap();
+        assert!((elasticity(&second) - 1.0).abs() < 1e-9);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = exporter.scrape(Format::Text).unwrap();
+            if elasticity(&text) < 0.99 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "no refit: {text}");
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 

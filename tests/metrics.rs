@@ -557,5 +557,76 @@ async fn a_real_prometheus_scrapes_the_poller_before_and_after_a_count_changes()
     assert_eq!(active["lastError"], "", "{targets}");
     let up = prometheus.api("query?query=socialtop_up").await.unwrap();
     assert_eq!(up["data"]["result"].as_array().unwrap().len(), 3, "{up}");
+    // every query of the Grafana dashboard is one Prometheus runs
+    for expr in dashboard_queries() {
+        let q = expr.replace("$account", ".*");
+        let url = format!("http://{}/api/v1/query", prometheus.addr);
+        let answer: Value = reqwest::Client::new()
+            .get(url)
+            .query(&[("query", q.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["status"], "success", "{q}: {answer}");
+    }
     drop(poll);
+}
+
+/// The PromQL of every panel of assets/grafana-dashboard.json.
+fn dashboard_queries() -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/grafana-dashboard.json");
+    let d: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    d["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["targets"].as_array().unwrap().iter())
+        .map(|t| t["expr"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_grafana_dashboard_asks_only_for_metrics_socialtop_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = socialtop::config::Config::parse(
+        "[[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\n",
+        std::path::Path::new("c.toml"),
+    )
+    .unwrap();
+    let mut store = socialtop::store::Store::open_dir(dir.path()).unwrap();
+    store.sync_accounts(&config.accounts).unwrap();
+    let text = socialtop::metrics::render(
+        &socialtop::metrics::families(&store, &config, &jiff::tz::TimeZone::UTC).unwrap(),
+        socialtop::metrics::Format::Text,
+    );
+    let exported: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    let queries = dashboard_queries();
+    assert!(queries.len() >= 6);
+    let mut used = std::collections::BTreeSet::new();
+    for q in &queries {
+        for (i, _) in q.match_indices("socialtop_") {
+            let name: String = q[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            assert!(exported.contains(&name.as_str()), "{name} in {q}");
+            used.insert(name);
+        }
+    }
+    for wanted in [
+        "socialtop_followers",
+        "socialtop_time_spent_seconds_total",
+        "socialtop_effort_elasticity",
+        "socialtop_effort_ci95_low",
+        "socialtop_effort_ci95_high",
+    ] {
+        assert!(used.contains(wanted), "the dashboard shows {wanted}");
+    }
 }
