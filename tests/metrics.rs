@@ -630,3 +630,80 @@ fn the_grafana_dashboard_asks_only_for_metrics_socialtop_exports() {
         assert!(used.contains(wanted), "the dashboard shows {wanted}");
     }
 }
+
+#[test]
+fn the_dashboard_serves_metrics_when_metrics_listen_is_set() {
+    let have_tmux = Command::new("tmux").arg("-V").output().is_ok();
+    require_in_ci(have_tmux, "tmux (Debian package tmux)");
+    if !have_tmux {
+        eprintln!("note: tmux is not installed; skipping the dashboard metrics test");
+        return;
+    }
+    let port = free_port();
+    let env = Env::new(&format!(
+        "metrics_listen = \"{port}\"\n[[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\n"
+    ));
+    assert!(env.run(&["record", "manual:a", "1234"]).status.success());
+    let socket = format!(
+        "socialtop-metrics-{}-{}",
+        std::process::id(),
+        fastrand::u32(..)
+    );
+    let tmux = |args: &[&str]| {
+        Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null"])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    struct Kill<F: Fn()>(F);
+    impl<F: Fn()> Drop for Kill<F> {
+        fn drop(&mut self) {
+            (self.0)();
+        }
+    }
+    let _kill = Kill(|| {
+        let _ = tmux(&["kill-server"]);
+    });
+    let (config, data) = (env.config(), env.data());
+    let out = tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "env",
+        "TZ=UTC",
+        env!("CARGO_BIN_EXE_socialtop"),
+        "--config",
+        config.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "tmux: {}", stderr(&out));
+    let addr = format!("127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(&addr).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the dashboard never served {addr}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (status, _, text) = http_get(&addr, "/metrics", None);
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(
+        value_of(
+            &text,
+            "socialtop_followers",
+            r#"account="manual:a",platform="manual",metric="followers""#
+        )
+        .as_deref(),
+        Some("1234"),
+        "{text}"
+    );
+    let screen = tmux(&["capture-pane", "-p"]);
+    assert!(stdout(&screen).contains("manual"), "{}", stdout(&screen));
+}
