@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -127,6 +128,31 @@ impl fmt::Display for Dur {
     }
 }
 
+/// An address to serve on (`--metrics`, `metrics_listen`): `PORT` alone or
+/// `localhost:PORT` is loopback (127.0.0.1); `IP:PORT` (`[::1]:PORT` for IPv6)
+/// is that address, so `0.0.0.0:PORT` is every interface. No name lookups.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    let t = text.trim();
+    let bad = || {
+        format!(
+            "invalid address `{}` (use PORT for loopback, or IP:PORT, e.g. 127.0.0.1:9184 or 0.0.0.0:9184)",
+            clean(text)
+        )
+    };
+    let loopback = |port: &str| {
+        port.parse::<u16>()
+            .map(|p| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), p))
+            .map_err(|_| bad())
+    };
+    if t.bytes().all(|b| b.is_ascii_digit()) && !t.is_empty() {
+        return loopback(t);
+    }
+    if let Some(port) = t.strip_prefix("localhost:") {
+        return loopback(port);
+    }
+    t.parse::<SocketAddr>().map_err(|_| bad())
+}
+
 fn default_request_timeout() -> Duration {
     Duration::from_secs(20)
 }
@@ -144,6 +170,7 @@ struct RawConfig {
     request_timeout: Option<Spanned<Dur>>,
     effort_margin: Option<Spanned<f64>>,
     export_formats: Option<Spanned<Vec<String>>>,
+    metrics_listen: Option<Spanned<String>>,
     #[serde(default)]
     accounts: Vec<toml::Spanned<RawAccount>>,
     #[serde(default)]
@@ -346,6 +373,8 @@ pub struct Config {
     pub request_timeout: Duration,
     pub effort_margin: f64,
     pub export_formats: Vec<String>,
+    /// Where `poll` and the dashboard serve Prometheus metrics, if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
     pub accounts: Vec<Account>,
     pub alerts: Vec<AlertRule>,
     pub notify: Notify,
@@ -399,6 +428,13 @@ impl Config {
                 formats
             }
             None => default_export_formats(),
+        };
+        let metrics_listen = match &raw.metrics_listen {
+            Some(a) => Some(
+                parse_listen(a.get_ref())
+                    .map_err(|m| at(a.span(), format!("key `metrics_listen`: {m}")))?,
+            ),
+            None => None,
         };
         let poll_interval = match &raw.poll_interval {
             Some(d) => bounded("poll_interval", d, INTERVAL_BOUNDS)?,
@@ -672,6 +708,7 @@ impl Config {
             request_timeout,
             effort_margin,
             export_formats,
+            metrics_listen,
             accounts,
             alerts,
             notify,
@@ -920,6 +957,35 @@ base_url = "http://127.0.0.1:9/"
             let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
             assert_eq!(lines.line_col(offset), (line, column), "offset {offset}");
         }
+    }
+
+    #[test]
+    fn metrics_listen_is_loopback_unless_an_address_is_given() {
+        assert_eq!(parse("").unwrap().metrics_listen, None);
+        let c = parse("metrics_listen = \"9184\"\n").unwrap();
+        assert_eq!(c.metrics_listen, Some("127.0.0.1:9184".parse().unwrap()));
+        assert_eq!(
+            parse_listen("localhost:9184").unwrap(),
+            "127.0.0.1:9184".parse().unwrap()
+        );
+        assert_eq!(
+            parse_listen("0.0.0.0:9184").unwrap(),
+            "0.0.0.0:9184".parse().unwrap()
+        );
+        assert_eq!(
+            parse_listen("[::1]:9184").unwrap(),
+            "[::1]:9184".parse().unwrap()
+        );
+        for bad in ["", "nope", "99999", "example.com:9184", ":9184", "1.2.3.4"] {
+            assert!(parse_listen(bad).is_err(), "{bad}");
+        }
+        let err = parse("\nmetrics_listen = \"nope\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("/tmp/c.toml:2:18: key `metrics_listen`: invalid address `nope`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod http;
 pub mod import;
 pub mod lease;
 pub mod logging;
+pub mod metrics;
 pub mod model;
 pub mod platforms;
 pub mod poller;

@@ -13,6 +13,7 @@ mod hostile;
 mod layers;
 mod lease;
 mod locked_db;
+mod metrics;
 mod platforms;
 mod platforms_more;
 mod trust;

@@ -1,5 +1,7 @@
 //! Commands on the history: `poll`, `status`, `record`.
 
+use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -9,13 +11,14 @@ use jiff::Timestamp;
 use super::{EffortFormat, Format, account, out, parse_entry_time, parse_time_arg};
 use crate::alerts::{self, Alerts, Check};
 use crate::boot::{Paths, open, runtime, shutdown_signal};
+use crate::metrics;
 use crate::model::EnvSecrets;
 use crate::poller::{self, Command, Event, Outcome, Poller};
 use crate::status;
 use crate::store;
 use crate::store::Sample;
 
-pub(super) fn poll_once(paths: &Paths) -> anyhow::Result<ExitCode> {
+pub(super) fn poll_once(paths: &Paths, textfile: Option<&Path>) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
     let poller = Arc::new(Poller::new(&config, Arc::clone(&store))?);
     let alerts = Arc::new(Alerts::new(&config, Arc::new(EnvSecrets))?);
@@ -27,6 +30,12 @@ pub(super) fn poll_once(paths: &Paths) -> anyhow::Result<ExitCode> {
             report_alerts(&alerts.fire(&store, Check::poll(r)).await);
         }
         report_alerts(&alerts.fire(&store, Check::Stale(Timestamp::now())).await);
+    });
+    // the textfile is written before the report, which a closed stdout cuts
+    let written = textfile.map(|path| {
+        let text = metrics::Exporter::new(Arc::clone(&store), Arc::new(config.clone()))
+            .scrape(metrics::Format::Text)?;
+        metrics::write_textfile(path, &text)
     });
     // the samples are recorded; a closed standard output only cuts the report
     let mut failed = 0;
@@ -53,6 +62,7 @@ pub(super) fn poll_once(paths: &Paths) -> anyhow::Result<ExitCode> {
         );
     }
     printed?;
+    written.transpose()?;
     if failed > 0 {
         eprintln!("socialtop: {failed} of {} accounts failed", results.len());
         return Ok(ExitCode::FAILURE);
@@ -60,12 +70,25 @@ pub(super) fn poll_once(paths: &Paths) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
+pub(super) fn poll_forever(
+    paths: &Paths,
+    metrics_addr: Option<SocketAddr>,
+) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
     let lease = crate::lease::Lease::new(&paths.data_dir)?;
     let poller = Arc::new(Poller::new(&config, Arc::clone(&store))?);
     let alerts = Arc::new(Alerts::new(&config, Arc::new(EnvSecrets))?);
     let rt = runtime()?;
+    // a busy or unusable address is an error before polling starts
+    let server = metrics::serve(
+        &rt,
+        metrics_addr.or(config.metrics_listen),
+        &paths.data_dir,
+        Arc::new(config.clone()),
+    )?;
+    if let Some(s) = &server {
+        eprintln!("socialtop: serving metrics on http://{}/metrics", s.addr);
+    }
     let result = rt.block_on(async move {
         let mut result = Ok(());
         let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel::<Command>();
@@ -127,6 +150,7 @@ pub(super) fn poll_forever(paths: &Paths) -> anyhow::Result<ExitCode> {
         lease.release();
         result
     });
+    drop(server);
     result.map(|()| ExitCode::SUCCESS)
 }
 

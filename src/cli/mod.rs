@@ -45,6 +45,15 @@ pub enum Cmd {
         /// Poll every account once, print a line each, and exit (non-zero if any failed)
         #[arg(long)]
         once: bool,
+        /// Serve Prometheus metrics at http://ADDR/metrics while polling: PORT (on
+        /// loopback), or IP:PORT (0.0.0.0:PORT for every interface). Default: the
+        /// config's metrics_listen
+        #[arg(long, value_name = "ADDR", value_parser = config::parse_listen, conflicts_with = "once")]
+        metrics: Option<std::net::SocketAddr>,
+        /// With --once: write the metrics to PATH, atomically, for node_exporter's
+        /// textfile collector (name it *.prom)
+        #[arg(long, value_name = "PATH", requires = "once")]
+        textfile: Option<PathBuf>,
     },
     /// Show the latest known state of every account
     Status {
@@ -241,8 +250,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let _log = crate::logging::init(&paths.data_dir);
     match cmd {
-        Cmd::Poll { once: true } => history::poll_once(&paths),
-        Cmd::Poll { once: false } => history::poll_forever(&paths),
+        Cmd::Poll {
+            once: true,
+            textfile,
+            ..
+        } => history::poll_once(&paths, textfile.as_deref()),
+        Cmd::Poll {
+            once: false,
+            metrics,
+            ..
+        } => history::poll_forever(&paths, metrics),
         Cmd::Status { format } => history::status_cmd(&paths, format),
         Cmd::Record { id, count, at } => history::record(&paths, &id, count, at.as_deref()),
         Cmd::Log {

@@ -824,6 +824,70 @@ impl Store {
         tx.finish().map_err(err)?;
         Ok(n)
     }
+
+    /// What the metrics exposition reads, for every account row, in one read
+    /// transaction: the newest sample that is not in the future (as
+    /// [`Store::latest`]), when the last poll failed (a successful poll
+    /// clears it), how many polls ever failed, and the seconds of time
+    /// spent in all. Keyed by account id.
+    pub fn account_totals(&self) -> Result<HashMap<String, AccountTotals>> {
+        let horizon = Timestamp::now()
+            .as_millisecond()
+            .saturating_add(FUTURE_SLACK_MS);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "WITH l AS (
+                     SELECT a.id, a.key,
+                            (SELECT max(at) FROM samples s WHERE s.account = a.id AND s.at <= ?1) AS at
+                     FROM accounts a
+                 )
+                 SELECT l.key, l.at, s.followers, s.following, s.posts, st.error_at,
+                        (SELECT count(*) FROM poll_failures f WHERE f.account = l.id),
+                        (SELECT coalesce(sum(seconds), 0) FROM time_entries t WHERE t.account = l.id)
+                 FROM l
+                 LEFT JOIN samples s ON s.account = l.id AND s.at = l.at
+                 LEFT JOIN account_state st ON st.account = l.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([horizon], |r| {
+                let latest = match r.get::<_, Option<i64>>(1)? {
+                    Some(at_ms) => Some(Sample {
+                        at_ms,
+                        followers: r.get(2)?,
+                        following: r.get(3)?,
+                        posts: r.get(4)?,
+                    }),
+                    None => None,
+                };
+                Ok((
+                    r.get::<_, String>(0)?,
+                    AccountTotals {
+                        latest,
+                        error_at_ms: r.get(5)?,
+                        failures: r.get(6)?,
+                        seconds_spent: r.get(7)?,
+                    },
+                ))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<HashMap<_, _>>>())
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+}
+
+/// One account's figures for the metrics exposition ([`Store::account_totals`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AccountTotals {
+    /// The newest sample not in the future.
+    pub latest: Option<Sample>,
+    /// When the last poll failed; cleared by a successful poll.
+    pub error_at_ms: Option<i64>,
+    /// Polls that ever failed.
+    pub failures: i64,
+    /// Seconds of time entries in all (a running timer not included).
+    pub seconds_spent: i64,
 }
 
 /// An alert to record: what fired, for which account, and why.

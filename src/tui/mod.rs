@@ -177,6 +177,13 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
         ));
     }
     let rt = crate::boot::runtime()?;
+    // metrics_listen: Prometheus metrics while the dashboard runs
+    let _metrics = crate::metrics::serve(
+        &rt,
+        config.metrics_listen,
+        &paths.data_dir,
+        Arc::clone(&config),
+    )?;
     let (tx, rx) = mpsc::unbounded_channel();
     let background = Background::start(
         Arc::clone(&store),
