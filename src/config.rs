@@ -142,6 +142,7 @@ struct RawConfig {
     request_timeout: Option<Spanned<Dur>>,
     effort_margin: Option<Spanned<f64>>,
     export_formats: Option<Spanned<Vec<String>>>,
+    theme: Option<ThemeChoice>,
     #[serde(default)]
     accounts: Vec<toml::Spanned<RawAccount>>,
 }
@@ -165,6 +166,17 @@ struct RawAccount {
     metric: Option<String>,
 }
 
+/// The dashboard's colours (`theme = "auto" | "dark" | "light"`): `auto`
+/// reads the terminal's background from `COLORFGBG`, else takes dark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeChoice {
+    #[default]
+    Auto,
+    Dark,
+    Light,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -173,6 +185,7 @@ pub struct Config {
     pub request_timeout: Duration,
     pub effort_margin: f64,
     pub export_formats: Vec<String>,
+    pub theme: ThemeChoice,
     pub accounts: Vec<Account>,
 }
 
@@ -336,6 +349,7 @@ impl Config {
             request_timeout,
             effort_margin,
             export_formats,
+            theme: raw.theme.unwrap_or_default(),
             accounts,
         })
     }
@@ -582,6 +596,17 @@ base_url = "http://127.0.0.1:9/"
             let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
             assert_eq!(lines.line_col(offset), (line, column), "offset {offset}");
         }
+    }
+
+    #[test]
+    fn theme_is_auto_dark_or_light() {
+        assert_eq!(parse("").unwrap().theme, ThemeChoice::Auto);
+        assert_eq!(
+            parse("theme = \"light\"\n").unwrap().theme,
+            ThemeChoice::Light
+        );
+        let err = parse("theme = \"pink\"\n").unwrap_err().to_string();
+        assert!(err.contains(":1:"), "{err}");
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub struct Cli {
     /// Directory of the history database and logs
     #[arg(long, global = true, env = "SOCIALTOP_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Open the dashboard on simulated accounts with a year of history (no config, no network)
+    /// Simulated accounts with a year of history (no config, no network): the dashboard, or `status`, `export`, `effort` on them
     #[arg(long)]
     pub demo: bool,
     #[command(subcommand)]
@@ -195,9 +195,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Some(cmd) = cli.command else {
         return crate::tui::run(&paths, cli.demo);
     };
-    if cli.demo {
-        bail!("--demo opens the dashboard on simulated data; it takes no command");
-    }
+    // --demo: the commands that read the history read the simulated one
+    let _demo_dir;
+    let (paths, cmd) = if cli.demo {
+        if !matches!(
+            cmd,
+            Cmd::Status { .. } | Cmd::Export { .. } | Cmd::Effort { .. }
+        ) {
+            bail!("--demo works with the dashboard (no command), `status`, `export` and `effort`");
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("socialtop-demo-")
+            .tempdir()?;
+        let demo_paths = crate::demo::prepare(dir.path(), Timestamp::now())?;
+        _demo_dir = dir;
+        (demo_paths, demo_export_here(cmd))
+    } else {
+        (paths, cmd)
+    };
     // commands that touch neither history nor log
     match cmd {
         Cmd::Init { force } => return init(&paths, force),
@@ -252,6 +267,32 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             since.as_deref(),
             out.as_deref(),
         ),
+    }
+}
+
+/// `--demo export` without `--out` writes to the current directory: the demo's
+/// data dir is deleted when the command ends.
+fn demo_export_here(cmd: Cmd) -> Cmd {
+    match cmd {
+        Cmd::Export {
+            format,
+            history,
+            since,
+            out: None,
+        } => {
+            let ext = crate::export::Format::from(format).ext();
+            let stamp = Timestamp::now()
+                .to_zoned_datetime(crate::util::local_tz())
+                .strftime("%Y%m%d-%H%M%S")
+                .to_string();
+            Cmd::Export {
+                format,
+                history,
+                since,
+                out: Some(format!("socialtop-demo-{stamp}.{ext}")),
+            }
+        }
+        cmd => cmd,
     }
 }
 
