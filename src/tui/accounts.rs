@@ -110,7 +110,14 @@ fn measure(app: &App, theme: &Theme, width: u16) -> Widths {
         let name = len(row.name());
         grow(Col::Name, name.min(8), name);
         if let Some(n) = row.status.followers {
-            grow(Col::Count, len(&super::fmt::compact(n)), len(&thousands(n)));
+            // up to 999,999,999 in full before any other column is added
+            let full = len(&thousands(n));
+            let least = if full <= 11 {
+                full
+            } else {
+                len(&super::fmt::compact(n))
+            };
+            grow(Col::Count, least, full);
         }
         for (c, v) in [
             (Col::Day, row.status.change_24h),
@@ -123,13 +130,14 @@ fn measure(app: &App, theme: &Theme, width: u16) -> Widths {
         let t = len(&time_cell(app, row, theme).0);
         grow(Col::Time, t, t);
         let s = len(&state(app, row, theme).0);
-        grow(Col::State, s.min(10), s);
+        // states are short (errors are codes): whole, or not at all
+        grow(Col::State, s, s);
         let p = len(row.account.platform.name());
         grow(Col::Platform, p, p);
     }
     // a long name is cut before the narrow columns go, but not below a quarter
     let name = idx(Col::Name);
-    min[name] = full[name].min(min[name].max(12).max(width / 4));
+    min[name] = full[name].min(min[name].max(16).max(width / 4));
     Widths { min, full }
 }
 
@@ -140,6 +148,15 @@ fn layout(w: &Widths, width: u16) -> Vec<(Col, u16, u16)> {
     let mut chosen: Vec<Col> = Vec::new();
     let mut used = 0u16;
     for col in Col::PRIORITY {
+        // the week's time and the platform only where there is room to spare
+        let pane = match col {
+            Col::Time => 60,
+            Col::Platform => 90,
+            _ => 0,
+        };
+        if width < pane {
+            continue;
+        }
         let need = w.min[idx(col)] + if chosen.is_empty() { 0 } else { GAP };
         // the name and the count always stay
         if used + need <= width || chosen.len() < 2 {

@@ -22,7 +22,7 @@ fn time_label(secs: i64, span: i64, tz: &jiff::tz::TimeZone) -> String {
 
 fn rate_text(per_day: f64) -> String {
     let rounded = if per_day.abs() >= 10.0 {
-        format!("{:+.0}", per_day)
+        crate::util::signed(per_day.round() as i64)
     } else {
         format!("{:+.1}", per_day)
     };

@@ -206,7 +206,18 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         f.render_widget(Paragraph::new(Line::from(line)), area);
         return;
     }
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    // what does not fit whole goes
+    let mut used = 0;
+    let mut fitted = Vec::new();
+    for s in spans {
+        let n = s.content.chars().count();
+        if used + n > width {
+            break;
+        }
+        used += n;
+        fitted.push(s);
+    }
+    let mut spans = fitted;
     spans.extend(key_bar(app, theme, width.saturating_sub(used)));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
