@@ -379,7 +379,7 @@ mod tests {
         assert_eq!(cli.data_dir.as_deref(), Some(std::path::Path::new("d")));
         let cli = Cli::try_parse_from(["socialtop", "--demo"]).unwrap();
         assert!(cli.demo && cli.command.is_none());
-        let with_command = Cli::try_parse_from(["socialtop", "--demo", "status"]).unwrap();
+        let with_command = Cli::try_parse_from(["socialtop", "--demo", "poll"]).unwrap();
         let err = run(with_command).unwrap_err().to_string();
         assert!(err.contains("--demo"), "{err}");
     }

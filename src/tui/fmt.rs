@@ -94,10 +94,11 @@ pub fn error_code(e: &str, now: Timestamp) -> String {
         }
     }
     if let Some(rest) = e.strip_prefix("rate limited until ") {
-        let until = rest.get(..20).and_then(|t| {
-            jiff::fmt::strtime::parse("%Y-%m-%d %H:%M:%SZ", t)
+        // written as `2026-06-01 12:13:00Z`
+        let until = rest.get(..19).and_then(|t| {
+            jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", t)
                 .ok()
-                .and_then(|p| p.to_timestamp().ok())
+                .and_then(|d| jiff::tz::TimeZone::UTC.to_timestamp(d).ok())
         });
         return match until {
             Some(t) if t > now => {
