@@ -447,7 +447,7 @@ impl App {
             }
             AppEvent::ConfigLoaded(Err(e)) => {
                 self.say_for(
-                    format!("config not reloaded, the old one stays: {e}"),
+                    format!("config error, the old one stays: {e}"),
                     LONG_MESSAGE_SECS,
                 );
                 vec![]

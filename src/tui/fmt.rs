@@ -205,6 +205,11 @@ pub fn fit_message(text: &str, width: usize) -> String {
             let short = format!("…{keep}");
             return text.replacen(word, &short, 1);
         }
+        // the path down to its last part, then the end is cut
+        if let Some(i) = word.rfind('/') {
+            let short = format!("…{}", &word[i..]);
+            return crate::util::fit(&text.replacen(word, &short, 1), width);
+        }
     }
     crate::util::fit(text, width)
 }

@@ -195,6 +195,9 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         let m = fmt::fit_message(m, width);
         let mut line = vec![Span::styled(m.clone(), theme.accent())];
         let mut used = m.chars().count();
+        if !spans.is_empty() {
+            spans.insert(0, sep());
+        }
         for s in spans {
             let n = s.content.chars().count();
             if used + n > width {
@@ -202,6 +205,9 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
             }
             used += n;
             line.push(s);
+        }
+        if line.last().is_some_and(|s| s.content == " · ") {
+            line.pop();
         }
         f.render_widget(Paragraph::new(Line::from(line)), area);
         return;
