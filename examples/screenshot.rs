@@ -32,6 +32,12 @@ fn hex(c: Color, fallback: &str) -> String {
         Color::DarkGray => "#6c7086".into(),
         Color::White => "#f5f5f5".into(),
         Color::Rgb(r, g, b) => format!("#{r:02x}{g:02x}{b:02x}"),
+        Color::Indexed(n @ 16..=231) => {
+            let n = n - 16;
+            let level = |v: u8| if v == 0 { 0 } else { 55 + 40 * v };
+            let (r, g, b) = (level(n / 36), level(n / 6 % 6), level(n % 6));
+            format!("#{r:02x}{g:02x}{b:02x}")
+        }
         Color::Indexed(n @ 232..=255) => {
             let v = 8 + 10 * (n - 232);
             format!("#{v:02x}{v:02x}{v:02x}")

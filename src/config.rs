@@ -171,6 +171,7 @@ struct RawConfig {
     effort_margin: Option<Spanned<f64>>,
     export_formats: Option<Spanned<Vec<String>>>,
     metrics_listen: Option<Spanned<String>>,
+    theme: Option<ThemeChoice>,
     #[serde(default)]
     accounts: Vec<toml::Spanned<RawAccount>>,
     #[serde(default)]
@@ -365,6 +366,17 @@ struct RawAccount {
     metric: Option<String>,
 }
 
+/// The dashboard's colours (`theme = "auto" | "dark" | "light"`): `auto`
+/// reads the terminal's background from `COLORFGBG`, else takes dark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeChoice {
+    #[default]
+    Auto,
+    Dark,
+    Light,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -375,6 +387,7 @@ pub struct Config {
     pub export_formats: Vec<String>,
     /// Where `poll` and the dashboard serve Prometheus metrics, if anywhere.
     pub metrics_listen: Option<SocketAddr>,
+    pub theme: ThemeChoice,
     pub accounts: Vec<Account>,
     pub alerts: Vec<AlertRule>,
     pub notify: Notify,
@@ -709,6 +722,7 @@ impl Config {
             effort_margin,
             export_formats,
             metrics_listen,
+            theme: raw.theme.unwrap_or_default(),
             accounts,
             alerts,
             notify,
@@ -986,6 +1000,17 @@ base_url = "http://127.0.0.1:9/"
             err.starts_with("/tmp/c.toml:2:18: key `metrics_listen`: invalid address `nope`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn theme_is_auto_dark_or_light() {
+        assert_eq!(parse("").unwrap().theme, ThemeChoice::Auto);
+        assert_eq!(
+            parse("theme = \"light\"\n").unwrap().theme,
+            ThemeChoice::Light
+        );
+        let err = parse("theme = \"pink\"\n").unwrap_err().to_string();
+        assert!(err.contains(":1:"), "{err}");
     }
 
     #[test]

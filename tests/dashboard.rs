@@ -102,7 +102,7 @@ fn accounts_view_small_pane_keeps_names_and_counts() {
         let count = socialtop::util::thousands(row.status.followers.unwrap());
         assert!(s.contains(&count), "{count} missing:\n{s}");
     }
-    assert!(!s.contains("30 DAYS"), "the sparkline goes first:\n{s}");
+    assert!(!s.contains("PLATFORM"), "the platform goes first:\n{s}");
     insta::assert_snapshot!("accounts_50x12", s);
 }
 
@@ -206,7 +206,7 @@ fn effort_view_reads_the_same_sentence_as_the_command() {
     );
     insta::assert_snapshot!("effort_120x32", s);
     let small = screen(&mut app, 50, 12);
-    assert!(small.contains("ELASTIC."), "{small}");
+    assert!(small.contains("ELASTIC"), "{small}");
     insta::assert_snapshot!("effort_50x12", small);
 }
 
@@ -266,9 +266,16 @@ fn views_ranges_and_polling_keys() {
         assert_eq!(app.on_key(key(*c)), vec![Effect::LoadDetail]);
         assert_eq!(app.range, r);
     }
-    let selected = app.selected_id().unwrap();
-    assert_eq!(app.on_key(key('r')), vec![Effect::PollNow(selected)]);
-    assert_eq!(app.on_key(key('R')), vec![Effect::PollAll]);
+    // the demo's accounts are manual: nothing to poll, and the keys say so
+    assert_eq!(app.on_key(key('r')), vec![]);
+    assert!(app.message.as_deref().unwrap().contains("socialtop record"));
+    assert_eq!(app.on_key(key('R')), vec![]);
+    assert!(
+        app.message
+            .as_deref()
+            .unwrap()
+            .starts_with("nothing to poll")
+    );
     let selected = app.selected_id().unwrap();
     assert_eq!(app.on_key(key('t')), vec![Effect::ToggleTimer(selected)]);
     assert_eq!(app.on_key(key('e')), vec![Effect::Export]);
@@ -316,15 +323,22 @@ fn filter_and_sort() {
 }
 
 #[test]
-fn help_closes_on_any_key_and_quit_keys_quit() {
+fn help_closes_on_any_key_q_too_and_esc_never_quits() {
     let fx = fixture();
     let mut app = app(&fx);
     app.on_key(key('?'));
     assert!(app.help);
     assert_eq!(app.on_key(key('x')), vec![]);
     assert!(!app.help);
+    app.on_key(key('?'));
+    assert_eq!(app.on_key(key('q')), vec![], "q in the help closes it");
+    assert!(!app.help);
+    app.on_key(key('?'));
+    assert_eq!(app.on_key(code(KeyCode::Esc)), vec![]);
+    assert!(!app.help);
+    assert_eq!(app.on_key(code(KeyCode::Esc)), vec![], "Esc never quits");
+    assert_eq!(app.on_key(code(KeyCode::Esc)), vec![]);
     assert_eq!(app.on_key(key('q')), vec![Effect::Quit]);
-    assert_eq!(app.on_key(code(KeyCode::Esc)), vec![Effect::Quit]);
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
     assert_eq!(app.on_key(ctrl_c), vec![Effect::Quit]);
     app.on_key(key('/'));
@@ -489,4 +503,276 @@ fn a_finished_poll_reloads_its_row_and_the_detail_it_shows() {
     })));
     assert!(app.polling.is_empty());
     assert_eq!(fx_, vec![Effect::LoadRow(id), Effect::LoadDetail]);
+}
+
+// ---------- second edition: any size, any theme ----------
+
+/// Long handles, 12-digit counts, errors, a one-sample account.
+fn hard_fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let text = "\
+[[accounts]]
+platform = \"github\"
+handle = \"octokit-fixture-org/hello-world\"
+id = \"octo\"
+
+[[accounts]]
+platform = \"manual\"
+handle = \"big\"
+id = \"big\"
+label = \"a 12-digit channel\"
+
+[[accounts]]
+platform = \"github\"
+handle = \"slowhost\"
+id = \"slowhost\"
+
+[[accounts]]
+platform = \"manual\"
+handle = \"newbie\"
+id = \"newbie\"
+";
+    std::fs::write(&path, text).unwrap();
+    let config = Config::parse(text, &path).unwrap();
+    let mut store = Store::open_dir(&dir.path().join("data")).unwrap();
+    store.sync_accounts(&config.accounts).unwrap();
+    let sample = |at: i64, followers| Sample {
+        at_ms: at * 1000,
+        followers,
+        following: None,
+        posts: None,
+    };
+    let day = 86_400;
+    let octo: Vec<Sample> = (0..=30)
+        .map(|d| sample(NOW - (30 - d) * day, 1_000 + d))
+        .collect();
+    store.insert_samples("octo", &octo).unwrap();
+    let big: Vec<Sample> = (0..=30)
+        .map(|d| sample(NOW - (30 - d) * day, 12_000_000_000 + d * 11_526_000))
+        .collect();
+    store.insert_samples("big", &big).unwrap();
+    store
+        .insert_samples(
+            "slowhost",
+            &[sample(NOW - 3 * day, 20), sample(NOW - day, 20)],
+        )
+        .unwrap();
+    store
+        .record_failure(
+            "slowhost",
+            Timestamp::from_second(NOW - 60).unwrap(),
+            "timed out after 20s",
+        )
+        .unwrap();
+    store
+        .insert_samples("newbie", &[sample(NOW - 300, 34_465_479)])
+        .unwrap();
+    Fixture {
+        _dir: dir,
+        store,
+        config,
+    }
+}
+
+fn select(app: &mut App, id: &str) {
+    app.selected = app
+        .order
+        .iter()
+        .position(|&i| app.rows[i].account.id == id)
+        .unwrap();
+}
+
+#[test]
+fn every_size_keeps_numbers_whole_and_names_first() {
+    let fx = hard_fixture();
+    let mut app = app(&fx);
+    for (w, h) in [(200, 50), (120, 32), (80, 24), (50, 12), (30, 8)] {
+        let s = screen(&mut app, w, h);
+        for line in s.lines() {
+            let cut = line.split_whitespace().any(|word| {
+                word.ends_with('…')
+                    && word
+                        .chars()
+                        .rev()
+                        .nth(1)
+                        .is_some_and(|c| c.is_ascii_digit())
+            });
+            assert!(!cut, "a number is cut at {w}x{h}:\n{s}");
+        }
+        if w >= 120 {
+            assert!(
+                s.contains("octokit-fixture-org/hello-world"),
+                "{w}x{h}:\n{s}"
+            );
+            assert!(
+                s.contains("12,345,780,000"),
+                "the full count at {w}x{h}:\n{s}"
+            );
+        }
+        if w >= 50 {
+            assert!(
+                s.contains("timeout 20s"),
+                "the error's code at {w}x{h}:\n{s}"
+            );
+        }
+        insta::assert_snapshot!(format!("hard_accounts_{w}x{h}"), s);
+    }
+}
+
+#[test]
+fn one_sample_says_when_the_chart_starts() {
+    let fx = hard_fixture();
+    let mut app = app(&fx);
+    select(&mut app, "newbie");
+    load_detail(&fx, &mut app);
+    assert_eq!(app.selected_id().as_deref(), Some("newbie"));
+    app.on_key(code(KeyCode::Enter));
+    let s = screen(&mut app, 80, 24);
+    assert!(
+        s.contains("1 sample so far: the chart starts after the next poll"),
+        "{s}"
+    );
+    insta::assert_snapshot!("one_sample_80x24", s);
+}
+
+#[test]
+fn short_history_charts_start_at_the_first_sample_with_round_ticks() {
+    let fx = hard_fixture();
+    let mut app = app(&fx);
+    app.on_key(key('5')); // all: 30 days of history
+    load_detail(&fx, &mut app);
+    app.on_key(code(KeyCode::Enter));
+    let s = screen(&mut app, 120, 32);
+    assert!(s.contains("May 2") && s.contains("Jun 1"), "{s}");
+    assert!(!s.contains("2026-"), "{s}");
+}
+
+/// Every cell's colours, as (fg, bg, reversed).
+fn cells(
+    app: &mut App,
+    w: u16,
+    h: u16,
+) -> Vec<(ratatui::style::Color, ratatui::style::Color, bool)> {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::draw(f, app)).unwrap();
+    t.backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| {
+            (
+                c.fg,
+                c.bg,
+                c.modifier.contains(ratatui::style::Modifier::REVERSED),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn both_themes_have_no_white_or_gray_text_and_a_readable_selection() {
+    use ratatui::style::Color;
+    let fx = hard_fixture();
+    for light in [false, true] {
+        let mut app = app(&fx);
+        app.light = light;
+        let all = cells(&mut app, 120, 32);
+        for (fg, _, _) in &all {
+            assert!(
+                !matches!(fg, Color::White | Color::Gray),
+                "light={light}: {fg:?}"
+            );
+        }
+        // the selected row (line 2) has its own foreground on its own background
+        let row: Vec<_> = all[2 * 120..3 * 120].to_vec();
+        assert!(
+            row.iter()
+                .all(|(fg, bg, _)| *fg != Color::Reset && *bg != Color::Reset),
+            "light={light}: {row:?}"
+        );
+        let s = screen(&mut app, 120, 32);
+        insta::assert_snapshot!(format!("theme_light_{light}_120x32"), s);
+    }
+}
+
+#[test]
+fn no_color_effort_legend_has_markers() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.color = false;
+    app.effort = Some(data::load_effort(&fx.store, &fx.config, &app.tz).unwrap());
+    app.view = View::Effort;
+    let s = screen(&mut app, 120, 32);
+    for m in ["• Mastodon", "█ Bluesky", "▄ GitHub"] {
+        assert!(s.contains(m), "{m}:\n{s}");
+    }
+    assert!(s.contains("Claim:"), "{s}");
+    insta::assert_snapshot!("effort_no_color_120x32", s);
+    let s = screen(&mut app, 80, 24);
+    insta::assert_snapshot!("effort_80x24", s);
+}
+
+#[test]
+fn messages_expire_and_the_timer_counts_seconds_at_first() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.on_key(key('s'));
+    assert_eq!(app.message.as_deref(), Some("sorted by count"));
+    let until = app.next_wakeup().unwrap();
+    app.update(AppEvent::Key(key('j')));
+    assert!(app.message.is_some(), "a key does not clear it");
+    app.now = until;
+    app.update(AppEvent::Tick);
+    assert!(app.message.is_none());
+    assert_eq!(app.next_wakeup(), None, "nothing to wait for: no wakeups");
+    app.now = Timestamp::from_second(NOW).unwrap();
+    app.timer = Some(("demo-github".into(), NOW - 42));
+    assert_eq!(
+        app.next_wakeup(),
+        Some(Timestamp::from_second(NOW + 1).unwrap())
+    );
+    let s = screen(&mut app, 120, 32);
+    assert!(s.lines().next().unwrap().contains(" 0:42 "), "{s}");
+}
+
+#[test]
+fn asked_polls_say_what_happened() {
+    let fx = hard_fixture();
+    let mut app = app(&fx);
+    select(&mut app, "octo");
+    assert_eq!(app.on_key(key('r')), vec![Effect::PollNow("octo".into())]);
+    let done = |id: &str, outcome| {
+        AppEvent::Poll(Event::Finished(PollResult {
+            account: id.into(),
+            at: Timestamp::from_second(NOW).unwrap(),
+            outcome,
+        }))
+    };
+    let counts = |n| {
+        Outcome::Ok(socialtop::model::Counts {
+            followers: n,
+            following: None,
+            posts: None,
+        })
+    };
+    app.update(done("octo", counts(1_030)));
+    assert_eq!(
+        app.message.as_deref(),
+        Some("octokit-fixture-org/hello-world: 1,030, no change")
+    );
+    assert_eq!(app.on_key(key('R')), vec![Effect::PollAll]);
+    app.update(done("octo", counts(1_031)));
+    assert!(
+        app.message.as_deref().unwrap().contains("no change"),
+        "not yet"
+    );
+    app.update(done(
+        "slowhost",
+        Outcome::Failed("timed out after 20s".into()),
+    ));
+    assert_eq!(
+        app.message.as_deref(),
+        Some("2 polled, 1 failed (slowhost)")
+    );
 }

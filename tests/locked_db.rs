@@ -150,7 +150,7 @@ fn keys_answer_within_100ms_while_another_process_holds_the_write_lock() {
     let tmux = Tmux::start(&program, 120, 32);
     let title = |name: &'static str| move |s: &str| s.contains(&format!(" {name} · manual · "));
     assert!(
-        tmux.wait_for(Duration::from_secs(15), |s| s.contains("view: Accounts")
+        tmux.wait_for(Duration::from_secs(15), |s| s.contains("ACCOUNT ▾")
             && title("Alpha")(s))
             .is_some(),
         "the dashboard came up:\n{}",
@@ -169,8 +169,11 @@ fn keys_answer_within_100ms_while_another_process_holds_the_write_lock() {
         ("k", Box::new(title("Bravo"))),
         ("Home", Box::new(title("Alpha"))),
         ("End", Box::new(title("Charlie"))),
-        ("Tab", Box::new(|s: &str| s.contains("view: Detail"))),
-        ("BTab", Box::new(|s: &str| s.contains("view: Accounts"))),
+        (
+            "Tab",
+            Box::new(|s: &str| !s.contains("ACCOUNT ▾") && s.contains("1:24h")),
+        ),
+        ("BTab", Box::new(|s: &str| s.contains("ACCOUNT ▾"))),
         ("g", Box::new(title("Alpha"))),
     ];
     let mut latencies = Vec::new();
@@ -216,7 +219,7 @@ fn keys_answer_within_100ms_while_another_process_holds_the_write_lock() {
     assert!(!pid.is_empty(), "the dashboard's pid");
     tmux.send("C-z");
     assert!(
-        tmux.wait_for(Duration::from_secs(2), |s| !s.contains("view: Accounts"))
+        tmux.wait_for(Duration::from_secs(2), |s| !s.contains("ACCOUNT ▾"))
             .is_some(),
         "Ctrl-Z left the alternate screen:\n{}",
         tmux.screen()
@@ -240,7 +243,7 @@ fn keys_answer_within_100ms_while_another_process_holds_the_write_lock() {
             .success()
     );
     assert!(
-        tmux.wait_for(Duration::from_secs(2), |s| s.contains("view: Accounts"))
+        tmux.wait_for(Duration::from_secs(2), |s| s.contains("ACCOUNT ▾"))
             .is_some(),
         "back after SIGCONT:\n{}",
         tmux.screen()

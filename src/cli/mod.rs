@@ -31,7 +31,7 @@ pub struct Cli {
     /// Directory of the history database and logs
     #[arg(long, global = true, env = "SOCIALTOP_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Open the dashboard on simulated accounts with a year of history (no config, no network)
+    /// Simulated accounts with a year of history (no config, no network): the dashboard, or `status`, `export`, `effort` on them
     #[arg(long)]
     pub demo: bool,
     #[command(subcommand)]
@@ -221,9 +221,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Some(cmd) = cli.command else {
         return crate::tui::run(&paths, cli.demo);
     };
-    if cli.demo {
-        bail!("--demo opens the dashboard on simulated data; it takes no command");
-    }
+    // --demo: the commands that read the history read the simulated one
+    let _demo_dir;
+    let (paths, cmd) = if cli.demo {
+        if !matches!(
+            cmd,
+            Cmd::Status { .. } | Cmd::Export { .. } | Cmd::Effort { .. }
+        ) {
+            bail!("--demo works with the dashboard (no command), `status`, `export` and `effort`");
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("socialtop-demo-")
+            .tempdir()?;
+        let demo_paths = crate::demo::prepare(dir.path(), Timestamp::now())?;
+        _demo_dir = dir;
+        (demo_paths, demo_export_here(cmd))
+    } else {
+        (paths, cmd)
+    };
     // commands that touch neither history nor log
     match cmd {
         Cmd::Init { force } => return init(&paths, force),
@@ -288,6 +303,32 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             since.as_deref(),
             out.as_deref(),
         ),
+    }
+}
+
+/// `--demo export` without `--out` writes to the current directory: the demo's
+/// data dir is deleted when the command ends.
+fn demo_export_here(cmd: Cmd) -> Cmd {
+    match cmd {
+        Cmd::Export {
+            format,
+            history,
+            since,
+            out: None,
+        } => {
+            let ext = crate::export::Format::from(format).ext();
+            let stamp = Timestamp::now()
+                .to_zoned_datetime(crate::util::local_tz())
+                .strftime("%Y%m%d-%H%M%S")
+                .to_string();
+            Cmd::Export {
+                format,
+                history,
+                since,
+                out: Some(format!("socialtop-demo-{stamp}.{ext}")),
+            }
+        }
+        cmd => cmd,
     }
 }
 
@@ -374,7 +415,7 @@ mod tests {
         assert_eq!(cli.data_dir.as_deref(), Some(std::path::Path::new("d")));
         let cli = Cli::try_parse_from(["socialtop", "--demo"]).unwrap();
         assert!(cli.demo && cli.command.is_none());
-        let with_command = Cli::try_parse_from(["socialtop", "--demo", "status"]).unwrap();
+        let with_command = Cli::try_parse_from(["socialtop", "--demo", "poll"]).unwrap();
         let err = run(with_command).unwrap_err().to_string();
         assert!(err.contains("--demo"), "{err}");
     }

@@ -43,44 +43,12 @@ impl Col {
         Col::State,
         Col::Day,
         Col::Week,
-        Col::Time,
         Col::Spark,
+        Col::Time,
         Col::Platform,
     ];
 
-    fn min_width(self) -> u16 {
-        match self {
-            Col::Platform => 8,
-            Col::Name => 12,
-            Col::Count => 10,
-            Col::Day | Col::Week => 9,
-            Col::Time => 7,
-            Col::Spark => 12,
-            Col::State => 9,
-        }
-    }
-
-    /// Share of the spare width a column takes.
-    fn grow(self) -> u16 {
-        match self {
-            Col::Name => 3,
-            Col::Spark => 2,
-            Col::State => 3,
-            _ => 0,
-        }
-    }
-
-    /// Most width worth giving.
-    fn max_width(self) -> u16 {
-        match self {
-            Col::Name => 32,
-            Col::Spark => SPARK_MAX,
-            Col::State => 44,
-            c => c.min_width(),
-        }
-    }
-
-    fn title(self, sort: Sort) -> &'static str {
+    fn title(self, sort: Sort, width: u16) -> &'static str {
         match (self, sort) {
             (Col::Platform, _) => "PLATFORM",
             (Col::Name, Sort::Name) => "ACCOUNT ▾",
@@ -91,7 +59,8 @@ impl Col {
             (Col::Week, Sort::Change7d) => "7D ▾",
             (Col::Week, _) => "7D",
             (Col::Time, _) => "WEEK",
-            (Col::Spark, _) => "30 DAYS",
+            (Col::Spark, _) if width >= 7 => "30 DAYS",
+            (Col::Spark, _) => "30D",
             (Col::State, _) => "STATE",
         }
     }
@@ -101,76 +70,169 @@ impl Col {
     }
 }
 
-const SPARK_MAX: u16 = super::data::SPARK_POINTS as u16;
+/// Most sparkline bars worth drawing (the series has [`SPARK_POINTS`] points).
+const SPARK_MAX: u16 = super::data::SPARK_POINTS as u16 / 2;
+/// The percent change beside each sparkline: ` +1.4%`.
+const PCT_W: u16 = 7;
 const GAP: u16 = 2;
 
-/// The columns that fit in `width`, with their x offset and width.
-fn layout(width: u16) -> Vec<(Col, u16, u16)> {
+/// How wide each column wants to be, from what it will show: `min` (a
+/// compact number, a cut name) and `full` (everything whole).
+struct Widths {
+    min: [u16; 8],
+    full: [u16; 8],
+}
+
+fn idx(c: Col) -> usize {
+    Col::ORDER.iter().position(|&o| o == c).unwrap_or(0)
+}
+
+fn len(s: &str) -> u16 {
+    s.chars().count().min(u16::MAX as usize) as u16
+}
+
+fn measure(app: &App, theme: &Theme, width: u16) -> Widths {
+    let mut min = [0u16; 8];
+    let mut full = [0u16; 8];
+    for c in Col::ORDER {
+        let t = len(c.title(app.sort, u16::MAX));
+        min[idx(c)] = t;
+        full[idx(c)] = t;
+    }
+    min[idx(Col::Spark)] = 6 + PCT_W;
+    full[idx(Col::Spark)] = SPARK_MAX + PCT_W;
+    let mut grow = |c: Col, lo: u16, hi: u16| {
+        min[idx(c)] = min[idx(c)].max(lo);
+        full[idx(c)] = full[idx(c)].max(hi);
+    };
+    for &i in &app.order {
+        let row = &app.rows[i];
+        let name = len(row.name());
+        grow(Col::Name, name.min(8), name);
+        if let Some(n) = row.status.followers {
+            // up to 999,999,999 in full before any other column is added
+            let full = len(&thousands(n));
+            let least = if full <= 11 {
+                full
+            } else {
+                len(&super::fmt::compact(n))
+            };
+            grow(Col::Count, least, full);
+        }
+        for (c, v) in [
+            (Col::Day, row.status.change_24h),
+            (Col::Week, row.status.change_7d),
+        ] {
+            let (f, _) = theme.change(v);
+            let (m, _) = theme.change_in(v, 0);
+            grow(c, len(&m), len(&f));
+        }
+        let t = len(&time_cell(app, row, theme).0);
+        grow(Col::Time, t, t);
+        let s = len(&state(app, row, theme).0);
+        // states are short (errors are codes): whole, or not at all
+        grow(Col::State, s, s);
+        let p = len(row.account.platform.name());
+        grow(Col::Platform, p, p);
+    }
+    // a long name is cut before the narrow columns go, but not below a quarter
+    let name = idx(Col::Name);
+    min[name] = full[name].min(min[name].max(16).max(width / 4));
+    Widths { min, full }
+}
+
+/// The columns that fit in `width`, with their x offset and width: chosen by
+/// priority at their smallest, then widened in priority order to show
+/// everything whole; the sparkline and the state take what is left.
+fn layout(w: &Widths, width: u16) -> Vec<(Col, u16, u16)> {
     let mut chosen: Vec<Col> = Vec::new();
     let mut used = 0u16;
     for col in Col::PRIORITY {
-        let need = col.min_width() + if chosen.is_empty() { 0 } else { GAP };
-        if used + need <= width {
+        // the week's time and the platform only where there is room to spare
+        let pane = match col {
+            Col::Time => 60,
+            Col::Platform => 90,
+            _ => 0,
+        };
+        if width < pane {
+            continue;
+        }
+        let need = w.min[idx(col)] + if chosen.is_empty() { 0 } else { GAP };
+        // the name and the count always stay
+        if used + need <= width || chosen.len() < 2 {
             used += need;
             chosen.push(col);
         }
     }
-    let mut widths: Vec<(Col, u16)> = Col::ORDER
-        .iter()
-        .filter(|c| chosen.contains(c))
-        .map(|&c| (c, c.min_width()))
-        .collect();
-    // share what is left among the growing columns, up to their maximum
+    let mut widths = w.min;
     let mut spare = width.saturating_sub(used);
-    while spare > 0 {
-        let growing: Vec<usize> = (0..widths.len())
-            .filter(|&i| widths[i].0.grow() > 0 && widths[i].1 < widths[i].0.max_width())
-            .collect();
-        if growing.is_empty() {
-            break;
-        }
-        let total: u16 = growing.iter().map(|&i| widths[i].0.grow()).sum();
-        let round = spare;
-        for &i in &growing {
-            let share = (round * widths[i].0.grow() / total).max(1).min(spare);
-            let room = widths[i].0.max_width() - widths[i].1;
-            let add = share.min(room);
-            widths[i].1 += add;
-            spare -= add;
-            if spare == 0 {
-                break;
-            }
-        }
+    let order = [
+        Col::Count,
+        Col::Name,
+        Col::Day,
+        Col::Week,
+        Col::State,
+        Col::Time,
+        Col::Platform,
+        Col::Spark,
+    ];
+    for col in order.into_iter().filter(|c| chosen.contains(c)) {
+        let add = w.full[idx(col)].saturating_sub(widths[idx(col)]).min(spare);
+        widths[idx(col)] += add;
+        spare -= add;
     }
+    // still room: a wider state (long errors whole) is not needed; leave it
     let mut x = 0;
-    widths
-        .into_iter()
-        .map(|(c, w)| {
-            let at = x;
-            x += w + GAP;
-            (c, at, w)
-        })
-        .collect()
+    let mut out = Vec::new();
+    for col in Col::ORDER.into_iter().filter(|c| chosen.contains(c)) {
+        let cw = widths[idx(col)];
+        let cw = cw.min(width.saturating_sub(x));
+        out.push((col, x, cw));
+        x = (x + cw + GAP).min(width);
+    }
+    out
 }
 
 pub use crate::util::fit;
 
 /// The 30-day series as sparkline bars of `width`: the last value of each
-/// bucket, scaled between the window's minimum (▁) and maximum (█), so growth
-/// shows even on a large count and every known point is visible.
+/// bucket, scaled around the row's own level: the cell's height spans the
+/// window's range or a tenth of the level, whichever is more, so a flat series
+/// draws flat (mid-height), +1.4% barely rises, and −2% is no collapse.
 pub fn spark_bars(spark: &[Option<i64>], width: usize) -> Vec<Option<u64>> {
     let n = spark.len();
+    if n == 0 {
+        return vec![None; width.max(1)];
+    }
     let width = width.min(n).max(1);
     let picked: Vec<Option<i64>> = (0..width).map(|j| spark[(j + 1) * n / width - 1]).collect();
     let present = picked.iter().flatten();
     let (Some(&min), Some(&max)) = (present.clone().min(), present.max()) else {
         return vec![None; width];
     };
-    let range = (max - min).max(1) as f64;
+    let mid = (min as f64 + max as f64) / 2.0;
+    let span = ((max - min) as f64).max(mid.abs() * SPARK_FLOOR).max(1.0);
+    let lo = mid - span / 2.0;
     picked
         .iter()
-        .map(|v| v.map(|v| 1 + ((v - min) as f64 / range * (SPARK_TOP - 1) as f64).round() as u64))
+        .map(|v| {
+            v.map(|v| {
+                let x = ((v as f64 - lo) / span * (SPARK_TOP - 1) as f64).round();
+                1 + x.clamp(0.0, (SPARK_TOP - 1) as f64) as u64
+            })
+        })
         .collect()
+}
+
+/// The least share of its level a sparkline's height stands for.
+const SPARK_FLOOR: f64 = 0.10;
+
+/// The change over the sparkline's window in percent, first known point to last.
+pub fn spark_change(spark: &[Option<i64>]) -> Option<f64> {
+    let first = spark.iter().flatten().next()?;
+    let last = spark.iter().flatten().last()?;
+    (*first != 0 && spark.iter().flatten().count() >= 2)
+        .then(|| (last - first) as f64 / (*first as f64).abs() * 100.0)
 }
 
 /// The sparkline's scale: one step per eighth-block.
@@ -181,7 +243,10 @@ fn state(app: &App, row: &Row, theme: &Theme) -> (String, Style) {
         return ("polling…".into(), theme.accent());
     }
     match (&row.status.error, row.status.updated_at) {
-        (Some(e), _) => (format!("⚠ {e}"), theme.error()),
+        (Some(e), _) => (
+            format!("⚠ {}", super::fmt::error_code(e, app.now)),
+            theme.error(),
+        ),
         (None, Some(t)) => (ago(t, app.now), theme.dim()),
         (None, None) if row.account.platform == crate::model::PlatformKind::Manual => {
             ("no samples yet".into(), theme.dim())
@@ -211,8 +276,8 @@ fn time_cell(app: &App, row: &Row, theme: &Theme) -> (String, Style) {
     }
 }
 
-fn cell(text: String, width: u16, col: Col) -> String {
-    let t = fit(&text, width as usize);
+fn cell(text: &str, width: u16, col: Col) -> String {
+    let t = fit(text, width as usize);
     if col.right_aligned() {
         format!("{t:>w$}", w = width as usize)
     } else {
@@ -224,14 +289,14 @@ pub fn render(f: &mut Frame, app: &mut App, area: Rect, theme: &Theme) {
     if area.height == 0 {
         return;
     }
-    let cols = layout(area.width);
+    let cols = layout(&measure(app, theme, area.width), area.width);
     let header: Vec<Span> = {
         let mut spans = Vec::new();
         let mut x = 0;
         for &(col, at, w) in &cols {
-            spans.push(Span::raw(" ".repeat((at - x) as usize)));
+            spans.push(Span::raw(" ".repeat(at.saturating_sub(x) as usize)));
             spans.push(Span::styled(
-                cell(col.title(app.sort).into(), w, col),
+                cell(col.title(app.sort, w), w, col),
                 theme.header(),
             ));
             x = at + w;
@@ -250,11 +315,16 @@ pub fn render(f: &mut Frame, app: &mut App, area: Rect, theme: &Theme) {
     app.table_rows.set(body);
     if app.order.is_empty() {
         let msg = if app.rows.is_empty() {
-            "No accounts configured: add [[accounts]] to your config."
+            "No accounts configured: press E to add [[accounts]] to your config."
         } else {
             "No account matches the filter (Esc clears it)."
         };
-        f.render_widget(Paragraph::new(msg).style(theme.dim()), body);
+        f.render_widget(
+            Paragraph::new(msg)
+                .style(theme.dim())
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            body,
+        );
         return;
     }
     app.scroll_into_view(body.height as usize);
@@ -264,15 +334,11 @@ pub fn render(f: &mut Frame, app: &mut App, area: Rect, theme: &Theme) {
     {
         let row = &app.rows[app.order[pos]];
         let y = body.y + line as u16;
-        let selected = pos == app.selected;
         let line_area = Rect {
             y,
             height: 1,
             ..body
         };
-        if selected {
-            f.buffer_mut().set_style(line_area, theme.selected());
-        }
         for &(col, at, w) in &cols {
             let rect = Rect {
                 x: body.x + at,
@@ -287,20 +353,40 @@ pub fn render(f: &mut Frame, app: &mut App, area: Rect, theme: &Theme) {
                 ),
                 Col::Name => (row.name().to_string(), Style::new()),
                 Col::Count => (
-                    row.status.followers.map_or("-".into(), thousands),
+                    row.status
+                        .followers
+                        .map_or("-".into(), |n| super::fmt::count(n, w as usize)),
                     Style::new().add_modifier(ratatui::style::Modifier::BOLD),
                 ),
-                Col::Day => theme.change(row.status.change_24h),
-                Col::Week => theme.change(row.status.change_7d),
+                Col::Day => theme.change_in(row.status.change_24h, w as usize),
+                Col::Week => theme.change_in(row.status.change_7d, w as usize),
                 Col::Time => time_cell(app, row, theme),
                 Col::State => state(app, row, theme),
                 Col::Spark => {
+                    let bars = w.saturating_sub(PCT_W).max(1);
                     f.render_widget(
                         Sparkline::default()
-                            .data(spark_bars(&row.spark, w as usize))
+                            .data(spark_bars(&row.spark, bars as usize))
                             .max(SPARK_TOP)
                             .style(theme.spark()),
-                        rect,
+                        Rect {
+                            width: bars,
+                            ..rect
+                        },
+                    );
+                    let (pct, style) = match spark_change(&row.spark) {
+                        Some(p) if p >= 0.05 => (super::fmt::percent(p), theme.up()),
+                        Some(p) if p <= -0.05 => (super::fmt::percent(p), theme.down()),
+                        Some(_) => ("0%".to_string(), theme.dim()),
+                        None => (String::new(), theme.dim()),
+                    };
+                    f.render_widget(
+                        Paragraph::new(pct).style(style).alignment(Alignment::Right),
+                        Rect {
+                            x: rect.x + bars,
+                            width: w - bars,
+                            ..rect
+                        },
                     );
                     continue;
                 }
@@ -317,6 +403,10 @@ pub fn render(f: &mut Frame, app: &mut App, area: Rect, theme: &Theme) {
                 rect,
             );
         }
+        // over the cells: the selection's own colours win in every theme
+        if pos == app.selected {
+            f.buffer_mut().set_style(line_area, theme.selected());
+        }
     }
 }
 
@@ -324,29 +414,51 @@ pub fn render(f: &mut Frame, app: &mut App, area: Rect, theme: &Theme) {
 mod tests {
     use super::*;
 
+    fn widths(name: u16, count: u16) -> Widths {
+        let mut min = [4u16; 8];
+        let mut full = [8u16; 8];
+        min[idx(Col::Name)] = 12;
+        full[idx(Col::Name)] = name;
+        min[idx(Col::Count)] = 6;
+        full[idx(Col::Count)] = count;
+        min[idx(Col::Spark)] = 13;
+        full[idx(Col::Spark)] = 37;
+        Widths { min, full }
+    }
+
     #[test]
-    fn narrow_panes_keep_name_and_count() {
-        let cols: Vec<Col> = layout(30).into_iter().map(|c| c.0).collect();
+    fn narrow_panes_keep_name_and_count_and_names_come_first() {
+        let w = widths(31, 14);
+        let cols: Vec<Col> = layout(&w, 22).into_iter().map(|c| c.0).collect();
         assert_eq!(cols, [Col::Name, Col::Count]);
-        let cols: Vec<Col> = layout(50).into_iter().map(|c| c.0).collect();
-        assert_eq!(cols, [Col::Name, Col::Count, Col::Day, Col::State]);
-        let wide = layout(120);
+        let wide = layout(&w, 120);
         assert_eq!(wide.len(), 8);
+        let name = wide.iter().find(|c| c.0 == Col::Name).unwrap();
+        assert_eq!(name.2, 31, "the whole name at 120 columns: {wide:?}");
+        let count = wide.iter().find(|c| c.0 == Col::Count).unwrap();
+        assert_eq!(count.2, 14);
         let end = wide.last().map(|&(_, at, w)| at + w).unwrap();
         assert!(end <= 120, "{wide:?}");
     }
 
     #[test]
-    fn sparkline_buckets_keep_the_last_value_and_show_growth() {
+    fn sparklines_scale_around_their_level() {
         let spark: Vec<Option<i64>> = (0..60)
-            .map(|i| if i < 10 { None } else { Some(1000 + i) })
+            .map(|i| if i < 10 { None } else { Some(1000 + 10 * i) })
             .collect();
         let bars = spark_bars(&spark, 6);
         assert_eq!(bars.len(), 6);
         assert_eq!(bars[0], None); // no sample yet 30 days ago
-        assert_eq!(bars[1], Some(1)); // the window's lowest value: ▁
-        assert_eq!(bars[5], Some(8)); // the latest and highest: █
-        let flat = vec![Some(5); 60];
-        assert!(spark_bars(&flat, 10).iter().all(|b| *b == Some(1)));
+        assert_eq!(bars[1], Some(1)); // +29%: the whole height
+        assert_eq!(bars[5], Some(8));
+        let flat = vec![Some(5_000); 60];
+        assert!(spark_bars(&flat, 10).iter().all(|b| *b == Some(5)));
+        // -2% over the window: a gentle slope, not a collapse
+        let down: Vec<Option<i64>> = (0..60).map(|i| Some(10_000 - 4 * i)).collect();
+        let bars = spark_bars(&down, 10);
+        let (a, b) = (bars[0].unwrap(), bars[9].unwrap());
+        assert!(a - b <= 2, "{bars:?}");
+        let pct = spark_change(&down).unwrap();
+        assert!((pct + 2.36).abs() < 0.01, "{pct}");
     }
 }

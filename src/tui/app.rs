@@ -4,6 +4,7 @@
 //! their results come back as [`AppEvent::Loaded`].
 
 use std::cell::Cell;
+use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
 use jiff::Timestamp;
@@ -11,7 +12,14 @@ use ratatui::layout::Rect;
 
 use super::data::{Detail, EffortData, Range, Row};
 use super::keys::{self, Action};
+use crate::config::Config;
 use crate::poller::{self, Outcome};
+use crate::util::thousands;
+
+/// How long a message stays in the status line.
+pub const MESSAGE_SECS: i64 = 6;
+/// How long a message that asks for something to be done stays.
+pub const LONG_MESSAGE_SECS: i64 = 15;
 
 /// The views `Tab` cycles through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +101,10 @@ pub enum AppEvent {
     Quit,
     /// The terminal cannot be read any more.
     InputFailed(String),
+    /// A deadline the app asked for ([`App::next_wakeup`]) passed.
+    Tick,
+    /// The config file changed and was read again (or could not be).
+    ConfigLoaded(Result<Arc<Config>, String>),
 }
 
 /// What an effect read or did.
@@ -117,6 +129,30 @@ pub enum Loaded {
     Message(String),
     /// The alerts recorded last, newest first.
     Alerts(Vec<crate::store::AlertRow>),
+    /// A new config is in use: its accounts registered, the poller restarted.
+    ConfigApplied,
+}
+
+/// A config to switch to; equal when it is the same one.
+#[derive(Debug, Clone)]
+pub struct NewConfig(pub Arc<Config>);
+
+impl PartialEq for NewConfig {
+    fn eq(&self, other: &NewConfig) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+impl Eq for NewConfig {}
+
+/// Polls the user asked for (`r`, `R`), to say how they went.
+#[derive(Debug, Clone, Default)]
+pub struct Asked {
+    /// Accounts not back yet.
+    pub pending: Vec<String>,
+    pub ok: usize,
+    pub failed: Vec<String>,
+    /// What one account's poll found, for `r`.
+    pub last: Option<String>,
 }
 
 /// What the event loop must do after an event.
@@ -143,6 +179,10 @@ pub enum Effect {
     Export,
     /// Read the alerts recorded last.
     LoadAlerts,
+    /// Open the config in `$VISUAL`/`$EDITOR`, then read it again.
+    EditConfig,
+    /// Use this config: register its accounts, restart the poller.
+    ApplyConfig(NewConfig),
 }
 
 pub struct App {
@@ -170,8 +210,14 @@ pub struct App {
     pub polling: Vec<String>,
     pub role: Role,
     pub message: Option<String>,
+    /// When the message goes.
+    pub message_until: Option<Timestamp>,
+    /// The polls asked for with `r` / `R` that are not all back.
+    pub asked: Option<Asked>,
     pub demo: bool,
     pub color: bool,
+    /// Colours for a light background.
+    pub light: bool,
     /// Time zone of axis labels.
     pub tz: jiff::tz::TimeZone,
     /// Where the table's rows were last drawn, for mouse clicks.
@@ -208,8 +254,11 @@ impl App {
             polling: Vec::new(),
             role: Role::Polling,
             message: None,
+            message_until: None,
+            asked: None,
             demo: false,
             color: true,
+            light: false,
             tz: crate::util::local_tz(),
             table_rows: Cell::new(Rect::default()),
             dirty: true,
@@ -242,6 +291,42 @@ impl App {
 
     pub fn selected_id(&self) -> Option<String> {
         self.selected_row().map(|r| r.account.id.clone())
+    }
+
+    /// Shows `text` in the status line for a few seconds.
+    pub fn say(&mut self, text: impl Into<String>) {
+        self.say_for(text, MESSAGE_SECS);
+    }
+
+    /// Shows `text` in the status line for `secs` seconds.
+    pub fn say_for(&mut self, text: impl Into<String>, secs: i64) {
+        self.message = Some(text.into());
+        self.message_until = self
+            .now
+            .checked_add(jiff::SignedDuration::from_secs(secs))
+            .ok();
+        self.dirty = true;
+    }
+
+    /// When the screen changes with no event: a message expires, the timer's
+    /// first minute counts seconds. The loop sends [`AppEvent::Tick`] then.
+    pub fn next_wakeup(&self) -> Option<Timestamp> {
+        let mut next = self.message.as_ref().and(self.message_until);
+        if let Some((_, started)) = &self.timer {
+            let ran = self.now.as_second() - started;
+            if (0..60).contains(&ran) {
+                let tick = crate::util::ts(started + ran + 1);
+                next = Some(next.map_or(tick, |n: Timestamp| n.min(tick)));
+            }
+        }
+        next
+    }
+
+    fn name_of<'a>(&'a self, id: &'a str) -> &'a str {
+        self.rows
+            .iter()
+            .find(|r| r.account.id == id)
+            .map_or(id, |r| r.name())
     }
 
     /// Replaces the data, keeping the selection on the same account.
@@ -339,7 +424,6 @@ impl App {
                 if k.kind == KeyEventKind::Release {
                     return vec![];
                 }
-                self.message = None;
                 self.dirty = true;
                 self.on_key(k)
             }
@@ -368,6 +452,34 @@ impl App {
             AppEvent::Suspend => vec![Effect::Suspend],
             AppEvent::Quit => vec![Effect::Quit],
             AppEvent::InputFailed(e) => vec![Effect::Fail(e)],
+            AppEvent::Tick => {
+                if self
+                    .message_until
+                    .is_some_and(|until| until <= self.now && self.message.is_some())
+                {
+                    self.message = None;
+                    self.message_until = None;
+                }
+                // the timer's seconds, or the message that went
+                self.dirty = true;
+                vec![]
+            }
+            AppEvent::ConfigLoaded(Ok(config)) => {
+                self.light = super::theme::Theme::light_for(config.theme);
+                let n = config.accounts.len();
+                self.say(format!(
+                    "config reloaded: {n} account{}",
+                    if n == 1 { "" } else { "s" }
+                ));
+                vec![Effect::ApplyConfig(NewConfig(config))]
+            }
+            AppEvent::ConfigLoaded(Err(e)) => {
+                self.say_for(
+                    format!("config error, the old one stays: {e}"),
+                    LONG_MESSAGE_SECS,
+                );
+                vec![]
+            }
         }
     }
 
@@ -387,12 +499,7 @@ impl App {
             poller::Event::NextDue(t) => self.next_due = t,
             poller::Event::Finished(r) => {
                 self.polling.retain(|id| *id != r.account);
-                if let Outcome::Skipped(why) = &r.outcome {
-                    self.message = Some(format!(
-                        "{}: {why}; add counts with `socialtop record`",
-                        r.account
-                    ));
-                }
+                self.answered(&r);
                 if !self.rows.iter().any(|row| row.account.id == r.account) {
                     return vec![];
                 }
@@ -447,13 +554,15 @@ impl App {
                 self.dirty = true;
             }
             Loaded::TimerToggled(m) => {
-                self.message = Some(m);
-                self.dirty = true;
+                self.say(m);
                 return self.reload_all();
             }
             Loaded::Message(m) => {
-                self.message = Some(m);
+                self.say(m);
+            }
+            Loaded::ConfigApplied => {
                 self.dirty = true;
+                return self.reload_all();
             }
             Loaded::Alerts(alerts) => {
                 self.alerts = alerts;
@@ -464,6 +573,99 @@ impl App {
             }
         }
         vec![]
+    }
+
+    /// A poll came back: if it was asked for, say how it went once all are back.
+    fn answered(&mut self, r: &poller::PollResult) {
+        let Some(asked) = &mut self.asked else {
+            return;
+        };
+        let Some(i) = asked.pending.iter().position(|id| *id == r.account) else {
+            return;
+        };
+        asked.pending.remove(i);
+        let before = self
+            .rows
+            .iter()
+            .find(|row| row.account.id == r.account)
+            .and_then(|row| row.status.followers);
+        let name = self.name_of(&r.account).to_string();
+        let Some(asked) = &mut self.asked else {
+            return;
+        };
+        match &r.outcome {
+            Outcome::Ok(c) => {
+                asked.ok += 1;
+                let change = match before.map(|b| c.followers - b) {
+                    Some(0) => "no change".to_string(),
+                    Some(d) => format!("{} since the last poll", crate::util::signed(d)),
+                    None => "the first count".to_string(),
+                };
+                asked.last = Some(format!("{name}: {}, {change}", thousands(c.followers)));
+            }
+            Outcome::Failed(e) => {
+                asked.failed.push(name.clone());
+                asked.last = Some(format!("{name}: failed: {e}"));
+            }
+            Outcome::Skipped(why) => {
+                asked.last = Some(format!("{name}: {why}"));
+            }
+        }
+        if !asked.pending.is_empty() {
+            return;
+        }
+        let done = std::mem::take(asked);
+        self.asked = None;
+        let total = done.ok + done.failed.len();
+        let text = match (total, done.last) {
+            (0 | 1, Some(last)) => last,
+            _ => match done.failed.as_slice() {
+                [] => format!("{total} polled, none failed"),
+                [one] => format!("{total} polled, 1 failed ({one})"),
+                many => format!("{total} polled, {} failed", many.len()),
+            },
+        };
+        self.say(text);
+    }
+
+    /// `r` / `R`: what to poll, or why nothing is.
+    fn ask_poll(&mut self, all: bool) -> Vec<Effect> {
+        let polled = |kind| crate::platforms::platform(kind).polled();
+        if all {
+            let ids: Vec<String> = self
+                .rows
+                .iter()
+                .filter(|r| polled(r.account.platform))
+                .map(|r| r.account.id.clone())
+                .collect();
+            if ids.is_empty() {
+                self.say(
+                    "nothing to poll: every account is manual (add counts with `socialtop record`)",
+                );
+                return vec![];
+            }
+            self.asked = Some(Asked {
+                pending: ids,
+                ..Asked::default()
+            });
+            return vec![Effect::PollAll];
+        }
+        let Some(row) = self.selected_row() else {
+            return vec![];
+        };
+        let (id, kind) = (row.account.id.clone(), row.account.platform);
+        if !polled(kind) {
+            self.say(format!(
+                "{} is not polled: add counts with `socialtop record {id} COUNT`",
+                self.name_of(&id)
+            ));
+            return vec![];
+        }
+        self.asked = Some(Asked {
+            pending: vec![id.clone()],
+            ..Asked::default()
+        });
+        vec![Effect::PollNow(id)]
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -504,12 +706,9 @@ impl App {
             return vec![];
         }
         if self.help {
-            // any key closes the help; q still quits
+            // any key closes the help, q and Esc included
             self.help = false;
-            return match binding.map(|b| b.action) {
-                Some(Action::Quit) => vec![Effect::Quit],
-                _ => vec![],
-            };
+            return vec![];
         }
         match binding {
             Some(b) => self.act(b.action),
@@ -523,6 +722,7 @@ impl App {
         match action {
             Action::Quit => vec![Effect::Quit],
             Action::Suspend => vec![Effect::Suspend],
+            // back, close or clear; never quit
             Action::Back => {
                 if !self.filter.is_empty() {
                     self.filter.clear();
@@ -531,8 +731,12 @@ impl App {
                 } else if self.view != View::Accounts {
                     self.view = View::Accounts;
                     vec![]
+                } else if self.message.is_some() {
+                    self.message = None;
+                    vec![]
                 } else {
-                    vec![Effect::Quit]
+                    self.say("q quits");
+                    vec![]
                 }
             }
             Action::Down => self.select(self.selected + 1),
@@ -565,12 +769,9 @@ impl App {
                 }
             }
             Action::Range(r) => self.set_range(r),
-            Action::PollSelected => self
-                .selected_id()
-                .map(Effect::PollNow)
-                .into_iter()
-                .collect(),
-            Action::PollAll => vec![Effect::PollAll],
+            Action::PollSelected => self.ask_poll(false),
+            Action::PollAll => self.ask_poll(true),
+            Action::EditConfig => vec![Effect::EditConfig],
             Action::Timer => self
                 .selected_id()
                 .map(Effect::ToggleTimer)
@@ -594,7 +795,7 @@ impl App {
             Action::Sort => {
                 self.sort = self.sort.next();
                 self.reorder();
-                self.message = Some(format!("sorted by {}", self.sort.label()));
+                self.say(format!("sorted by {}", self.sort.label()));
                 vec![]
             }
             Action::Help => {

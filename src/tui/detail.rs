@@ -13,19 +13,16 @@ use super::data::{Detail, Range};
 use super::theme::Theme;
 use crate::util::{ago, thousands};
 
-/// Axis label for a time, precise enough for the range shown.
-fn time_label(secs: i64, range: Range, tz: &jiff::tz::TimeZone) -> String {
+/// Axis label for a time, in a format that follows the span shown
+/// (`14:05`, `Mon 3`, `Nov 10`, `Nov 2026`, `2026`).
+fn time_label(secs: i64, span: i64, tz: &jiff::tz::TimeZone) -> String {
     let z = crate::util::ts(secs).to_zoned_datetime(tz.clone());
-    match range {
-        Range::Day => z.strftime("%H:%M").to_string(),
-        Range::Week | Range::Month => z.strftime("%b %d").to_string(),
-        Range::Year | Range::All => z.strftime("%Y-%m").to_string(),
-    }
+    z.strftime(super::fmt::time_format(span)).to_string()
 }
 
 fn rate_text(per_day: f64) -> String {
     let rounded = if per_day.abs() >= 10.0 {
-        format!("{:+.0}", per_day)
+        crate::util::signed(per_day.round() as i64)
     } else {
         format!("{:+.1}", per_day)
     };
@@ -148,9 +145,19 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     let [top, chart_area] =
         Layout::vertical([Constraint::Length(facts.len() as u16), Constraint::Min(0)]).areas(inner);
     f.render_widget(Paragraph::new(facts), top);
-    if d.points.is_empty() {
+    let Some(&(first_t, _)) = d.points.first() else {
         f.render_widget(
             Paragraph::new("No samples in this range yet.").style(theme.dim()),
+            chart_area,
+        );
+        return;
+    };
+    // one sample, and none before the range: nothing to draw a line through
+    if d.points.len() == 1 && first_t > d.from {
+        f.render_widget(
+            Paragraph::new("1 sample so far: the chart starts after the next poll.")
+                .style(theme.dim())
+                .wrap(ratatui::widgets::Wrap { trim: true }),
             chart_area,
         );
         return;
@@ -158,6 +165,8 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     if chart_area.height < 3 {
         return;
     }
+    // a history shorter than the range starts where it starts
+    let from = first_t.max(d.from).min(d.to - 60);
     let data: Vec<(f64, f64)> = d
         .points
         .iter()
@@ -166,20 +175,28 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         .collect();
     let lo = d.points.iter().map(|p| p.1).min().unwrap_or(0);
     let hi = d.points.iter().map(|p| p.1).max().unwrap_or(0);
-    let pad = ((hi - lo) as f64 * 0.1).max(1.0);
-    let (ymin, ymax) = ((lo as f64 - pad).max(0.0), hi as f64 + pad);
-    let x_labels = vec![
-        Span::styled(time_label(d.from, d.range, &app.tz), theme.dim()),
-        Span::styled(
-            time_label((d.from + d.to) / 2, d.range, &app.tz),
-            theme.dim(),
-        ),
-        Span::styled(time_label(d.to, d.range, &app.tz), theme.dim()),
-    ];
-    let y_labels = vec![
-        Span::styled(thousands(ymin.round() as i64), theme.dim()),
-        Span::styled(thousands(ymax.round() as i64), theme.dim()),
-    ];
+    let want = match chart_area.height {
+        h if h >= 15 => 5,
+        h if h >= 9 => 4,
+        _ => 3,
+    };
+    let ticks = super::fmt::ticks(lo as f64, hi as f64, want);
+    let (ymin, ymax) = (
+        ticks.first().copied().unwrap_or(0.0),
+        ticks.last().copied().unwrap_or(1.0),
+    );
+    let span = d.to - from;
+    let n_x: i64 = if chart_area.width >= 70 { 5 } else { 3 };
+    let x_labels: Vec<Span> = (0..n_x)
+        .map(|i| {
+            let t = from + span * i / (n_x - 1);
+            Span::styled(time_label(t, span, &app.tz), theme.dim())
+        })
+        .collect();
+    let y_labels: Vec<Span> = ticks
+        .iter()
+        .map(|&v| Span::styled(super::fmt::tick_label(v), theme.dim()))
+        .collect();
     let dataset = Dataset::default()
         .marker(Marker::Braille)
         .graph_type(GraphType::Line)
@@ -188,7 +205,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     let chart = Chart::new(vec![dataset])
         .x_axis(
             Axis::default()
-                .bounds([d.from as f64, d.to as f64])
+                .bounds([from as f64, d.to as f64])
                 .labels(x_labels)
                 .style(theme.dim()),
         )

@@ -2,9 +2,9 @@
 //! polls through the scheduler. Each reports back as an [`AppEvent::Loaded`]
 //! (or, for polls, as the poller's own events).
 
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
@@ -15,20 +15,78 @@ use crate::alerts::{Alerts, Check};
 use crate::config::Config;
 use crate::lease::Lease;
 use crate::model::Clock;
+use crate::model::EnvSecrets;
 use crate::poller::{Command, Event, Poller};
 use crate::store::{self, SharedStore, Store};
+
+/// The poll scheduler of the config in use; replaced when the config changes.
+pub struct Scheduler {
+    pub poller: Arc<Poller>,
+    pub commands: UnboundedSender<Command>,
+    pub task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Scheduler {
+    fn drop(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+}
+
+/// Starts `poller`'s schedule on the current runtime, its events into `events`.
+pub fn start_scheduler(
+    handle: &tokio::runtime::Handle,
+    poller: Arc<Poller>,
+    events: &UnboundedSender<Event>,
+    lease: &Lease,
+) -> Scheduler {
+    let (commands, rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = handle.spawn(Arc::clone(&poller).run(rx, events.clone(), lease.gate()));
+    Scheduler {
+        poller,
+        commands,
+        task: Some(task),
+    }
+}
+
+/// The config file as last read: modification time and length.
+pub type Stamp = Option<(SystemTime, u64)>;
+
+pub fn stamp(path: &Path) -> Stamp {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len()))
+}
+
+/// Reads the config again if its file changed since `seen`; `None` when it did not.
+pub fn config_if_changed(path: &Path, seen: &Mutex<Stamp>) -> Option<Result<Arc<Config>, String>> {
+    let now = stamp(path)?;
+    {
+        let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+        if *seen == Some(now) {
+            return None;
+        }
+        *seen = Some(now);
+    }
+    Some(Config::load(path).map(Arc::new).map_err(|e| e.to_string()))
+}
 
 /// What effects need: the store, the config, the scheduler.
 pub struct Runner {
     pub store: SharedStore,
-    pub config: Arc<Config>,
-    pub poller: Arc<Poller>,
+    pub config: Arc<RwLock<Arc<Config>>>,
+    pub scheduler: Arc<Mutex<Scheduler>>,
+    /// Where the scheduler's events go (one channel across restarts).
+    pub poll_events: UnboundedSender<Event>,
     pub lease: Arc<Lease>,
-    pub commands: UnboundedSender<Command>,
     pub tx: Tx,
     pub clock: Arc<dyn Clock>,
     pub data_dir: PathBuf,
     pub alerts: Arc<Alerts>,
+    /// Where `e` writes: the data dir's exports, or for the demo the current directory.
+    pub export_dir: Option<PathBuf>,
+    /// The config file as last read (shared with the watcher).
+    pub config_seen: Arc<Mutex<Stamp>>,
 }
 
 /// How many alerts the dashboard reads (newest first).
@@ -87,7 +145,8 @@ impl Runner {
     pub fn spawn(&self, effect: Effect, app: &App) {
         let tz = app.tz.clone();
         match effect {
-            Effect::Quit | Effect::Suspend | Effect::Fail(_) => {}
+            Effect::Quit | Effect::Suspend | Effect::Fail(_) | Effect::EditConfig => {}
+            Effect::ApplyConfig(new) => self.apply_config(new.0),
             Effect::LoadRows => self.blocking(move |s, config, now| {
                 let generation = s.generation()?;
                 let rows = data::load_rows(s, &config.accounts, now, &tz)?;
@@ -137,15 +196,21 @@ impl Runner {
             Effect::Export => {
                 let tx = self.tx.clone();
                 let (store, clock) = (Arc::clone(&self.store), Arc::clone(&self.clock));
-                let (config, dir) = (Arc::clone(&self.config), self.data_dir.clone());
+                let (config, dir) = (self.config(), self.data_dir.clone());
+                let export_dir = self.export_dir.clone();
                 tokio::task::spawn_blocking(move || {
-                    let written = crate::export::snapshot_files(
-                        &store::lock(&store),
-                        &config,
-                        &dir,
-                        clock.now(),
-                        &tz,
-                    );
+                    let written = match &export_dir {
+                        Some(out) => {
+                            export_to(&store::lock(&store), &config, out, clock.now(), &tz)
+                        }
+                        None => crate::export::snapshot_files(
+                            &store::lock(&store),
+                            &config,
+                            &dir,
+                            clock.now(),
+                            &tz,
+                        ),
+                    };
                     let message = match written {
                         Ok(files) => export_message(&files),
                         Err(e) => format!("export failed: {e:#}"),
@@ -158,16 +223,22 @@ impl Runner {
                     Effect::PollNow(id) => Command::PollNow(id),
                     _ => Command::PollAll,
                 };
-                let _ = self.commands.send(cmd);
+                let _ = self.lock_scheduler().commands.send(cmd);
             }
             // not the polling instance: poll once here, the holder's schedule stays
             Effect::PollAll | Effect::PollNow(_) => {
+                let poller = Arc::clone(&self.lock_scheduler().poller);
                 let ids: Vec<String> = match effect {
                     Effect::PollNow(id) => vec![id],
-                    _ => self.config.accounts.iter().map(|a| a.id.clone()).collect(),
+                    _ => poller
+                        .accounts()
+                        .iter()
+                        .filter(|a| crate::platforms::platform(a.platform).polled())
+                        .map(|a| a.id.clone())
+                        .collect(),
                 };
                 for id in ids {
-                    let (poller, tx) = (Arc::clone(&self.poller), self.tx.clone());
+                    let (poller, tx) = (Arc::clone(&poller), self.tx.clone());
                     let (alerts, store) = (Arc::clone(&self.alerts), Arc::clone(&self.store));
                     let _ = tx.send(AppEvent::Poll(Event::Started(id.clone())));
                     tokio::spawn(async move {
@@ -183,6 +254,68 @@ impl Runner {
         }
     }
 
+    /// The config in use.
+    pub fn config(&self) -> Arc<Config> {
+        Arc::clone(&self.config.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn lock_scheduler(&self) -> std::sync::MutexGuard<'_, Scheduler> {
+        self.scheduler.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reads the config file again if it changed (after `E`); says so if not.
+    pub fn reload_config(&self) {
+        let (path, seen, tx) = (
+            self.config().path.clone(),
+            Arc::clone(&self.config_seen),
+            self.tx.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let ev = match config_if_changed(&path, &seen) {
+                Some(loaded) => AppEvent::ConfigLoaded(loaded),
+                None => AppEvent::Loaded(Loaded::Message("config unchanged".into())),
+            };
+            let _ = tx.send(ev);
+        });
+    }
+
+    /// Switches to `config`: its accounts registered in the store and a new
+    /// scheduler for them, off the UI loop; then the views read again.
+    fn apply_config(&self, config: Arc<Config>) {
+        *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::clone(&config);
+        let (store, clock, tx) = (
+            Arc::clone(&self.store),
+            Arc::clone(&self.clock),
+            self.tx.clone(),
+        );
+        let (scheduler, events, lease) = (
+            Arc::clone(&self.scheduler),
+            self.poll_events.clone(),
+            Arc::clone(&self.lease),
+        );
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let synced = store::lock(&store).sync_accounts(&config.accounts);
+            let poller =
+                Poller::with_seams(&config, Arc::clone(&store), clock, Arc::new(EnvSecrets));
+            let loaded = match (synced, poller) {
+                (Ok(()), Ok(poller)) => {
+                    let new = start_scheduler(&handle, Arc::new(poller), &events, &lease);
+                    // the old one is aborted as it drops
+                    let old = std::mem::replace(
+                        &mut *scheduler.lock().unwrap_or_else(|e| e.into_inner()),
+                        new,
+                    );
+                    drop(old);
+                    Loaded::ConfigApplied
+                }
+                (Err(e), _) => Loaded::Message(format!("cannot register the accounts: {e}")),
+                (_, Err(e)) => Loaded::Message(format!("cannot start polling: {e:#}")),
+            };
+            let _ = tx.send(AppEvent::Loaded(loaded));
+        });
+    }
+
     /// Runs a store read on the blocking pool and sends what it loaded; a
     /// failure becomes a message.
     fn blocking<F>(&self, read: F)
@@ -194,7 +327,7 @@ impl Runner {
         let tx = self.tx.clone();
         let (store, config, clock) = (
             Arc::clone(&self.store),
-            Arc::clone(&self.config),
+            self.config(),
             Arc::clone(&self.clock),
         );
         tokio::task::spawn_blocking(move || {
@@ -229,6 +362,44 @@ fn toggle_timer(s: &mut Store, id: &str, now: jiff::Timestamp) -> String {
         Ok((None, false)) => "no timer was running".into(),
         Err(e) => format!("cannot record the timer: {e}"),
     }
+}
+
+/// A snapshot in the configured formats, in `dir` itself (the demo's exports
+/// go to the current directory: its data dir is deleted on quit).
+fn export_to(
+    store: &Store,
+    config: &Config,
+    dir: &Path,
+    now: jiff::Timestamp,
+    tz: &jiff::tz::TimeZone,
+) -> anyhow::Result<Vec<PathBuf>> {
+    // default_path puts files under `<dir>/exports`: give it a parent whose
+    // `exports` is `dir`
+    let tmp = tempfile::tempdir()?;
+    let files = crate::export::snapshot_files(store, config, tmp.path(), now, tz)?;
+    let mut moved = Vec::new();
+    for f in files {
+        let Some(name) = f.file_name() else { continue };
+        let mut to = dir.join(name);
+        let mut i = 1;
+        while to.exists() {
+            let stem = f
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let ext = f
+                .extension()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            to = dir.join(format!("{stem}-{i}.{ext}"));
+            i += 1;
+        }
+        if std::fs::rename(&f, &to).is_err() {
+            std::fs::copy(&f, &to)?;
+        }
+        moved.push(to);
+    }
+    Ok(moved)
 }
 
 /// "exported json, csv, md, svg to DIR/socialtop-20261125-173500.*"

@@ -1,16 +1,16 @@
 //! The Effort view: does a bigger audience take more of your time?
 //! A scatter of every account-week (ln followers against ln minutes, one colour
 //! per account), the fitted common slope through each account's own mean (the
-//! fixed-effects model), the verdict in one sentence, and the per-account table.
+//! fixed-effects model), the verdict in one sentence, the claim and the margin
+//! in words, a legend with markers (colour is not needed to tell accounts
+//! apart), and the per-account table sized to the pane.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Axis, Block, Borders, Chart, Dataset, GraphType, LegendPosition, Paragraph, Wrap,
-};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph, Wrap};
 
 use super::accounts::fit;
 use super::app::App;
@@ -18,16 +18,57 @@ use super::theme::Theme;
 use crate::effort::{Point, Verdict};
 use crate::util::thousands;
 
-const PALETTE: [Color; 6] = [
-    Color::Cyan,
-    Color::Magenta,
-    Color::Yellow,
-    Color::Green,
-    Color::Blue,
-    Color::LightRed,
+/// Without colour, accounts differ by marker; the legend shows each one.
+const MARKERS: [(Marker, &str); 4] = [
+    (Marker::Dot, "•"),
+    (Marker::Block, "█"),
+    (Marker::Bar, "▄"),
+    (Marker::Braille, "⠿"),
 ];
-/// Without colour, accounts differ by marker.
-const MARKERS: [Marker; 4] = [Marker::Dot, Marker::Block, Marker::Bar, Marker::HalfBlock];
+
+/// The `i`th account's marker and the glyph its legend shows.
+fn marker(i: usize, theme: &Theme) -> (Marker, &'static str) {
+    if theme.color {
+        (Marker::Braille, "■")
+    } else {
+        MARKERS[i % MARKERS.len()]
+    }
+}
+
+/// `b` as "x% more time per doubling" reads it.
+fn per_doubling(b: f64) -> String {
+    let p = (2f64.powf(b) - 1.0) * 100.0;
+    format!("{p:+.0}%")
+}
+
+/// The claim, the margin and what the verdict means, in words.
+fn explanation(e: &crate::effort::Effort) -> Vec<String> {
+    let claim = format!(
+        "Claim: a bigger audience does not take more of your time: doubling it adds at most {} time (margin: elasticity {:.2}).",
+        per_doubling(e.margin),
+        e.margin
+    );
+    let verdict = match e.verdict {
+        Verdict::Holds => "Holds: even the top of the 95% interval is within the margin.".to_string(),
+        Verdict::Refuted => {
+            "Refuted: even the bottom of the 95% interval is above the margin; more audience took more time.".to_string()
+        }
+        Verdict::Inconclusive => {
+            "Inconclusive: the 95% interval reaches both sides of the margin; more weeks will tell.".to_string()
+        }
+        Verdict::InsufficientData => format!(
+            "No verdict yet: it needs {} more account-weeks than accounts (df ≥ {}; now {}).",
+            crate::effort::MIN_DF,
+            crate::effort::MIN_DF,
+            e.df
+        ),
+    };
+    vec![
+        claim,
+        verdict,
+        "Elasticity: % more weekly minutes per 1% more followers (0: flat, 1: in step). MIN/1K: weekly minutes per 1,000 followers.".into(),
+    ]
+}
 
 fn verdict_style(v: Verdict, theme: &Theme) -> Style {
     match v {
@@ -63,14 +104,31 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         return;
     };
     let e = &data.effort;
-    let sentence = Paragraph::new(Line::styled(
+    let mut text = vec![Line::styled(
         e.sentence.clone(),
         verdict_style(e.verdict, theme),
-    ))
-    .wrap(Wrap { trim: true });
-    let sentence_h = (e.sentence.chars().count() as u16)
-        .div_ceil(inner.width.max(1))
-        .clamp(1, 3);
+    )];
+    text.extend(
+        explanation(e)
+            .into_iter()
+            .map(|l| Line::styled(l, theme.dim())),
+    );
+    // the explanation goes first when the pane is short
+    let keep = if inner.height >= 24 {
+        4
+    } else if inner.height >= 16 {
+        2
+    } else {
+        1
+    };
+    text.truncate(keep);
+    let w = inner.width.max(1) as usize;
+    let sentence_h = text
+        .iter()
+        .map(|l| (l.width().div_ceil(w)).max(1) as u16)
+        .sum::<u16>()
+        .min(inner.height);
+    let sentence = Paragraph::new(text).wrap(Wrap { trim: true });
     let rest = inner.height.saturating_sub(sentence_h);
     let wanted = e.accounts.len() as u16 + 1;
     // the chart needs room to say anything; below that the table takes it all
@@ -99,15 +157,61 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         );
         return;
     }
-    if chart_area.height >= 5 {
-        scatter(f, app, &data.points, e.elasticity, chart_area, theme);
+    if chart_area.height >= 6 {
+        let mut legend = legend(app, &data.points, theme, chart_area.width as usize);
+        legend.truncate((chart_area.height as usize / 3).max(1));
+        let [legend_area, chart_area] =
+            Layout::vertical([Constraint::Length(legend.len() as u16), Constraint::Min(0)])
+                .areas(chart_area);
+        f.render_widget(Paragraph::new(legend), legend_area);
+        scatter(f, &data.points, e.elasticity, chart_area, theme);
     }
     table(f, app, table_area, theme);
 }
 
+/// One entry per account with points (its marker in its colour, its name),
+/// packed into lines of `width`.
+fn legend(
+    app: &App,
+    points: &[(String, Vec<Point>)],
+    theme: &Theme,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let mut entries: Vec<Vec<Span<'static>>> = Vec::new();
+    for (i, (id, _)) in points.iter().filter(|(_, p)| !p.is_empty()).enumerate() {
+        let style = if theme.color {
+            theme.series(i)
+        } else {
+            Style::new()
+        };
+        entries.push(vec![
+            Span::styled(format!("{} ", marker(i, theme).1), style),
+            Span::raw(fit(name(app, id), 24)),
+        ]);
+    }
+    entries.push(vec![Span::styled("── fitted slope", theme.dim())]);
+    let mut lines: Vec<Vec<Span<'static>>> = vec![Vec::new()];
+    let mut used = 0;
+    for e in entries {
+        let w: usize = e.iter().map(|s| s.content.chars().count()).sum();
+        if used > 0 && used + 3 + w > width {
+            lines.push(Vec::new());
+            used = 0;
+        }
+        if let Some(line) = lines.last_mut() {
+            if used > 0 {
+                line.push(Span::raw("   "));
+                used += 3;
+            }
+            line.extend(e);
+            used += w;
+        }
+    }
+    lines.into_iter().map(Line::from).collect()
+}
+
 fn scatter(
     f: &mut Frame,
-    app: &App,
     points: &[(String, Vec<Point>)],
     slope: Option<f64>,
     area: Rect,
@@ -151,21 +255,15 @@ fn scatter(
         None => vec![],
     };
     let mut datasets = Vec::new();
-    for (i, (id, pts)) in series.iter().enumerate() {
+    for (i, (_, pts)) in series.iter().enumerate() {
         let style = if theme.color {
-            Style::new().fg(PALETTE[i % PALETTE.len()])
+            theme.series(i)
         } else {
             Style::new()
         };
-        let marker = if theme.color {
-            Marker::Braille
-        } else {
-            MARKERS[i % MARKERS.len()]
-        };
         datasets.push(
             Dataset::default()
-                .name(fit(name(app, id), 24))
-                .marker(marker)
+                .marker(marker(i, theme).0)
                 .graph_type(GraphType::Scatter)
                 .style(style)
                 .data(pts),
@@ -188,8 +286,7 @@ fn scatter(
         )
     };
     let chart = Chart::new(datasets)
-        .legend_position(Some(LegendPosition::TopLeft))
-        .hidden_legend_constraints((Constraint::Ratio(1, 2), Constraint::Ratio(2, 3)))
+        .legend_position(None)
         .x_axis(
             Axis::default()
                 .title(Span::styled("followers (log)", theme.dim()))
@@ -207,49 +304,75 @@ fn scatter(
     f.render_widget(chart, area);
 }
 
+/// The table's columns after the name, by priority: (title, width).
+const COLUMNS: [(&str, usize); 6] = [
+    ("WEEKS", 5),
+    ("MIN/WEEK", 8),
+    ("ELASTICITY", 10),
+    ("MIN/1K", 7),
+    ("FOLLOWERS", 17),
+    ("FOLL./HOUR", 10),
+];
+
 fn table(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     let Some(data) = &app.effort else { return };
-    let wide = area.width >= 90;
-    let mut lines = vec![Line::styled(
-        if wide {
-            format!(
-                "{:<24} {:>5} {:>9} {:>21}  {:>10} {:>9} {:>10}",
-                "ACCOUNT", "WEEKS", "MIN/WEEK", "FOLLOWERS", "ELASTICITY", "MIN/1K", "FOLL./HOUR"
-            )
-        } else {
-            format!(
-                "{:<18} {:>5} {:>9} {:>10}",
-                "ACCOUNT", "WEEKS", "MIN/WEEK", "ELASTIC."
-            )
-        },
-        theme.header(),
-    )];
-    for a in &data.effort.accounts {
-        let el = a.elasticity.map_or("-".to_string(), |v| format!("{v:.2}"));
-        lines.push(Line::raw(if wide {
-            format!(
-                "{:<24} {:>5} {:>9.1} {:>21}  {:>10} {:>9.1} {:>10.1}",
-                fit(name(app, &a.id), 24),
-                a.weeks,
-                a.minutes_per_week,
-                format!(
+    let accounts = &data.effort.accounts;
+    let width = area.width as usize;
+    let name_full = accounts
+        .iter()
+        .map(|a| name(app, &a.id).chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(7);
+    // the name at 12 at least, then columns by priority, then the name whole
+    let name_min = name_full.min(12.max(width / 5));
+    let mut shown = Vec::new();
+    let mut used = name_min;
+    for (i, &(title, w)) in COLUMNS.iter().enumerate() {
+        // ELASTIC. when ELASTICITY would not fit
+        let w = if i == 2 && used + 11 > width { 8 } else { w };
+        if used + 1 + w <= width {
+            used += 1 + w;
+            shown.push((i, if w == 8 && i == 2 { "ELASTIC." } else { title }, w));
+        }
+    }
+    let name_w = (name_min + width.saturating_sub(used)).min(name_full.max(name_min));
+    let cell = |i: usize, a: &crate::effort::AccountEffort, w: usize| -> String {
+        match i {
+            0 => a.weeks.to_string(),
+            1 => format!("{:.1}", a.minutes_per_week),
+            2 => a.elasticity.map_or("-".to_string(), |v| format!("{v:.2}")),
+            3 => format!("{:.1}", a.minutes_per_1k_followers),
+            4 => {
+                let full = format!(
                     "{} → {}",
                     thousands(a.followers_first),
                     thousands(a.followers_last)
-                ),
-                el,
-                a.minutes_per_1k_followers,
-                a.followers_per_hour
-            )
-        } else {
-            format!(
-                "{:<18} {:>5} {:>9.1} {:>10}",
-                fit(name(app, &a.id), 18),
-                a.weeks,
-                a.minutes_per_week,
-                el
-            )
-        }));
+                );
+                if full.chars().count() <= w {
+                    full
+                } else {
+                    format!(
+                        "{} → {}",
+                        super::fmt::compact(a.followers_first),
+                        super::fmt::compact(a.followers_last)
+                    )
+                }
+            }
+            _ => format!("{:.1}", a.followers_per_hour),
+        }
+    };
+    let mut head = format!("{:<name_w$}", "ACCOUNT");
+    for &(_, title, w) in &shown {
+        head.push_str(&format!(" {title:>w$}"));
+    }
+    let mut lines = vec![Line::styled(head, theme.header())];
+    for a in accounts {
+        let mut line = format!("{:<name_w$}", fit(name(app, &a.id), name_w));
+        for &(i, _, w) in &shown {
+            line.push_str(&format!(" {:>w$}", cell(i, a, w)));
+        }
+        lines.push(Line::raw(line));
     }
     f.render_widget(Paragraph::new(lines), area);
 }

@@ -4,19 +4,23 @@
 //!   the signals. None of them blocks, and they run on the thread that runs
 //!   the UI loop, so a runtime worker stuck in a store call (the poller writes
 //!   on its workers) cannot hold up a key press.
-//! - [`Background`]: the store watcher and the lease, each on a thread of its
-//!   own, since each makes store calls that can wait out a busy timeout.
+//! - [`Background`]: the store watcher, the lease and the config watcher, each
+//!   on a thread of its own, since each makes store calls that can wait out a
+//!   busy timeout (or reads a file).
 
-use std::sync::Arc;
+use std::path::PathBuf;
 use std::sync::mpsc as std_mpsc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures_util::StreamExt;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::{Notify, watch};
 
 use super::app::{AppEvent, Role};
+use super::effects::{Stamp, config_if_changed};
 use crate::lease::{self, Lease};
 use crate::model::Clock;
 use crate::poller;
@@ -27,33 +31,92 @@ pub type Tx = UnboundedSender<AppEvent>;
 /// How often the watcher checks whether another process wrote new data.
 pub const CHANGE_CHECK: Duration = Duration::from_secs(2);
 
+/// How often the config watcher looks at the file's modification time.
+pub const CONFIG_CHECK: Duration = Duration::from_millis(1500);
+
+/// Lets the loop take the terminal's input away from the event source (while
+/// an editor runs) and give it back.
+#[derive(Clone)]
+pub struct InputPause {
+    paused: watch::Sender<bool>,
+    released: Arc<Notify>,
+}
+
+impl InputPause {
+    pub fn new() -> InputPause {
+        InputPause {
+            paused: watch::Sender::new(false),
+            released: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Stops reading the terminal; returns once the reader let go of it.
+    pub async fn pause(&self) {
+        self.paused.send_replace(true);
+        let _ = tokio::time::timeout(Duration::from_secs(1), self.released.notified()).await;
+    }
+
+    pub fn resume(&self) {
+        self.paused.send_replace(false);
+    }
+}
+
+impl Default for InputPause {
+    fn default() -> Self {
+        InputPause::new()
+    }
+}
+
 /// The non-blocking sources, as one future that never ends; drop it to stop them.
-pub async fn foreground(tx: Tx, polls: UnboundedReceiver<poller::Event>, clock: Arc<dyn Clock>) {
+pub async fn foreground(
+    tx: Tx,
+    polls: UnboundedReceiver<poller::Event>,
+    clock: Arc<dyn Clock>,
+    pause: InputPause,
+) {
     tokio::join!(
-        terminal(tx.clone()),
+        terminal(tx.clone(), pause),
         poll_events(polls, tx.clone()),
         minutes(clock, tx.clone()),
         signals(tx),
     );
 }
 
-/// Keys, the mouse and resizes.
-async fn terminal(tx: Tx) {
-    let mut input = EventStream::new();
-    while let Some(ev) = input.next().await {
-        let ev = match ev {
-            Ok(TermEvent::Key(k)) => AppEvent::Key(k),
-            Ok(TermEvent::Mouse(m)) => AppEvent::Mouse(m),
-            Ok(TermEvent::Resize(..)) => AppEvent::Resize,
-            Ok(_) => continue,
-            Err(e) => AppEvent::InputFailed(e.to_string()),
-        };
-        if tx.send(ev).is_err() {
-            return;
+/// Keys, the mouse and resizes. While paused the input stream is dropped,
+/// so nothing here reads what is typed into an editor.
+async fn terminal(tx: Tx, pause: InputPause) {
+    let mut paused = pause.paused.subscribe();
+    loop {
+        if *paused.borrow_and_update() {
+            pause.released.notify_one();
+            if paused.changed().await.is_err() {
+                return;
+            }
+            continue;
+        }
+        let mut input = EventStream::new();
+        loop {
+            let ev = tokio::select! {
+                ev = input.next() => ev,
+                _ = paused.changed() => break,
+            };
+            let Some(ev) = ev else {
+                // the terminal went away
+                let _ = tx.send(AppEvent::Quit);
+                return;
+            };
+            let ev = match ev {
+                Ok(TermEvent::Key(k)) => AppEvent::Key(k),
+                Ok(TermEvent::Mouse(m)) => AppEvent::Mouse(m),
+                Ok(TermEvent::Resize(..)) => AppEvent::Resize,
+                Ok(_) => continue,
+                Err(e) => AppEvent::InputFailed(e.to_string()),
+            };
+            if tx.send(ev).is_err() {
+                return;
+            }
         }
     }
-    // the terminal went away
-    let _ = tx.send(AppEvent::Quit);
 }
 
 async fn poll_events(mut polls: UnboundedReceiver<poller::Event>, tx: Tx) {
@@ -123,7 +186,8 @@ const SIGTSTP: Option<i32> = if cfg!(any(
     None
 };
 
-/// The threads that make store calls: the watcher and the lease.
+/// The threads that make store calls or read files: the store watcher, the
+/// lease, the config watcher.
 pub struct Background {
     stops: Vec<std_mpsc::Sender<()>>,
     threads: Vec<JoinHandle<()>>,
@@ -136,10 +200,18 @@ impl Background {
         lease: Arc<Lease>,
         generation: i64,
         role: Role,
+        config: (PathBuf, Arc<Mutex<Stamp>>),
         tx: &Tx,
     ) -> std::io::Result<Background> {
         let (watch_stop, watch_rx) = std_mpsc::channel();
         let (lease_stop, lease_rx) = std_mpsc::channel();
+        let (config_stop, config_rx) = std_mpsc::channel();
+        let config_watcher = {
+            let tx = tx.clone();
+            std::thread::Builder::new()
+                .name("socialtop-config".into())
+                .spawn(move || watch_config(&config.0, &config.1, &tx, &config_rx))?
+        };
         let watcher = {
             let tx = tx.clone();
             std::thread::Builder::new()
@@ -153,8 +225,8 @@ impl Background {
                 .spawn(move || renew_lease(&lease, role, &tx, &lease_rx))?
         };
         Ok(Background {
-            stops: vec![watch_stop, lease_stop],
-            threads: vec![watcher, renewer],
+            stops: vec![watch_stop, lease_stop, config_stop],
+            threads: vec![watcher, renewer, config_watcher],
         })
     }
 
@@ -187,6 +259,23 @@ fn watch_store(store: &SharedStore, mut seen: i64, tx: &Tx, stop: &std_mpsc::Rec
             if tx.send(AppEvent::DataChanged).is_err() {
                 return;
             }
+        }
+    }
+}
+
+/// Every [`CONFIG_CHECK`]: the config file's modification time; when it
+/// changed, the file read and parsed here, off the UI loop.
+fn watch_config(
+    path: &std::path::Path,
+    seen: &Mutex<Stamp>,
+    tx: &Tx,
+    stop: &std_mpsc::Receiver<()>,
+) {
+    while sleep_or_stop(stop, CONFIG_CHECK) {
+        if let Some(loaded) = config_if_changed(path, seen)
+            && tx.send(AppEvent::ConfigLoaded(loaded)).is_err()
+        {
+            return;
         }
     }
 }

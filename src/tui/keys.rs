@@ -1,8 +1,10 @@
-//! The keymap: one table that both [`super::app::App::on_key`] and the help
-//! overlay read, so what a key does and what the help says cannot drift apart.
+//! The keymap: one table that [`super::app::App::on_key`], the help overlay
+//! and the key bar all read, so what a key does and what the screen says
+//! cannot drift apart.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::app::View;
 use super::data::Range;
 
 /// What a key asks for.
@@ -27,7 +29,9 @@ pub enum Action {
     Filter,
     Sort,
     Help,
-    /// Esc: clear the filter, else leave the zoom, else quit.
+    /// `E`: edit the config, then read it again.
+    EditConfig,
+    /// Esc: close, clear the filter, else go back to the accounts; never quit.
     Back,
     Quit,
     Suspend,
@@ -89,13 +93,22 @@ impl Key {
     }
 }
 
-/// Keys, the action they ask for, and the help line they appear on.
-/// Consecutive bindings with the same help text share one line of the help.
+/// Keys, the action they ask for, the help line they appear on, and how the
+/// key bar names them in which views. Consecutive bindings with the same help
+/// text share one line of the help; with the same bar word, one bar entry.
 pub struct Binding {
     pub keys: &'static [Key],
     pub action: Action,
     pub help: &'static str,
+    /// The key bar's word for it, and the views whose bar shows it.
+    pub bar: Option<(&'static str, &'static [View])>,
 }
+
+const LIST: &[View] = &[View::Accounts, View::Detail];
+const ACCOUNTS: &[View] = &[View::Accounts];
+const DETAIL: &[View] = &[View::Detail];
+const AWAY: &[View] = &[View::Detail, View::Effort];
+const EVERY: &[View] = &[View::Accounts, View::Detail, View::Effort];
 
 const MOVE: &str = "move the selection";
 const ENDS: &str = "first / last account";
@@ -103,8 +116,9 @@ const VIEWS: &str = "next / previous view";
 const RANGE: &str = "range: 24h 7d 30d 1y all";
 const POLL: &str = "poll selected / all now";
 const FIND: &str = "filter / sort the rows";
-const HELP: &str = "alerts / this help";
 const QUIT: &str = "quit (Ctrl-Z suspends)";
+const TIMER: &str = "timer on / off, export";
+const HELP: &str = "edit config / alerts / help";
 
 /// Every key. Ctrl bindings work in every mode (while typing a filter too).
 pub const KEYS: &[Binding] = &[
@@ -112,137 +126,196 @@ pub const KEYS: &[Binding] = &[
         keys: &[ch('j'), key(KeyCode::Down)],
         action: Action::Down,
         help: MOVE,
+        bar: Some(("move", LIST)),
     },
     Binding {
         keys: &[ch('k'), key(KeyCode::Up)],
         action: Action::Up,
         help: MOVE,
+        bar: Some(("move", LIST)),
     },
     Binding {
         keys: &[key(KeyCode::PageDown)],
         action: Action::PageDown,
         help: MOVE,
+        bar: None,
     },
     Binding {
         keys: &[key(KeyCode::PageUp)],
         action: Action::PageUp,
         help: MOVE,
+        bar: None,
     },
     Binding {
         keys: &[ch('g'), key(KeyCode::Home)],
         action: Action::First,
         help: ENDS,
+        bar: None,
     },
     Binding {
         keys: &[ch('G'), key(KeyCode::End)],
         action: Action::Last,
         help: ENDS,
+        bar: None,
     },
     Binding {
         keys: &[key(KeyCode::Enter)],
         action: Action::Zoom,
         help: "zoom the detail in / out",
+        bar: Some(("zoom", LIST)),
     },
     Binding {
         keys: &[key(KeyCode::Tab)],
         action: Action::NextView,
         help: VIEWS,
+        bar: Some(("view", EVERY)),
     },
     Binding {
         keys: &[key(KeyCode::BackTab)],
         action: Action::PrevView,
         help: VIEWS,
+        bar: None,
     },
     Binding {
         keys: &[ch('1')],
         action: Action::Range(Range::Day),
         help: RANGE,
+        bar: Some(("range", DETAIL)),
     },
     Binding {
         keys: &[ch('2')],
         action: Action::Range(Range::Week),
         help: RANGE,
+        bar: Some(("range", DETAIL)),
     },
     Binding {
         keys: &[ch('3')],
         action: Action::Range(Range::Month),
         help: RANGE,
+        bar: Some(("range", DETAIL)),
     },
     Binding {
         keys: &[ch('4')],
         action: Action::Range(Range::Year),
         help: RANGE,
+        bar: Some(("range", DETAIL)),
     },
     Binding {
         keys: &[ch('5')],
         action: Action::Range(Range::All),
         help: RANGE,
+        bar: Some(("range", DETAIL)),
     },
     Binding {
         keys: &[ch('r')],
         action: Action::PollSelected,
         help: POLL,
+        bar: Some(("poll", LIST)),
     },
     Binding {
         keys: &[ch('R')],
         action: Action::PollAll,
         help: POLL,
+        bar: Some(("poll", LIST)),
     },
     Binding {
         keys: &[ch('t')],
         action: Action::Timer,
-        help: "start / stop the timer",
+        help: TIMER,
+        bar: Some(("timer", ACCOUNTS)),
     },
     Binding {
         keys: &[ch('e')],
         action: Action::Export,
-        help: "export a snapshot",
+        help: TIMER,
+        bar: Some(("export", ACCOUNTS)),
     },
     Binding {
         keys: &[ch('/')],
         action: Action::Filter,
         help: FIND,
+        bar: Some(("filter", ACCOUNTS)),
     },
     Binding {
         keys: &[ch('s')],
         action: Action::Sort,
         help: FIND,
+        bar: Some(("sort", ACCOUNTS)),
+    },
+    Binding {
+        keys: &[key(KeyCode::Esc)],
+        action: Action::Back,
+        help: "back / close (never quits)",
+        bar: Some(("back", AWAY)),
+    },
+    Binding {
+        keys: &[ch('E')],
+        action: Action::EditConfig,
+        help: HELP,
+        bar: Some(("config", ACCOUNTS)),
     },
     Binding {
         keys: &[ch('a')],
         action: Action::Alerts,
         help: HELP,
+        bar: Some(("alerts", ACCOUNTS)),
     },
     Binding {
         keys: &[ch('?')],
         action: Action::Help,
         help: HELP,
+        bar: Some(("help", EVERY)),
     },
     Binding {
         keys: &[ch('q')],
         action: Action::Quit,
         help: QUIT,
-    },
-    Binding {
-        keys: &[key(KeyCode::Esc)],
-        action: Action::Back,
-        help: QUIT,
+        bar: Some(("quit", EVERY)),
     },
     Binding {
         keys: &[ctrl('c')],
         action: Action::Quit,
         help: QUIT,
+        bar: None,
     },
     Binding {
         keys: &[ctrl('z')],
         action: Action::Suspend,
         help: QUIT,
+        bar: None,
     },
 ];
 
 /// The binding `ev` triggers, if any.
 pub fn lookup(ev: &KeyEvent) -> Option<&'static Binding> {
     KEYS.iter().find(|b| b.keys.iter().any(|k| k.matches(ev)))
+}
+
+/// The key bar of `view`: `(keys, word)` per entry, in keymap order
+/// (`j/k move`, `1-5 range`).
+pub fn bar(view: View) -> Vec<(String, &'static str)> {
+    let mut entries: Vec<(Vec<String>, &'static str)> = Vec::new();
+    for b in KEYS {
+        let Some((word, views)) = b.bar else { continue };
+        if !views.contains(&view) {
+            continue;
+        }
+        let name = b.keys.first().map(Key::name).unwrap_or_default();
+        match entries.last_mut() {
+            Some((keys, w)) if *w == word => keys.push(name),
+            _ => entries.push((vec![name], word)),
+        }
+    }
+    entries
+        .into_iter()
+        .map(|(keys, word)| {
+            let keys = match keys.as_slice() {
+                [a, _, _, ..] => format!("{a}-{}", keys.last().map_or("", String::as_str)),
+                _ => keys.join("/"),
+            };
+            (keys, word)
+        })
+        .collect()
 }
 
 /// The help overlay's lines: the keys of each run of bindings sharing a help
@@ -272,6 +345,18 @@ mod tests {
         for (i, k) in all.iter().enumerate() {
             assert!(!all[i + 1..].contains(k), "{k:?} is bound twice");
         }
+    }
+
+    #[test]
+    fn every_view_has_a_key_bar_with_help_and_quit() {
+        for v in View::ALL {
+            let bar = bar(v);
+            assert!(bar.iter().any(|e| e.1 == "help"), "{v:?}: {bar:?}");
+            assert!(bar.iter().any(|e| *e == ("q".to_string(), "quit")), "{v:?}");
+        }
+        let detail = bar(View::Detail);
+        assert!(detail.contains(&("1-5".to_string(), "range")), "{detail:?}");
+        assert!(bar(View::Accounts).contains(&("j/k".to_string(), "move")));
     }
 
     #[test]

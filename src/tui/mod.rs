@@ -8,7 +8,10 @@
 //! and draws once, only when something changed. Nothing on the loop touches
 //! the store, so a locked database cannot freeze the screen. Between events
 //! it sleeps: the periodic work is one row read every 2 s (on the watcher's
-//! thread) and a lease renewal every 5 s (on the lease's thread).
+//! thread), a lease renewal every 5 s (on the lease's thread) and a look at
+//! the config file's modification time every 1.5 s (on its own thread). The
+//! loop itself wakes only for events and for the deadlines the app names
+//! ([`App::next_wakeup`]: a message expiring, the timer's first minute).
 
 pub mod accounts;
 pub mod alerts;
@@ -18,14 +21,15 @@ pub mod detail;
 pub mod effects;
 pub mod effort;
 pub mod events;
+pub mod fmt;
 pub mod help;
 pub mod keys;
 pub mod theme;
 pub mod ui;
 
-use std::io::{Stdout, stdout};
+use std::io::{IsTerminal, Stdout, stdout};
 use std::process::ExitCode;
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Mutex, Once, RwLock};
 use std::time::Duration;
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
@@ -45,7 +49,7 @@ use crate::poller::Poller;
 use crate::store;
 use app::{App, AppEvent, Effect, Role};
 use effects::Runner;
-use events::Background;
+use events::{Background, InputPause};
 
 /// Puts the terminal back as it was. Safe to call more than once.
 pub fn restore_terminal() {
@@ -114,8 +118,56 @@ fn suspend(terminal: &mut Terminal<CrosstermBackend<Stdout>>) -> anyhow::Result<
     Ok(())
 }
 
+/// The command `E` runs: `$VISUAL`, else `$EDITOR`, else `vi`, split on
+/// spaces (`code -w` works), then the file.
+fn editor_command(path: &std::path::Path) -> std::process::Command {
+    let editor = ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "vi".into());
+    let mut words = editor.split_whitespace();
+    let mut cmd = std::process::Command::new(words.next().unwrap_or("vi"));
+    cmd.args(words).arg(path);
+    cmd
+}
+
+/// Gives the terminal to an editor on the config (as Ctrl-Z gives it to the
+/// shell), takes it back when the editor exits. The caller reads the config again.
+async fn edit_config(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    pause: &InputPause,
+    path: &std::path::Path,
+) -> anyhow::Result<Option<String>> {
+    pause.pause().await;
+    restore_terminal();
+    let status = editor_command(path).status();
+    enable_raw_mode()?;
+    execute!(
+        stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        Clear(ClearType::All)
+    )?;
+    terminal.draw(|f| f.render_widget(ratatui::widgets::Clear, f.area()))?;
+    pause.resume();
+    Ok(match status {
+        Ok(s) if s.success() => None,
+        Ok(s) => Some(format!("the editor exited with {s}")),
+        Err(e) => Some(format!(
+            "cannot start the editor (set $VISUAL or $EDITOR): {e}"
+        )),
+    })
+}
+
+/// What `socialtop` says when it has no terminal to draw on.
+pub const NO_TERMINAL: &str = "socialtop needs a terminal; `socialtop status` prints the same data";
+
 /// `socialtop` without a command (and `socialtop --demo`).
 pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
+    if !stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(NO_TERMINAL);
+    }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let _demo_dir;
     let paths = if demo {
@@ -132,6 +184,7 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
         }
     };
     let _log = crate::logging::init(&paths.data_dir);
+    let config_seen = Arc::new(Mutex::new(effects::stamp(&paths.config)));
     let (config, created) = Config::load_or_init(&paths.config)?;
     let config = Arc::new(config);
     let store = crate::boot::open_store(&paths, &config)?;
@@ -159,6 +212,7 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
     app.tz = tz;
     app.demo = demo;
     app.color = theme::Theme::color_from_env();
+    app.light = theme::Theme::light_for(config.theme);
     app.timer = timer;
     app.generation = generation;
     app.role = if lease.renew() {
@@ -171,10 +225,13 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
         data::load_detail(&store::lock(&store), account, app.range, now).ok()
     });
     if created {
-        app.message = Some(format!(
-            "wrote a starter config to {}; edit it to add your accounts",
-            paths.config.display()
-        ));
+        app.say_for(
+            format!(
+                "wrote a starter config to {}; press E to add your accounts",
+                paths.config.display()
+            ),
+            app::LONG_MESSAGE_SECS,
+        );
     }
     let rt = crate::boot::runtime()?;
     // metrics_listen: Prometheus metrics while the dashboard runs
@@ -190,9 +247,9 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
         Arc::clone(&lease),
         generation,
         app.role,
+        (paths.config.clone(), Arc::clone(&config_seen)),
         &tx,
     )?;
-    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let (poll_tx, poll_rx) = mpsc::unbounded_channel();
     // the scheduler's events pass the alert rules on their way to the loop
     let (checked_tx, checked_rx) = mpsc::unbounded_channel();
@@ -208,29 +265,36 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
         tx.clone(),
         Arc::clone(&clock),
     );
+    let scheduler = effects::start_scheduler(rt.handle(), poller, &poll_tx, &lease);
     let runner = Runner {
         alerts,
         store,
-        config,
-        poller: Arc::clone(&poller),
+        config: Arc::new(RwLock::new(config)),
+        scheduler: Arc::new(Mutex::new(scheduler)),
+        poll_events: poll_tx,
         lease: Arc::clone(&lease),
-        commands: cmd_tx,
         tx: tx.clone(),
         clock: Arc::clone(&clock),
         data_dir: paths.data_dir.clone(),
+        // the demo's data dir goes on quit: its exports go where the user is
+        export_dir: if demo {
+            Some(std::env::current_dir()?)
+        } else {
+            None
+        },
+        config_seen,
     };
+    let pause = InputPause::new();
     let (guard, mut terminal) = setup_terminal()?;
     let result = rt.block_on(async {
-        let scheduler = tokio::spawn(poller.run(cmd_rx, poll_tx, lease.gate()));
-        let result = tokio::select! {
-            r = event_loop(&mut terminal, &mut app, rx, &runner, &*clock) => r,
-            () = events::foreground(tx, checked_rx, Arc::clone(&clock)) => Ok(()),
+        tokio::select! {
+            r = event_loop(&mut terminal, &mut app, rx, &runner, &*clock, &pause) => r,
+            () = events::foreground(tx, checked_rx, Arc::clone(&clock), pause.clone()) => Ok(()),
             () = alert_events => Ok(()),
-        };
-        scheduler.abort();
-        result
+        }
     });
     drop(guard);
+    // stops the scheduler
     drop(runner);
     background.stop();
     lease.release();
@@ -246,17 +310,31 @@ async fn event_loop(
     mut rx: mpsc::UnboundedReceiver<AppEvent>,
     runner: &Runner,
     clock: &dyn Clock,
+    pause: &InputPause,
 ) -> anyhow::Result<()> {
     app.dirty = true;
     loop {
+        app.now = clock.now();
         if app.dirty {
-            app.now = clock.now();
             terminal.draw(|f| ui::draw(f, app))?;
             app.dirty = false;
         }
-        let Some(first) = rx.recv().await else {
+        // sleep until an event, or a deadline the app named
+        let wake = app.next_wakeup().map(|t| {
+            let ms = (t.as_millisecond() - app.now.as_millisecond()).max(0) as u64;
+            tokio::time::Instant::now() + Duration::from_millis(ms)
+        });
+        let first = match wake {
+            Some(at) => tokio::select! {
+                ev = rx.recv() => ev,
+                () = tokio::time::sleep_until(at) => Some(AppEvent::Tick),
+            },
+            None => rx.recv().await,
+        };
+        let Some(first) = first else {
             return Ok(());
         };
+        app.now = clock.now();
         let queued = std::iter::from_fn(|| rx.try_recv().ok());
         for ev in std::iter::once(first).chain(queued) {
             for effect in app.update(ev) {
@@ -265,6 +343,15 @@ async fn event_loop(
                     Effect::Fail(e) => anyhow::bail!("cannot read the terminal: {e}"),
                     Effect::Suspend => {
                         suspend(terminal)?;
+                        app.dirty = true;
+                    }
+                    Effect::EditConfig => {
+                        let path = runner.config().path.clone();
+                        if let Some(problem) = edit_config(terminal, pause, &path).await? {
+                            app.now = clock.now();
+                            app.say(problem);
+                        }
+                        runner.reload_config();
                         app.dirty = true;
                     }
                     effect => runner.spawn(effect, app),

@@ -7,14 +7,17 @@ use ratatui::widgets::Paragraph;
 
 use super::app::{App, Role, View};
 use super::theme::Theme;
-use super::{accounts, alerts, detail, effort, help};
+use super::{accounts, alerts, detail, effort, fmt, help, keys};
 use crate::util::until;
 
 /// Below this height the accounts view shows no detail panel.
 const SPLIT_MIN_HEIGHT: u16 = 20;
 
 pub fn draw(f: &mut Frame, app: &mut App) {
-    let theme = Theme { color: app.color };
+    let theme = Theme {
+        color: app.color,
+        light: app.light,
+    };
     let [head, body, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
@@ -41,18 +44,64 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     }
 }
 
-/// The top line: name, then as many facts as fit, most important first.
+/// The running timer: `0:42` in its first minute, then `25m`, `1h05m`.
+pub fn timer_text(secs: i64) -> String {
+    let secs = secs.max(0);
+    match secs / 60 {
+        0 => format!("0:{secs:02}"),
+        m if m < 60 => format!("{m}m"),
+        m => format!("{}h{:02}m", m / 60, m % 60),
+    }
+}
+
+/// The tab bar: every view by name, the current one highlighted; on a
+/// narrow pane only the current one.
+fn tabs(app: &App, theme: &Theme, room: usize) -> Vec<Span<'static>> {
+    let full: usize = View::ALL.iter().map(|v| v.title().len() + 2).sum();
+    if full <= room {
+        View::ALL
+            .iter()
+            .map(|v| {
+                let style = if *v == app.view {
+                    theme.selected()
+                } else {
+                    theme.dim()
+                };
+                Span::styled(format!(" {} ", v.title()), style)
+            })
+            .collect()
+    } else {
+        vec![Span::styled(
+            format!(" {} ", app.view.title()),
+            theme.selected(),
+        )]
+    }
+}
+
+/// The top line: name, the tab bar, then as many facts as fit, most important first.
 fn header(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
-    let mut spans = vec![Span::styled(" socialtop ", theme.title())];
-    let mut used = 11;
+    let narrow = area.width < 50;
+    let mut spans = vec![Span::styled(
+        if narrow { " st " } else { " socialtop " },
+        theme.title(),
+    )];
+    let mut used = spans[0].content.chars().count();
+    for tab in tabs(app, theme, (area.width as usize).saturating_sub(used + 2)) {
+        used += tab.content.chars().count();
+        spans.push(tab);
+    }
+    spans.push(Span::raw(" "));
+    used += 1;
     if app.demo {
-        let badge = if area.width >= 80 {
+        let badge = if area.width >= 100 {
             " DEMO · simulated data "
         } else {
             " DEMO "
         };
-        spans.push(Span::styled(badge, theme.badge()));
-        used += badge.chars().count();
+        if used + badge.chars().count() <= area.width as usize {
+            spans.push(Span::styled(badge, theme.badge()));
+            used += badge.chars().count();
+        }
     }
     if let Some((id, started)) = &app.timer {
         let name = app
@@ -60,8 +109,9 @@ fn header(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
             .iter()
             .find(|r| r.account.id == *id)
             .map_or(id.as_str(), |r| r.name());
-        let mins = (app.now.as_second() - started).max(0) / 60;
-        let text = format!(" ⏱ {} {}m ", accounts::fit(name, 20), mins);
+        let ran = timer_text(app.now.as_second() - started);
+        let room = (area.width as usize).saturating_sub(used + ran.len() + 5);
+        let text = format!(" ⏱ {} {ran} ", accounts::fit(name, room.min(20)));
         used += text.chars().count();
         spans.push(Span::styled(text, theme.badge()));
     }
@@ -83,7 +133,6 @@ fn header(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         Role::Polling => "polling".into(),
         Role::Watching => "watching (another socialtop polls)".into(),
     });
-    facts.push(format!("view: {}", app.view.title()));
     for (i, fact) in facts.iter().enumerate() {
         let text = if i == 0 {
             format!(" {fact}")
@@ -114,10 +163,6 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     }
     let mut spans: Vec<Span> = Vec::new();
     let sep = || Span::styled(" · ", theme.dim());
-    if let Some(m) = &app.message {
-        spans.push(Span::styled(m.clone(), theme.accent()));
-        spans.push(sep());
-    }
     if !app.polling.is_empty() {
         spans.push(Span::styled(
             format!("polling {}", app.polling.len()),
@@ -153,12 +198,71 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
             spans.push(sep());
         }
     }
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    let hint = if used + 15 <= area.width as usize {
-        "? help · q quit"
-    } else {
-        "? help"
-    };
-    spans.push(Span::styled(hint, theme.dim()));
+    // a message takes the line (its paths shortened from the left), the
+    // rest of the state follows if it fits
+    let width = area.width as usize;
+    if let Some(m) = &app.message {
+        let m = fmt::fit_message(m, width);
+        let mut line = vec![Span::styled(m.clone(), theme.accent())];
+        let mut used = m.chars().count();
+        if !spans.is_empty() {
+            spans.insert(0, sep());
+        }
+        for s in spans {
+            let n = s.content.chars().count();
+            if used + n > width {
+                break;
+            }
+            used += n;
+            line.push(s);
+        }
+        if line.last().is_some_and(|s| s.content == " · ") {
+            line.pop();
+        }
+        f.render_widget(Paragraph::new(Line::from(line)), area);
+        return;
+    }
+    // what does not fit whole goes
+    let mut used = 0;
+    let mut fitted = Vec::new();
+    for s in spans {
+        let n = s.content.chars().count();
+        if used + n > width {
+            break;
+        }
+        used += n;
+        fitted.push(s);
+    }
+    let mut spans = fitted;
+    spans.extend(key_bar(app, theme, width.saturating_sub(used)));
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The keys of the current view, as many as fit in `room`; help and quit
+/// are kept to the last.
+fn key_bar(app: &App, theme: &Theme, room: usize) -> Vec<Span<'static>> {
+    let mut entries = keys::bar(app.view);
+    let width = |e: &[(String, &str)]| -> usize {
+        e.iter()
+            .map(|(k, w)| k.chars().count() + w.len() + 1)
+            .sum::<usize>()
+            + 2 * e.len().saturating_sub(1)
+    };
+    // drop from the end of the view's own keys, keeping `? help` and `q quit`
+    while entries.len() > 2 && width(&entries) > room {
+        let at = entries.len() - 3;
+        entries.remove(at);
+    }
+    if width(&entries) > room {
+        entries.retain(|e| e.1 == "help");
+    }
+    let mut spans = Vec::new();
+    for (i, (k, w)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(k, theme.title()));
+        spans.push(Span::styled(format!(" {w}"), theme.dim()));
+    }
+    spans
 }
