@@ -617,3 +617,394 @@ fn activitywatch_down_is_a_clear_error() {
         "{err}"
     );
 }
+
+// ---------- time shared between accounts ----------
+
+#[test]
+fn an_interval_tagged_for_two_accounts_is_split_between_them() {
+    let env = two_manual_accounts("time_tags = [\"social\"]\n");
+    let export =
+        r#"[{"id":1,"start":"20260302T090000Z","end":"20260302T100000Z","tags":["a","social"]}]"#;
+    let out = env.run_stdin(&["import", "timewarrior", "-"], export.as_bytes());
+    let text = ok(out);
+    assert!(text.contains("a: 1 new, 30m"), "{text}");
+    assert!(text.contains("b: 1 new, 30m"), "{text}");
+    assert!(
+        text.contains("1 of them named several accounts: their time was split evenly"),
+        "{text}"
+    );
+    let db = socialtop::store::Store::open_dir(&env.data()).unwrap();
+    assert_eq!(db.time_between("a", 0, i64::MAX).unwrap(), 1_800);
+    assert_eq!(db.time_between("b", 0, i64::MAX).unwrap(), 1_800);
+    drop(db);
+    let again = ok(env.run_stdin(&["import", "timewarrior", "-"], export.as_bytes()));
+    assert!(
+        again.contains("imported 0 new intervals (2 already there)"),
+        "{again}"
+    );
+}
+
+// ---------- Watson ----------
+
+#[test]
+fn the_real_watson_output_imports_twice_as_once() {
+    let have_watson = Command::new("watson")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    require_in_ci(have_watson, "watson (pip install td-watson)");
+    if !have_watson {
+        eprintln!("watson not installed (pip install td-watson): skipped; CI installs it");
+        return;
+    }
+    let env = two_manual_accounts("time_tags = [\"socialmedia\"]\n");
+    let dir = env.dir.path().join("watson");
+    std::fs::create_dir_all(&dir).unwrap();
+    let watson = |args: &[&str]| {
+        let out = Command::new("watson")
+            .args(args)
+            .env("WATSON_DIR", &dir)
+            .env("TZ", "UTC")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "watson {args:?}: {}", stderr(&out));
+        out.stdout
+    };
+    // project "a" names account a; tag "socialmedia" is b's time tag; the
+    // third frame names neither
+    watson(&[
+        "add",
+        "-f",
+        "2026-03-02 09:00",
+        "-t",
+        "2026-03-02 10:30",
+        "a",
+        "+writing",
+    ]);
+    watson(&[
+        "add",
+        "-f",
+        "2026-03-03 20:00",
+        "-t",
+        "2026-03-03 20:45",
+        "chores",
+        "+socialmedia",
+    ]);
+    watson(&[
+        "add",
+        "-f",
+        "2026-03-04 08:00",
+        "-t",
+        "2026-03-04 08:10",
+        "unrelated",
+    ]);
+    let log = watson(&["log", "--json", "--all"]);
+    let out = env.run_stdin(&["import", "watson", "-"], &log);
+    let text = ok(out.clone());
+    assert!(
+        text.contains("imported 2 new frames (0 already there)"),
+        "{text}"
+    );
+    assert!(text.contains("a: 1 new, 1h30m"), "{text}");
+    assert!(text.contains("b: 1 new, 45m"), "{text}");
+    assert_stderr(&out, "1 frame(s) had no tag or project naming an account");
+    let file = env.dir.path().join("watson.json");
+    std::fs::write(&file, &log).unwrap();
+    let again = ok(env.run(&["import", "watson", file.to_str().unwrap()]));
+    assert!(
+        again.contains("imported 0 new frames (2 already there)"),
+        "{again}"
+    );
+    let bad = env.run_stdin(&["import", "watson", "-"], b"{\"frames\": []}");
+    assert_eq!(bad.status.code(), Some(1));
+    assert_stderr(&bad, "<stdin>:1:1: not a Watson log");
+}
+
+// ---------- Toggl ----------
+
+/// Toggl Track API v9 time entries, as `GET /api/v9/me/time_entries` answers:
+/// an hour tagged for a, 45 minutes in b's project, a running entry and one
+/// for nobody.
+fn toggl_entries() -> Value {
+    json!([
+        {"id": 3_100_000_004i64, "workspace_id": 777, "project_id": null, "task_id": null, "billable": false,
+         "start": "2026-03-04T08:00:00+00:00", "stop": null, "duration": -1772611200, "description": "running",
+         "tags": ["a"], "tag_ids": [11], "duronly": true, "at": "2026-03-04T08:00:05+00:00",
+         "server_deleted_at": null, "user_id": 99, "uid": 99, "wid": 777},
+        {"id": 3_100_000_003i64, "workspace_id": 777, "project_id": null, "task_id": null, "billable": false,
+         "start": "2026-03-03T12:00:00+00:00", "stop": "2026-03-03T12:20:00+00:00", "duration": 1200,
+         "description": "email", "tags": null, "tag_ids": null, "duronly": true,
+         "at": "2026-03-03T12:20:01+00:00", "server_deleted_at": null, "user_id": 99, "uid": 99, "wid": 777},
+        {"id": 3_100_000_002i64, "workspace_id": 777, "project_id": 193791, "task_id": null, "billable": false,
+         "start": "2026-03-03T20:00:00+00:00", "stop": "2026-03-03T20:45:00+00:00", "duration": 2700,
+         "description": "replies", "tags": [], "tag_ids": [], "duronly": true,
+         "at": "2026-03-03T20:45:02+00:00", "server_deleted_at": null, "user_id": 99, "uid": 99, "wid": 777, "pid": 193791},
+        {"id": 3_100_000_001i64, "workspace_id": 777, "project_id": null, "task_id": null, "billable": false,
+         "start": "2026-03-02T09:00:00Z", "stop": "2026-03-02T10:00:00Z", "duration": 3600,
+         "description": "writing \u{1b}[31mthreads", "tags": ["a"], "tag_ids": [11], "duronly": true,
+         "at": "2026-03-02T10:00:03+00:00", "server_deleted_at": null, "user_id": 99, "uid": 99, "wid": 777}
+    ])
+}
+
+fn toggl_projects() -> Value {
+    json!([
+        {"id": 193791, "workspace_id": 777, "client_id": null, "name": "Newsletter b", "is_private": true,
+         "active": true, "at": "2026-01-01T00:00:00+00:00", "created_at": "2026-01-01T00:00:00+00:00",
+         "color": "#06aaf5", "billable": null, "template": null, "auto_estimates": null,
+         "estimated_hours": null, "rate": null, "currency": null, "actual_hours": 12, "wid": 777, "cid": null}
+    ])
+}
+
+const TOGGL_AUTH: &str = "Basic dG9nZ2wtdG9rZW46YXBpX3Rva2Vu"; // toggl-token:api_token
+
+#[tokio::test(flavor = "multi_thread")]
+async fn toggl_entries_import_once_with_tags_and_projects() {
+    use wiremock::matchers::header;
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v9/me/projects"))
+        .and(header("authorization", TOGGL_AUTH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(toggl_projects()))
+        .mount(&server)
+        .await;
+    // the first call is rate limited; socialtop waits and asks again
+    Mock::given(path("/api/v9/me/time_entries"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1")
+                .set_body_string("Too Many Requests"),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v9/me/time_entries"))
+        .and(header("authorization", TOGGL_AUTH))
+        .and(query_param("start_date", "2026-03-01T00:00:00Z"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(toggl_entries()))
+        .mount(&server)
+        .await;
+    let env = two_manual_accounts("time_tags = [\"Newsletter b\"]\n");
+    let args = [
+        "import",
+        "toggl",
+        "--url",
+        &server.uri(),
+        "--since",
+        "2026-03-01",
+    ];
+    let out = env.run_env(&args, &[("TOGGL_API_TOKEN", "toggl-token")]);
+    let text = ok(out.clone());
+    assert!(
+        text.contains("imported 2 new time entries (0 already there)"),
+        "{text}"
+    );
+    assert!(text.contains("a: 1 new, 1h"), "{text}");
+    assert!(text.contains("b: 1 new, 45m"), "{text}");
+    assert_stderr(&out, "skipped time entry 3100000004");
+    assert_stderr(
+        &out,
+        "1 time entry(s) had no tag or project naming an account",
+    );
+    let again = ok(env.run_env(&args, &[("TOGGL_API_TOKEN", "toggl-token")]));
+    assert!(
+        again.contains("imported 0 new time entries (2 already there)"),
+        "{again}"
+    );
+    let db = socialtop::store::Store::open_dir(&env.data()).unwrap();
+    assert_eq!(db.time_between("a", 0, i64::MAX).unwrap(), 3_600);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn toggl_refusals_and_quotas_are_named() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v9/me/projects"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_string("Incorrect username and/or password"),
+        )
+        .mount(&server)
+        .await;
+    let env = two_manual_accounts("");
+    let args = ["import", "toggl", "--url", &server.uri()];
+    let out = env.run(&args);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "set TOGGL_API_TOKEN to your Toggl API key");
+    let out = env.run_env(&args, &[("TOGGL_API_TOKEN", "wrong")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "Toggl refused the key in TOGGL_API_TOKEN (HTTP 403)");
+
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v9/me/projects"))
+        .respond_with(
+            ResponseTemplate::new(402)
+                .insert_header("X-Toggl-Quota-Remaining", "0")
+                .insert_header("X-Toggl-Quota-Resets-In", "1800")
+                .set_body_string("You have hit your hourly limit for API calls."),
+        )
+        .mount(&server)
+        .await;
+    let args = ["import", "toggl", "--url", &server.uri()];
+    let out = env.run_env(&args, &[("TOGGL_API_TOKEN", "t")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(
+        &out,
+        "Toggl's API quota is used up (HTTP 402); it resets in 30m",
+    );
+    let db = socialtop::store::Store::open_dir(&env.data()).unwrap();
+    assert_eq!(db.time_between("a", 0, i64::MAX).unwrap(), 0);
+}
+
+// ---------- Clockify ----------
+
+const CF_WS: &str = "5e4117fe8c625f38930d57b7";
+const CF_USER: &str = "5a0ab5acb07987125438b60f";
+
+fn clockify_entry(
+    id: &str,
+    start: &str,
+    end: Option<&str>,
+    tags: &[&str],
+    project: Option<&str>,
+) -> Value {
+    json!({
+        "id": id, "description": "social", "tagIds": tags, "userId": CF_USER, "billable": false,
+        "taskId": null, "projectId": project, "workspaceId": CF_WS,
+        "timeInterval": {"start": start, "end": end, "duration": end.map(|_| "PT45M")},
+        "customFieldValues": [], "type": "REGULAR", "kioskId": null, "hourlyRate": null,
+        "costRate": null, "isLocked": false
+    })
+}
+
+async fn clockify_server(key: &str) -> MockServer {
+    use wiremock::matchers::header;
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v1/user"))
+        .and(header("x-api-key", key))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": CF_USER, "email": "alice@example.com", "name": "Alice",
+            "activeWorkspace": CF_WS, "defaultWorkspace": CF_WS,
+            "memberships": [], "profilePicture": "", "settings": {}, "status": "ACTIVE", "customFields": []
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v1/user"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "message": "Full authentication is required to access this resource", "code": 1000
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/api/v1/workspaces/{CF_WS}/tags")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": "64c777ddd3fcab07cfbb210c", "name": "a", "workspaceId": CF_WS, "archived": false},
+            {"id": "64c777ddd3fcab07cfbb210d", "name": "social", "workspaceId": CF_WS, "archived": false}
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/api/v1/workspaces/{CF_WS}/projects")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": "5b641568b07987035750505e", "name": "Newsletter b", "workspaceId": CF_WS,
+             "archived": false, "billable": false, "color": "#03A9F4", "public": false}
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(path(format!(
+        "/api/v1/workspaces/{CF_WS}/user/{CF_USER}/time-entries"
+    )))
+    .and(query_param("page", "1"))
+    .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+        clockify_entry(
+            "66a1",
+            "2026-03-02T09:00:00Z",
+            Some("2026-03-02T09:45:00Z"),
+            &["64c777ddd3fcab07cfbb210c"],
+            None
+        ),
+        clockify_entry(
+            "66a2",
+            "2026-03-03T20:00:00Z",
+            Some("2026-03-03T21:00:00Z"),
+            &["64c777ddd3fcab07cfbb210c", "64c777ddd3fcab07cfbb210d"],
+            None
+        ),
+        clockify_entry(
+            "66a3",
+            "2026-03-04T07:00:00Z",
+            Some("2026-03-04T07:30:00Z"),
+            &[],
+            Some("5b641568b07987035750505e")
+        ),
+        clockify_entry(
+            "66a4",
+            "2026-03-04T08:00:00Z",
+            None,
+            &["64c777ddd3fcab07cfbb210c"],
+            None
+        )
+    ])))
+    .mount(&server)
+    .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clockify_entries_import_once_split_where_shared() {
+    let server = clockify_server("cf-key").await;
+    let env = two_manual_accounts("time_tags = [\"social\", \"Newsletter b\"]\n");
+    let args = [
+        "import",
+        "clockify",
+        "--url",
+        &server.uri(),
+        "--since",
+        "2026-03-01",
+    ];
+    let out = env.run_env(&args, &[("CLOCKIFY_API_KEY", "cf-key")]);
+    let text = ok(out.clone());
+    // 45m for a; the shared hour: 30m each; 30m in b's project
+    assert!(
+        text.contains("imported 4 new time entries (0 already there)"),
+        "{text}"
+    );
+    assert!(text.contains("a: 2 new, 1h15m"), "{text}");
+    assert!(text.contains("b: 2 new, 1h"), "{text}");
+    assert!(text.contains("1 of them named several accounts"), "{text}");
+    assert_stderr(&out, "skipped time entry 66a4");
+    let again = ok(env.run_env(&args, &[("CLOCKIFY_API_KEY", "cf-key")]));
+    assert!(
+        again.contains("imported 0 new time entries (4 already there)"),
+        "{again}"
+    );
+    let out = env.run_env(&args, &[("CLOCKIFY_API_KEY", "wrong")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(
+        &out,
+        "Clockify refused the key in CLOCKIFY_API_KEY (HTTP 401)",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clockify_rate_limits_are_waited_out_then_named() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v1/user"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_json(json!({
+                    "message": "Too many requests", "code": 429
+                })),
+        )
+        .expect(4)
+        .mount(&server)
+        .await;
+    let env = two_manual_accounts("");
+    let out = env.run_env(
+        &["import", "clockify", "--url", &server.uri()],
+        &[("CLOCKIFY_API_KEY", "k")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(
+        &out,
+        "Clockify kept answering HTTP 429 (too many requests) after 3 retries",
+    );
+}
