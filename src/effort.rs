@@ -282,7 +282,7 @@ fn account_summary(id: &str, pts: &[Point]) -> AccountEffort {
 /// minus sign for negatives; very large figures are bounded, never saturated.
 fn pct(b: f64, signed: bool) -> String {
     let p = (2f64.powf(b) - 1.0) * 100.0;
-    if !(p < 10_000.0) {
+    if p.is_nan() || p >= 10_000.0 {
         // also NaN and infinity
         return if signed {
             "over +10,000%"
