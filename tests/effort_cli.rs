@@ -20,7 +20,10 @@ const MB: [i64; 12] = [200, 215, 190, 230, 225, 240, 210, 260, 250, 245, 270, 26
 
 /// numpy/scipy on the same weeks (tests/reference/effort.py).
 const REF_B: f64 = 0.5674154377530322;
-const REF_CI: [f64; 2] = [0.4695499116837396, 0.6652809638223247];
+/// The EWC interval of the spec.
+const REF_CI: [f64; 2] = [0.5152482482735214, 0.6195826272325429];
+/// The plain OLS interval (`ci95_ols`).
+const REF_CI_OLS: [f64; 2] = [0.4695499116837396, 0.6652809638223247];
 
 fn iso(t: i64) -> String {
     jiff::Timestamp::from_second(t).unwrap().to_string()
@@ -96,8 +99,15 @@ fn twelve_weeks_of_backfill_match_an_independent_computation() {
     assert_eq!(effort["verdict"], "refuted");
     assert_eq!(
         effort["sentence"],
-        "Doubling your audience went with 48% more time (95% CI +38% to +59%): refuted."
+        "The claim that a bigger audience takes no more of your time does not hold for you: doubling your audience went with 48% more time (95% CI +43% to +54%), above the +15% margin."
     );
+    let ols = &effort["ci95_ols"];
+    assert!((ols[0].as_f64().unwrap() - REF_CI_OLS[0]).abs() < 1e-6);
+    assert!((ols[1].as_f64().unwrap() - REF_CI_OLS[1]).abs() < 1e-6);
+    assert_eq!(effort["method"], "ewc");
+    assert!((effort["growth"].as_f64().unwrap() - 410.0 / 120.0).abs() < 1e-9);
+    assert!((effort["margin_pct"].as_f64().unwrap() - (2f64.powf(0.2) - 1.0)).abs() < 1e-12);
+    assert!(effort["t_df"].as_f64().unwrap() > 1.0);
     let fields: Vec<&str> = effort
         .as_object()
         .unwrap()
@@ -113,6 +123,11 @@ fn twelve_weeks_of_backfill_match_an_independent_computation() {
         "margin",
         "sentence",
         "accounts",
+        "method",
+        "t_df",
+        "ci95_ols",
+        "growth",
+        "margin_pct",
     ] {
         assert!(fields.contains(&f), "{f} missing");
     }
@@ -133,48 +148,240 @@ fn twelve_weeks_of_backfill_match_an_independent_computation() {
     );
 
     // and numpy/scipy themselves, where they are installed (CI installs them)
-    let have_scipy = Command::new("python3")
-        .args(["-c", "import numpy, scipy"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    require_in_ci(have_scipy, "numpy and scipy (pip install numpy scipy)");
-    if have_scipy {
-        let mut mb = MB;
-        mb[5] += 30;
-        mb[6] += 30;
-        let points = json!({
-            "margin": 0.2,
-            "accounts": {
-                "a": FA.iter().zip(MA).map(|(f, m)| [*f, m]).collect::<Vec<_>>(),
-                "b": FB.iter().zip(mb).map(|(f, m)| [*f, m]).collect::<Vec<_>>(),
-            }
-        });
-        let pf = env.dir.path().join("points.json");
-        let ef = env.dir.path().join("effort.json");
-        std::fs::write(&pf, points.to_string()).unwrap();
-        std::fs::write(&ef, effort.to_string()).unwrap();
-        let out = Command::new("python3")
-            .arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/tests/reference/effort.py"
-            ))
-            .arg(&pf)
-            .arg(&ef)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    } else {
-        eprintln!("numpy/scipy not installed: compared with the recorded reference values only");
-    }
+    let mut mb = MB;
+    mb[5] += 30;
+    mb[6] += 30;
+    let points = json!({
+        "margin": 0.2,
+        "accounts": {
+            "a": FA.iter().zip(MA).map(|(f, m)| [*f, m]).collect::<Vec<_>>(),
+            "b": FB.iter().zip(mb).map(|(f, m)| [*f, m]).collect::<Vec<_>>(),
+        }
+    });
+    numpy_agrees(&env, &points, &effort);
 
     // the table says the same sentence
     let table = ok(env.run(&["effort"]));
     assert!(
-        table.starts_with("Doubling your audience went with 48% more time"),
+        table.starts_with(effort["sentence"].as_str().unwrap()),
         "{table}"
     );
+    assert!(table.contains("plain OLS interval"), "{table}");
+    for line in socialtop::effort::EXPLANATION {
+        assert!(table.contains(line), "{table}");
+    }
     assert!(table.contains("120 → 410"), "{table}");
+}
+
+fn have_scipy() -> bool {
+    let have = Command::new("python3")
+        .args(["-c", "import numpy, scipy"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    require_in_ci(have, "numpy and scipy (pip install numpy scipy)");
+    have
+}
+
+/// tests/reference/effort.py recomputes `effort` from `points` with numpy and
+/// scipy and must agree to 1e-6 (skipped without them, except in CI).
+fn numpy_agrees(env: &Env, points: &Value, effort: &Value) {
+    if !have_scipy() {
+        eprintln!("numpy/scipy not installed: compared with the recorded reference values only");
+        return;
+    }
+    let pf = env.dir.path().join("points.json");
+    let ef = env.dir.path().join("effort.json");
+    std::fs::write(&pf, points.to_string()).unwrap();
+    std::fs::write(&ef, effort.to_string()).unwrap();
+    let out = Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/reference/effort.py"
+        ))
+        .arg(&pf)
+        .arg(&ef)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+}
+
+/// Writes weeks of `(followers, seconds)` per account straight into the
+/// history (week i: a sample on Monday 10:00, the time on Tuesday 09:00);
+/// `(0, _)` or `(_, 0)` leaves that side of the week out. Returns the points
+/// as tests/reference/effort.py reads them.
+fn seed(env: &Env, margin: f64, accounts: &[(&str, Vec<(i64, i64)>)]) -> Value {
+    // the first command creates the history and its accounts
+    ok(env.run(&["status", "--format", "json"]));
+    let mut db = socialtop::store::Store::open_dir(&env.data()).unwrap();
+    let mut points = serde_json::Map::new();
+    for (id, weeks) in accounts {
+        let mut samples = Vec::new();
+        let mut entries = Vec::new();
+        for (i, &(f, secs)) in weeks.iter().enumerate() {
+            let ws = BASE + i as i64 * WEEK;
+            if f > 0 {
+                samples.push(socialtop::store::Sample {
+                    at_ms: (ws + 10 * 3600) * 1000,
+                    followers: f,
+                    following: None,
+                    posts: None,
+                });
+            }
+            if secs > 0 {
+                entries.push(socialtop::store::TimeEntry {
+                    start: ws + 86_400 + 9 * 3600,
+                    seconds: secs,
+                    source: "log".into(),
+                    note: None,
+                    external_id: None,
+                });
+            }
+        }
+        db.insert_samples(id, &samples).unwrap();
+        db.add_time_entries(id, &entries).unwrap();
+        // a week without a sample carries the last count forward, as the model does
+        let mut last = 0;
+        let pts: Vec<Value> = weeks
+            .iter()
+            .map(|&(f, secs)| {
+                if f > 0 {
+                    last = f;
+                }
+                json!([last, secs as f64 / 60.0])
+            })
+            .collect();
+        points.insert(id.to_string(), Value::Array(pts));
+    }
+    json!({"margin": margin, "accounts": points})
+}
+
+fn effort_json(env: &Env) -> Value {
+    serde_json::from_str(&ok(env.run(&["effort", "--format", "json"]))).unwrap()
+}
+
+/// One account, 52 weeks, true elasticity +0.35 with week-to-week correlation
+/// 0.8 in the audience's growth and in the time (numpy, seed 12; see
+/// src/effort.rs): the plain interval says "holds", the EWC one does not.
+const AUTO_F: [i64; 52] = [
+    808, 825, 846, 872, 909, 931, 945, 945, 946, 959, 970, 987, 983, 984, 977, 991, 1014, 1044,
+    1070, 1101, 1136, 1162, 1181, 1197, 1205, 1207, 1207, 1201, 1208, 1196, 1200, 1197, 1191, 1172,
+    1158, 1147, 1142, 1135, 1132, 1153, 1177, 1192, 1219, 1241, 1269, 1303, 1328, 1325, 1321, 1327,
+    1330, 1341,
+];
+const AUTO_M: [i64; 52] = [
+    62, 56, 68, 84, 92, 100, 106, 131, 114, 100, 98, 77, 58, 50, 55, 60, 47, 38, 40, 42, 45, 54,
+    67, 68, 73, 60, 51, 55, 62, 69, 74, 80, 86, 61, 55, 60, 65, 51, 63, 59, 58, 61, 69, 55, 66, 67,
+    59, 58, 42, 42, 47, 45,
+];
+
+#[test]
+fn an_autocorrelated_account_that_ols_called_settled_is_not() {
+    let env = two_manual_accounts("");
+    let weeks: Vec<(i64, i64)> = AUTO_F
+        .iter()
+        .zip(AUTO_M)
+        .map(|(f, m)| (*f, m * 60))
+        .collect();
+    let points = seed(&env, 0.2, &[("a", weeks)]);
+    let e = effort_json(&env);
+    assert!(
+        e["ci95_ols"][1].as_f64().unwrap() <= 0.2,
+        "the old interval said holds"
+    );
+    assert_ne!(e["verdict"], "holds");
+    assert_eq!(e["verdict"], "inconclusive");
+    let sentence = e["sentence"].as_str().unwrap();
+    assert!(
+        sentence.starts_with("Not settled yet: doubling your audience (your audiences grew at most 1.7×) went with 44% less time (95% CI −74% to +23%), and the interval straddles the +15% margin"),
+        "{sentence}"
+    );
+    numpy_agrees(&env, &points, &e);
+}
+
+#[test]
+fn several_datasets_agree_with_numpy() {
+    // five accounts of different lengths, with gaps and a constant audience;
+    // a deterministic wobble instead of noise
+    let mut accounts = Vec::new();
+    for (a, len) in [("a", 40usize), ("b", 9), ("c", 26), ("d", 3)] {
+        let weeks: Vec<(i64, i64)> = (0..len)
+            .map(|i| {
+                let x = i as f64;
+                let f = (500.0 * (1.0 + 0.03 * x) * (1.0 + 0.05 * (x * 1.7).sin())) as i64;
+                let m =
+                    (1800.0 * (1.0 + 0.01 * x) * (1.3 + (x * 0.9 + len as f64).cos() * 0.4)) as i64;
+                // a week without time and a week without a new sample
+                let m = if i % 7 == 3 { 0 } else { m };
+                let f = if i % 5 == 2 { 0 } else { f };
+                (f, m)
+            })
+            .collect();
+        accounts.push((a, weeks));
+    }
+    let env = Env::new(
+        &["a", "b", "c", "d"]
+            .iter()
+            .map(|id| {
+                format!("[[accounts]]\nplatform = \"manual\"\nhandle = \"{id}\"\nid = \"{id}\"\n")
+            })
+            .collect::<String>(),
+    );
+    let points = seed(&env, 0.2, &accounts);
+    let e = effort_json(&env);
+    assert!(e["ci95"].is_array(), "{e}");
+    numpy_agrees(&env, &points, &e);
+    // and the same with a wider margin
+    env.write_config(&format!(
+        "effort_margin = 1.5\n{}",
+        std::fs::read_to_string(env.config()).unwrap()
+    ));
+    let e = effort_json(&env);
+    let mut points = points;
+    points["margin"] = json!(1.5);
+    numpy_agrees(&env, &points, &e);
+}
+
+#[test]
+fn a_constant_audience_is_named_as_the_reason() {
+    let env = two_manual_accounts("");
+    let weeks: Vec<(i64, i64)> = (0..12).map(|i| (700, 1200 + i * 60)).collect();
+    seed(&env, 0.2, &[("a", weeks.clone()), ("b", weeks)]);
+    let e = effort_json(&env);
+    assert_eq!(e["df"], 21);
+    assert_eq!(e["verdict"], "insufficient_data");
+    let sentence = e["sentence"].as_str().unwrap();
+    assert!(
+        sentence.starts_with("No account's audience changed size"),
+        "{sentence}"
+    );
+    assert!(!sentence.contains("df"), "{sentence}");
+}
+
+#[test]
+fn the_same_hour_logged_by_hand_and_imported_counts_once() {
+    let env = two_manual_accounts("");
+    ok(env.run(&["record", "a", "100", "--at", "2026-03-01T12:00:00Z"]));
+    ok(env.run(&["log", "a", "1h", "--at", "2026-03-02T09:00:00Z"]));
+    let export = r#"[{"id":1,"start":"20260302T090000Z","end":"20260302T100000Z","tags":["a"]}]"#;
+    ok(env.run_stdin(&["import", "timewarrior", "-"], export.as_bytes()));
+    let e = effort_json(&env);
+    assert_eq!(e["accounts"][0]["minutes_per_week"], 60.0, "{e}");
+    // and half an hour of it imported from Watson too: still one hour
+    let watson = r#"[{"id":"5c1f","project":"a","start":"2026-03-02T09:15:00+00:00","stop":"2026-03-02T09:45:00+00:00","tags":[]}]"#;
+    ok(env.run_stdin(&["import", "watson", "-"], watson.as_bytes()));
+    let e = effort_json(&env);
+    assert_eq!(e["accounts"][0]["minutes_per_week"], 60.0, "{e}");
+}
+
+#[test]
+fn a_duration_under_a_second_is_a_clear_error() {
+    let env = two_manual_accounts("");
+    let out = env.run(&["log", "a", "500ms"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(!err.contains("CHECK"), "{err}");
+    assert!(err.contains("500ms"), "{err}");
 }
 
 #[test]
@@ -267,7 +474,10 @@ fn the_real_timew_output_imports() {
     let text = ok(out.clone());
     assert!(text.contains("imported 2 new intervals"), "{text}");
     assert!(text.contains("a: 1 new, 1h30m"), "{text}");
-    assert_stderr(&out, "1 interval(s) had no tag naming an account");
+    assert_stderr(
+        &out,
+        "1 interval(s) had no tag or project naming an account",
+    );
 }
 
 // ---------- ActivityWatch ----------
@@ -405,5 +615,396 @@ fn activitywatch_down_is_a_clear_error() {
     assert!(
         err.contains("cannot reach ActivityWatch at http://127.0.0.1:9 (is aw-server running?)"),
         "{err}"
+    );
+}
+
+// ---------- time shared between accounts ----------
+
+#[test]
+fn an_interval_tagged_for_two_accounts_is_split_between_them() {
+    let env = two_manual_accounts("time_tags = [\"social\"]\n");
+    let export =
+        r#"[{"id":1,"start":"20260302T090000Z","end":"20260302T100000Z","tags":["a","social"]}]"#;
+    let out = env.run_stdin(&["import", "timewarrior", "-"], export.as_bytes());
+    let text = ok(out);
+    assert!(text.contains("a: 1 new, 30m"), "{text}");
+    assert!(text.contains("b: 1 new, 30m"), "{text}");
+    assert!(
+        text.contains("1 of them named several accounts: their time was split evenly"),
+        "{text}"
+    );
+    let db = socialtop::store::Store::open_dir(&env.data()).unwrap();
+    assert_eq!(db.time_between("a", 0, i64::MAX).unwrap(), 1_800);
+    assert_eq!(db.time_between("b", 0, i64::MAX).unwrap(), 1_800);
+    drop(db);
+    let again = ok(env.run_stdin(&["import", "timewarrior", "-"], export.as_bytes()));
+    assert!(
+        again.contains("imported 0 new intervals (2 already there)"),
+        "{again}"
+    );
+}
+
+// ---------- Watson ----------
+
+#[test]
+fn the_real_watson_output_imports_twice_as_once() {
+    let have_watson = Command::new("watson")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    require_in_ci(have_watson, "watson (pip install td-watson)");
+    if !have_watson {
+        eprintln!("watson not installed (pip install td-watson): skipped; CI installs it");
+        return;
+    }
+    let env = two_manual_accounts("time_tags = [\"socialmedia\"]\n");
+    let dir = env.dir.path().join("watson");
+    std::fs::create_dir_all(&dir).unwrap();
+    let watson = |args: &[&str]| {
+        let out = Command::new("watson")
+            .args(args)
+            .env("WATSON_DIR", &dir)
+            .env("TZ", "UTC")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "watson {args:?}: {}", stderr(&out));
+        out.stdout
+    };
+    // project "a" names account a; tag "socialmedia" is b's time tag; the
+    // third frame names neither
+    watson(&[
+        "add",
+        "-f",
+        "2026-03-02 09:00",
+        "-t",
+        "2026-03-02 10:30",
+        "a",
+        "+writing",
+    ]);
+    watson(&[
+        "add",
+        "-f",
+        "2026-03-03 20:00",
+        "-t",
+        "2026-03-03 20:45",
+        "chores",
+        "+socialmedia",
+    ]);
+    watson(&[
+        "add",
+        "-f",
+        "2026-03-04 08:00",
+        "-t",
+        "2026-03-04 08:10",
+        "unrelated",
+    ]);
+    let log = watson(&["log", "--json", "--all"]);
+    let out = env.run_stdin(&["import", "watson", "-"], &log);
+    let text = ok(out.clone());
+    assert!(
+        text.contains("imported 2 new frames (0 already there)"),
+        "{text}"
+    );
+    assert!(text.contains("a: 1 new, 1h30m"), "{text}");
+    assert!(text.contains("b: 1 new, 45m"), "{text}");
+    assert_stderr(&out, "1 frame(s) had no tag or project naming an account");
+    let file = env.dir.path().join("watson.json");
+    std::fs::write(&file, &log).unwrap();
+    let again = ok(env.run(&["import", "watson", file.to_str().unwrap()]));
+    assert!(
+        again.contains("imported 0 new frames (2 already there)"),
+        "{again}"
+    );
+    let bad = env.run_stdin(&["import", "watson", "-"], b"{\"frames\": []}");
+    assert_eq!(bad.status.code(), Some(1));
+    assert_stderr(&bad, "<stdin>:1:1: not a Watson log");
+}
+
+// ---------- Toggl ----------
+
+/// Toggl Track API v9 time entries, as `GET /api/v9/me/time_entries` answers:
+/// an hour tagged for a, 45 minutes in b's project, a running entry and one
+/// for nobody.
+fn toggl_entries() -> Value {
+    json!([
+        {"id": 3_100_000_004i64, "workspace_id": 777, "project_id": null, "task_id": null, "billable": false,
+         "start": "2026-03-04T08:00:00+00:00", "stop": null, "duration": -1772611200, "description": "running",
+         "tags": ["a"], "tag_ids": [11], "duronly": true, "at": "2026-03-04T08:00:05+00:00",
+         "server_deleted_at": null, "user_id": 99, "uid": 99, "wid": 777},
+        {"id": 3_100_000_003i64, "workspace_id": 777, "project_id": null, "task_id": null, "billable": false,
+         "start": "2026-03-03T12:00:00+00:00", "stop": "2026-03-03T12:20:00+00:00", "duration": 1200,
+         "description": "email", "tags": null, "tag_ids": null, "duronly": true,
+         "at": "2026-03-03T12:20:01+00:00", "server_deleted_at": null, "user_id": 99, "uid": 99, "wid": 777},
+        {"id": 3_100_000_002i64, "workspace_id": 777, "project_id": 193791, "task_id": null, "billable": false,
+         "start": "2026-03-03T20:00:00+00:00", "stop": "2026-03-03T20:45:00+00:00", "duration": 2700,
+         "description": "replies", "tags": [], "tag_ids": [], "duronly": true,
+         "at": "2026-03-03T20:45:02+00:00", "server_deleted_at": null, "user_id": 99, "uid": 99, "wid": 777, "pid": 193791},
+        {"id": 3_100_000_001i64, "workspace_id": 777, "project_id": null, "task_id": null, "billable": false,
+         "start": "2026-03-02T09:00:00Z", "stop": "2026-03-02T10:00:00Z", "duration": 3600,
+         "description": "writing \u{1b}[31mthreads", "tags": ["a"], "tag_ids": [11], "duronly": true,
+         "at": "2026-03-02T10:00:03+00:00", "server_deleted_at": null, "user_id": 99, "uid": 99, "wid": 777}
+    ])
+}
+
+fn toggl_projects() -> Value {
+    json!([
+        {"id": 193791, "workspace_id": 777, "client_id": null, "name": "Newsletter b", "is_private": true,
+         "active": true, "at": "2026-01-01T00:00:00+00:00", "created_at": "2026-01-01T00:00:00+00:00",
+         "color": "#06aaf5", "billable": null, "template": null, "auto_estimates": null,
+         "estimated_hours": null, "rate": null, "currency": null, "actual_hours": 12, "wid": 777, "cid": null}
+    ])
+}
+
+const TOGGL_AUTH: &str = "Basic dG9nZ2wtdG9rZW46YXBpX3Rva2Vu"; // toggl-token:api_token
+
+#[tokio::test(flavor = "multi_thread")]
+async fn toggl_entries_import_once_with_tags_and_projects() {
+    use wiremock::matchers::header;
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v9/me/projects"))
+        .and(header("authorization", TOGGL_AUTH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(toggl_projects()))
+        .mount(&server)
+        .await;
+    // the first call is rate limited; socialtop waits and asks again
+    Mock::given(path("/api/v9/me/time_entries"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "1")
+                .set_body_string("Too Many Requests"),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v9/me/time_entries"))
+        .and(header("authorization", TOGGL_AUTH))
+        .and(query_param("start_date", "2026-03-01T00:00:00Z"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(toggl_entries()))
+        .mount(&server)
+        .await;
+    let env = two_manual_accounts("time_tags = [\"Newsletter b\"]\n");
+    let args = [
+        "import",
+        "toggl",
+        "--url",
+        &server.uri(),
+        "--since",
+        "2026-03-01",
+    ];
+    let out = env.run_env(&args, &[("TOGGL_API_TOKEN", "toggl-token")]);
+    let text = ok(out.clone());
+    assert!(
+        text.contains("imported 2 new time entries (0 already there)"),
+        "{text}"
+    );
+    assert!(text.contains("a: 1 new, 1h"), "{text}");
+    assert!(text.contains("b: 1 new, 45m"), "{text}");
+    assert_stderr(&out, "skipped time entry 3100000004");
+    assert_stderr(
+        &out,
+        "1 time entry(s) had no tag or project naming an account",
+    );
+    let again = ok(env.run_env(&args, &[("TOGGL_API_TOKEN", "toggl-token")]));
+    assert!(
+        again.contains("imported 0 new time entries (2 already there)"),
+        "{again}"
+    );
+    let db = socialtop::store::Store::open_dir(&env.data()).unwrap();
+    assert_eq!(db.time_between("a", 0, i64::MAX).unwrap(), 3_600);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn toggl_refusals_and_quotas_are_named() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v9/me/projects"))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_string("Incorrect username and/or password"),
+        )
+        .mount(&server)
+        .await;
+    let env = two_manual_accounts("");
+    let args = ["import", "toggl", "--url", &server.uri()];
+    let out = env.run(&args);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "set TOGGL_API_TOKEN to your Toggl API key");
+    let out = env.run_env(&args, &[("TOGGL_API_TOKEN", "wrong")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "Toggl refused the key in TOGGL_API_TOKEN (HTTP 403)");
+
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v9/me/projects"))
+        .respond_with(
+            ResponseTemplate::new(402)
+                .insert_header("X-Toggl-Quota-Remaining", "0")
+                .insert_header("X-Toggl-Quota-Resets-In", "1800")
+                .set_body_string("You have hit your hourly limit for API calls."),
+        )
+        .mount(&server)
+        .await;
+    let args = ["import", "toggl", "--url", &server.uri()];
+    let out = env.run_env(&args, &[("TOGGL_API_TOKEN", "t")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(
+        &out,
+        "Toggl's API quota is used up (HTTP 402); it resets in 30m",
+    );
+    let db = socialtop::store::Store::open_dir(&env.data()).unwrap();
+    assert_eq!(db.time_between("a", 0, i64::MAX).unwrap(), 0);
+}
+
+// ---------- Clockify ----------
+
+const CF_WS: &str = "5e4117fe8c625f38930d57b7";
+const CF_USER: &str = "5a0ab5acb07987125438b60f";
+
+fn clockify_entry(
+    id: &str,
+    start: &str,
+    end: Option<&str>,
+    tags: &[&str],
+    project: Option<&str>,
+) -> Value {
+    json!({
+        "id": id, "description": "social", "tagIds": tags, "userId": CF_USER, "billable": false,
+        "taskId": null, "projectId": project, "workspaceId": CF_WS,
+        "timeInterval": {"start": start, "end": end, "duration": end.map(|_| "PT45M")},
+        "customFieldValues": [], "type": "REGULAR", "kioskId": null, "hourlyRate": null,
+        "costRate": null, "isLocked": false
+    })
+}
+
+async fn clockify_server(key: &str) -> MockServer {
+    use wiremock::matchers::header;
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v1/user"))
+        .and(header("x-api-key", key))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": CF_USER, "email": "alice@example.com", "name": "Alice",
+            "activeWorkspace": CF_WS, "defaultWorkspace": CF_WS,
+            "memberships": [], "profilePicture": "", "settings": {}, "status": "ACTIVE", "customFields": []
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v1/user"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "message": "Full authentication is required to access this resource", "code": 1000
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/api/v1/workspaces/{CF_WS}/tags")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": "64c777ddd3fcab07cfbb210c", "name": "a", "workspaceId": CF_WS, "archived": false},
+            {"id": "64c777ddd3fcab07cfbb210d", "name": "social", "workspaceId": CF_WS, "archived": false}
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/api/v1/workspaces/{CF_WS}/projects")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": "5b641568b07987035750505e", "name": "Newsletter b", "workspaceId": CF_WS,
+             "archived": false, "billable": false, "color": "#03A9F4", "public": false}
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(path(format!(
+        "/api/v1/workspaces/{CF_WS}/user/{CF_USER}/time-entries"
+    )))
+    .and(query_param("page", "1"))
+    .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+        clockify_entry(
+            "66a1",
+            "2026-03-02T09:00:00Z",
+            Some("2026-03-02T09:45:00Z"),
+            &["64c777ddd3fcab07cfbb210c"],
+            None
+        ),
+        clockify_entry(
+            "66a2",
+            "2026-03-03T20:00:00Z",
+            Some("2026-03-03T21:00:00Z"),
+            &["64c777ddd3fcab07cfbb210c", "64c777ddd3fcab07cfbb210d"],
+            None
+        ),
+        clockify_entry(
+            "66a3",
+            "2026-03-04T07:00:00Z",
+            Some("2026-03-04T07:30:00Z"),
+            &[],
+            Some("5b641568b07987035750505e")
+        ),
+        clockify_entry(
+            "66a4",
+            "2026-03-04T08:00:00Z",
+            None,
+            &["64c777ddd3fcab07cfbb210c"],
+            None
+        )
+    ])))
+    .mount(&server)
+    .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clockify_entries_import_once_split_where_shared() {
+    let server = clockify_server("cf-key").await;
+    let env = two_manual_accounts("time_tags = [\"social\", \"Newsletter b\"]\n");
+    let args = [
+        "import",
+        "clockify",
+        "--url",
+        &server.uri(),
+        "--since",
+        "2026-03-01",
+    ];
+    let out = env.run_env(&args, &[("CLOCKIFY_API_KEY", "cf-key")]);
+    let text = ok(out.clone());
+    // 45m for a; the shared hour: 30m each; 30m in b's project
+    assert!(
+        text.contains("imported 4 new time entries (0 already there)"),
+        "{text}"
+    );
+    assert!(text.contains("a: 2 new, 1h15m"), "{text}");
+    assert!(text.contains("b: 2 new, 1h"), "{text}");
+    assert!(text.contains("1 of them named several accounts"), "{text}");
+    assert_stderr(&out, "skipped time entry 66a4");
+    let again = ok(env.run_env(&args, &[("CLOCKIFY_API_KEY", "cf-key")]));
+    assert!(
+        again.contains("imported 0 new time entries (4 already there)"),
+        "{again}"
+    );
+    let out = env.run_env(&args, &[("CLOCKIFY_API_KEY", "wrong")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(
+        &out,
+        "Clockify refused the key in CLOCKIFY_API_KEY (HTTP 401)",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clockify_rate_limits_are_waited_out_then_named() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v1/user"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_json(json!({
+                    "message": "Too many requests", "code": 429
+                })),
+        )
+        .expect(4)
+        .mount(&server)
+        .await;
+    let env = two_manual_accounts("");
+    let out = env.run_env(
+        &["import", "clockify", "--url", &server.uri()],
+        &[("CLOCKIFY_API_KEY", "k")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(
+        &out,
+        "Clockify kept answering HTTP 429 (too many requests) after 3 retries",
     );
 }

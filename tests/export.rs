@@ -316,7 +316,9 @@ fn dashboard_export_writes_each_configured_format() {
     let md = std::fs::read_to_string(&files[0]).unwrap();
     assert!(
         md.contains("Bluesky alice.bsky (demo)")
-            && md.contains("**Effort.** Doubling your audience"),
+            && md.contains(
+                "**Effort.** The claim that a bigger audience takes no more of your time"
+            ),
         "{md}"
     );
     let svg = std::fs::read_to_string(&files[1]).unwrap();

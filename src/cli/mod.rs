@@ -74,7 +74,7 @@ pub enum Cmd {
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
-    /// Import time spent from timewarrior or ActivityWatch
+    /// Import time spent from timewarrior, Watson, Toggl, Clockify or ActivityWatch
     #[command(subcommand)]
     Import(ImportCmd),
     /// Does a bigger audience take more of your time? The verdict from your own data
@@ -156,6 +156,30 @@ pub enum ImportCmd {
         /// The file, or - for standard input
         #[arg(default_value = "-")]
         file: String,
+    },
+    /// The JSON `watson log --json` prints (add --all for every frame); projects and tags name accounts
+    Watson {
+        /// The log file, or - for standard input
+        #[arg(default_value = "-")]
+        file: String,
+    },
+    /// Toggl Track time entries (API v9, token in TOGGL_API_TOKEN); tags and projects name accounts
+    Toggl {
+        /// The API's root
+        #[arg(long, default_value = crate::import::toggl::DEFAULT_URL)]
+        url: String,
+        /// From when: RFC 3339, YYYY-MM-DD, 7d (ago), yesterday, today (default: 30 days ago)
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+    },
+    /// Clockify time entries (key in CLOCKIFY_API_KEY); tags and projects name accounts
+    Clockify {
+        /// The API's root
+        #[arg(long, default_value = crate::import::clockify::DEFAULT_URL)]
+        url: String,
+        /// From when: RFC 3339, YYYY-MM-DD, 7d (ago), yesterday, today (default: 30 days ago)
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
     },
 }
 
@@ -287,6 +311,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Import(ImportCmd::History { file }) => history::import_history(&paths, &file),
         Cmd::Import(ImportCmd::Activitywatch { url, since }) => {
             time::import_activitywatch(&paths, &url, since.as_deref())
+        }
+        Cmd::Import(ImportCmd::Watson { file }) => time::import_watson(&paths, &file),
+        Cmd::Import(ImportCmd::Toggl { url, since }) => {
+            time::import_service(&paths, time::Service::Toggl, &url, since.as_deref())
+        }
+        Cmd::Import(ImportCmd::Clockify { url, since }) => {
+            time::import_service(&paths, time::Service::Clockify, &url, since.as_deref())
         }
         Cmd::Effort { format } => time::effort_cmd(&paths, format),
         Cmd::Alerts { since, format } => history::alerts_cmd(&paths, since.as_deref(), format),

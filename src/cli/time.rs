@@ -65,22 +65,89 @@ pub(super) fn print_report(report: &crate::import::Report, what: &str) -> anyhow
     )
 }
 
-pub(super) fn import_timewarrior(paths: &Paths, file: &str) -> anyhow::Result<ExitCode> {
-    let (config, store) = open(paths)?;
-    let (text, name) = if file == "-" {
+/// The text of `file`, or of standard input for `-`, and its name for messages.
+fn read_input(file: &str) -> anyhow::Result<(String, String)> {
+    if file == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
             .context("cannot read standard input")?;
-        (s, "<stdin>".to_string())
+        Ok((s, "<stdin>".to_string()))
     } else {
-        (
+        Ok((
             std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?,
             file.to_string(),
-        )
-    };
+        ))
+    }
+}
+
+pub(super) fn import_timewarrior(paths: &Paths, file: &str) -> anyhow::Result<ExitCode> {
+    let (config, store) = open(paths)?;
+    let (text, name) = read_input(file)?;
     let report =
         crate::import::timewarrior::import(&mut store::lock(&store), &config, &text, &name)?;
     print_report(&report, "intervals")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn import_watson(paths: &Paths, file: &str) -> anyhow::Result<ExitCode> {
+    let (config, store) = open(paths)?;
+    let (text, name) = read_input(file)?;
+    let report = crate::import::watson::import(&mut store::lock(&store), &config, &text, &name)?;
+    print_report(&report, "frames")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The time trackers with an API.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Service {
+    Toggl,
+    Clockify,
+}
+
+pub(super) fn import_service(
+    paths: &Paths,
+    service: Service,
+    url: &str,
+    since: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let (config, store) = open(paths)?;
+    let now = Timestamp::now();
+    let since = match since {
+        Some(t) => parse_time_arg(t)?,
+        None => status::before(now, 30 * 86_400),
+    };
+    let http = crate::http::Http::new(
+        config
+            .request_timeout
+            .max(std::time::Duration::from_secs(30)),
+    )?
+    .with_max_body(64 * 1024 * 1024);
+    let secrets = crate::model::EnvSecrets;
+    use crate::import::{clockify, toggl};
+    let (entries, warnings) = runtime()?.block_on(async {
+        match service {
+            Service::Toggl => toggl::collect(&http, url, &secrets, since, now).await,
+            Service::Clockify => clockify::collect(&http, url, &secrets, since, now).await,
+        }
+    })?;
+    let source = match service {
+        Service::Toggl => "toggl",
+        Service::Clockify => "clockify",
+    };
+    let report = crate::import::Report {
+        warnings,
+        ..Default::default()
+    };
+    let report = crate::import::record(
+        &mut store::lock(&store),
+        &config,
+        source,
+        "time entry",
+        &entries,
+        now.as_second(),
+        report,
+    )?;
+    print_report(&report, "time entries")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -137,12 +204,21 @@ pub fn effort_table(e: &crate::effort::Effort) -> String {
     );
     if let (Some(b), Some([lo, hi])) = (e.elasticity, e.ci95) {
         out.push_str(&format!(
-            "elasticity {b:.3} (95% CI {lo:.3} to {hi:.3}) · {} account-weeks · df {} · margin {}\n",
-            e.n, e.df, e.margin
+            "elasticity {b:.3} (95% CI {lo:.3} to {hi:.3}, autocorrelation-robust EWC, t df {:.1}) · {} account-weeks · df {} · margin {} ({:+.0}% per doubling)\n",
+            e.t_df.unwrap_or(f64::NAN),
+            e.n,
+            e.df,
+            e.margin,
+            e.margin_pct * 100.0
         ));
+        if let Some([olo, ohi]) = e.ci95_ols {
+            out.push_str(&format!(
+                "(the plain OLS interval, which assumes independent weeks: {olo:.3} to {ohi:.3})\n"
+            ));
+        }
     }
     if e.accounts.is_empty() {
-        out.push_str("\nNo account has weeks with both time spent and followers yet:\nlog time with `socialtop log ID 25m` or import it (`socialtop import timewarrior`).\n");
+        out.push_str("\nNo account has weeks with both time spent and followers yet:\nlog time with `socialtop log ID 25m` or import it (`socialtop import timewarrior`,\n`toggl`, `clockify`, `watson` or `activitywatch`).\n");
         return out;
     }
     let mut rows = vec![[
@@ -184,6 +260,11 @@ pub fn effort_table(e: &crate::effort::Effort) -> String {
             }
         }
         out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out.push('\n');
+    for line in crate::effort::EXPLANATION {
+        out.push_str(line);
         out.push('\n');
     }
     out

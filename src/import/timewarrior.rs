@@ -5,9 +5,9 @@
 
 use serde::Deserialize;
 
-use super::Report;
+use super::{Foreign, Report};
 use crate::config::Config;
-use crate::store::{Store, TimeEntry};
+use crate::store::Store;
 
 #[derive(Debug, Deserialize)]
 struct Interval {
@@ -44,9 +44,7 @@ pub fn import(
         )
     })?;
     let mut report = Report::default();
-    let mut unmatched = 0;
-    let now = jiff::Timestamp::now().as_second();
-    let mut batches: std::collections::BTreeMap<String, Vec<TimeEntry>> = Default::default();
+    let mut entries = Vec::with_capacity(intervals.len());
     for iv in &intervals {
         let label = iv
             .id
@@ -63,66 +61,26 @@ pub fn import(
                 .map_err(|e| anyhow::anyhow!("{source}: interval {label}: {e}"))?,
             parse_time(end).map_err(|e| anyhow::anyhow!("{source}: interval {label}: {e}"))?,
         );
-        if end_s <= start_s {
-            report.warnings.push(format!(
-                "skipped interval {label}: it ends before it starts"
-            ));
-            continue;
-        }
-        let accounts: Vec<&str> = config
-            .accounts
-            .iter()
-            .filter(|a| {
-                iv.tags
-                    .iter()
-                    .any(|t| *t == a.id || a.time_tags.contains(t))
-            })
-            .map(|a| a.id.as_str())
-            .collect();
-        if accounts.is_empty() {
-            unmatched += 1;
-            continue;
-        }
-        let seconds = end_s - start_s;
-        if seconds > crate::store::MAX_ENTRY_SECS {
-            report.warnings.push(format!(
-                "skipped interval {label}: {} is longer than a day, the longest entry socialtop keeps",
-                crate::util::format_duration(std::time::Duration::from_secs(seconds.unsigned_abs()))
-            ));
-            continue;
-        }
-        if start_s < crate::store::EARLIEST || end_s > now + 300 {
-            anyhow::bail!(
-                "{source}: interval {label}: {} to {end} is not between 2000 and now",
-                iv.start
-            );
-        }
-        for id in accounts {
-            let entry = TimeEntry {
-                start: start_s,
-                seconds,
-                source: "timewarrior".into(),
-                note: iv.annotation.as_deref().map(crate::text::clean),
-                external_id: Some(format!("{}/{end}", iv.start)),
-            };
-            batches.entry(id.to_string()).or_default().push(entry);
-        }
+        entries.push(Foreign {
+            label,
+            start: start_s,
+            end: end_s,
+            names: iv.tags.clone(),
+            note: iv.annotation.clone(),
+            external_id: format!("{}/{end}", iv.start),
+        });
     }
-    // all or nothing: one transaction for the whole import
-    let batches: Vec<(String, Vec<TimeEntry>)> = batches.into_iter().collect();
-    let news = store.add_time_entries_many(&batches)?;
-    for ((id, entries), new) in batches.iter().zip(news) {
-        let slot = report.per_account.entry(id.clone()).or_default();
-        slot.0 += new;
-        slot.1 += entries.iter().map(|e| e.seconds).sum::<i64>();
-        report.unchanged += entries.len() - new;
-    }
-    if unmatched > 0 {
-        report.warnings.push(format!(
-            "{unmatched} interval(s) had no tag naming an account (its id or one of its time_tags)"
-        ));
-    }
-    Ok(report)
+    let now = jiff::Timestamp::now().as_second();
+    super::record(
+        store,
+        config,
+        "timewarrior",
+        "interval",
+        &entries,
+        now,
+        report,
+    )
+    .map_err(|e| anyhow::anyhow!("{source}: {e:#}"))
 }
 
 #[cfg(test)]

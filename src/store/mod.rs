@@ -507,6 +507,64 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The entries of an account that overlap `from` to `to`, as
+    /// `(start, seconds)`, oldest first (unclipped: the caller merges them).
+    pub fn time_entries_overlapping(
+        &self,
+        key: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, i64)>> {
+        let id = self.row(key)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT start, seconds FROM time_entries
+                 WHERE account = ?1 AND start < ?3 AND start >= ?2 - ?4 AND start + seconds > ?2
+                 ORDER BY start",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(params![id, from, to, MAX_ENTRY_SECS], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
+    }
+
+    /// The follower count of the newest sample at or before each of `times`
+    /// (milliseconds), in one statement: one index seek per time.
+    pub fn followers_at_or_before_each(
+        &self,
+        key: &str,
+        times_ms: &[i64],
+    ) -> Result<Vec<Option<i64>>> {
+        if times_ms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let id = self.row(key)?;
+        let mut list = String::with_capacity(times_ms.len() * 15 + 2);
+        list.push('[');
+        let mut buf = itoa::Buffer::new();
+        for (i, t) in times_ms.iter().enumerate() {
+            if i > 0 {
+                list.push(',');
+            }
+            list.push_str(buf.format(*t));
+        }
+        list.push(']');
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT (SELECT followers FROM samples WHERE account = ?1 AND at <= j.value
+                         ORDER BY at DESC LIMIT 1)
+                 FROM json_each(?2) AS j ORDER BY j.key",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(params![id, list], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
     /// Seconds spent on an account between `from` and `to` (entries clipped).
     pub fn time_between(&self, key: &str, from: i64, to: i64) -> Result<i64> {
         let id = self.row(key)?;

@@ -44,7 +44,8 @@ fn per_doubling(b: f64) -> String {
 /// The claim, the margin and what the verdict means, in words.
 fn explanation(e: &crate::effort::Effort) -> Vec<String> {
     let claim = format!(
-        "Claim: a bigger audience does not take more of your time: doubling it adds at most {} time (margin: elasticity {:.2}).",
+        "Claim: {}: doubling it adds at most {} time (margin: elasticity {:.2}).",
+        crate::effort::CLAIM,
         per_doubling(e.margin),
         e.margin
     );
@@ -66,7 +67,11 @@ fn explanation(e: &crate::effort::Effort) -> Vec<String> {
     vec![
         claim,
         verdict,
-        "Elasticity: % more weekly minutes per 1% more followers (0: flat, 1: in step). MIN/1K: weekly minutes per 1,000 followers.".into(),
+        crate::effort::EXPLANATION[0].into(),
+        format!(
+            "{} MIN/1K: weekly minutes per 1,000 followers.",
+            crate::effort::EXPLANATION[1]
+        ),
     ]
 }
 
