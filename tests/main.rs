@@ -12,6 +12,7 @@ mod hostile;
 mod layers;
 mod lease;
 mod locked_db;
+mod oauth_platforms;
 mod platforms;
 mod platforms_more;
 mod trust;

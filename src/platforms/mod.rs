@@ -21,6 +21,7 @@ mod lemmy;
 mod manual;
 mod mastodon;
 mod misskey;
+mod oauth;
 mod peertube;
 mod reddit;
 mod telegram;
