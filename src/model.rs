@@ -27,6 +27,9 @@ pub enum PlatformKind {
     Hackernews,
     Discord,
     Telegram,
+    Facebook,
+    Instagram,
+    Threads,
     Json,
     Manual,
 }
@@ -46,6 +49,9 @@ impl PlatformKind {
         PlatformKind::Hackernews,
         PlatformKind::Discord,
         PlatformKind::Telegram,
+        PlatformKind::Facebook,
+        PlatformKind::Instagram,
+        PlatformKind::Threads,
         PlatformKind::Json,
         PlatformKind::Manual,
     ];
@@ -65,6 +71,9 @@ impl PlatformKind {
             PlatformKind::Hackernews => "hackernews",
             PlatformKind::Discord => "discord",
             PlatformKind::Telegram => "telegram",
+            PlatformKind::Facebook => "facebook",
+            PlatformKind::Instagram => "instagram",
+            PlatformKind::Threads => "threads",
             PlatformKind::Json => "json",
             PlatformKind::Manual => "manual",
         }

@@ -12,6 +12,7 @@ mod hostile;
 mod layers;
 mod lease;
 mod locked_db;
+mod meta_platforms;
 mod oauth_platforms;
 mod platforms;
 mod platforms_more;

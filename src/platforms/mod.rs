@@ -14,17 +14,21 @@ use crate::text;
 
 mod bluesky;
 mod discord;
+mod facebook;
 mod github;
 mod hackernews;
+mod instagram;
 mod json;
 mod lemmy;
 mod manual;
 mod mastodon;
+mod meta;
 mod misskey;
 mod oauth;
 mod peertube;
 mod reddit;
 mod telegram;
+mod threads;
 mod twitch;
 mod x;
 mod youtube;
@@ -45,6 +49,9 @@ pub fn platform(kind: PlatformKind) -> &'static dyn Platform {
         PlatformKind::Hackernews => &hackernews::HackerNews,
         PlatformKind::Discord => &discord::Discord,
         PlatformKind::Telegram => &telegram::Telegram,
+        PlatformKind::Facebook => &facebook::Facebook,
+        PlatformKind::Instagram => &instagram::Instagram,
+        PlatformKind::Threads => &threads::Threads,
         PlatformKind::Json => &json::Json,
         PlatformKind::Manual => &manual::Manual,
     }
@@ -168,6 +175,12 @@ pub trait Platform: Send + Sync {
         "followers"
     }
 
+    /// Other counts an account can choose with its `metric` key (Facebook's
+    /// "likes"); empty when the platform counts one thing.
+    fn metrics(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Whether the poller calls this platform at all.
     fn polled(&self) -> bool {
         true
@@ -233,6 +246,9 @@ pub(crate) trait SimpleApi: Send + Sync {
         "followers"
     }
 
+    /// See [`Platform::metrics`].
+    const METRICS: &'static [&'static str] = &[];
+
     fn domains(&self, _account: &Account) -> Vec<String> {
         Vec::new()
     }
@@ -249,6 +265,10 @@ impl<T: SimpleApi> Platform for T {
 
     fn metric(&self, handle: &str) -> &'static str {
         SimpleApi::metric(self, handle)
+    }
+
+    fn metrics(&self) -> &'static [&'static str] {
+        T::METRICS
     }
 
     fn hue(&self) -> Hue {
