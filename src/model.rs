@@ -30,6 +30,10 @@ pub enum PlatformKind {
     Facebook,
     Instagram,
     Threads,
+    Tiktok,
+    Pinterest,
+    Linkedin,
+    Patreon,
     Json,
     Manual,
 }
@@ -52,6 +56,10 @@ impl PlatformKind {
         PlatformKind::Facebook,
         PlatformKind::Instagram,
         PlatformKind::Threads,
+        PlatformKind::Tiktok,
+        PlatformKind::Pinterest,
+        PlatformKind::Linkedin,
+        PlatformKind::Patreon,
         PlatformKind::Json,
         PlatformKind::Manual,
     ];
@@ -74,6 +82,10 @@ impl PlatformKind {
             PlatformKind::Facebook => "facebook",
             PlatformKind::Instagram => "instagram",
             PlatformKind::Threads => "threads",
+            PlatformKind::Tiktok => "tiktok",
+            PlatformKind::Pinterest => "pinterest",
+            PlatformKind::Linkedin => "linkedin",
+            PlatformKind::Patreon => "patreon",
             PlatformKind::Json => "json",
             PlatformKind::Manual => "manual",
         }

@@ -5,6 +5,7 @@ mod all_platforms;
 mod cli_poll;
 mod common;
 mod config_cli;
+mod creator_platforms;
 mod dashboard;
 mod effort_cli;
 mod export;

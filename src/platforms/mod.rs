@@ -20,15 +20,19 @@ mod hackernews;
 mod instagram;
 mod json;
 mod lemmy;
+mod linkedin;
 mod manual;
 mod mastodon;
 mod meta;
 mod misskey;
 mod oauth;
+mod patreon;
 mod peertube;
+mod pinterest;
 mod reddit;
 mod telegram;
 mod threads;
+mod tiktok;
 mod twitch;
 mod x;
 mod youtube;
@@ -52,6 +56,10 @@ pub fn platform(kind: PlatformKind) -> &'static dyn Platform {
         PlatformKind::Facebook => &facebook::Facebook,
         PlatformKind::Instagram => &instagram::Instagram,
         PlatformKind::Threads => &threads::Threads,
+        PlatformKind::Tiktok => &tiktok::Tiktok,
+        PlatformKind::Pinterest => &pinterest::Pinterest,
+        PlatformKind::Linkedin => &linkedin::Linkedin,
+        PlatformKind::Patreon => &patreon::Patreon,
         PlatformKind::Json => &json::Json,
         PlatformKind::Manual => &manual::Manual,
     }
