@@ -14,6 +14,7 @@ mod layers;
 mod lease;
 mod locked_db;
 mod meta_platforms;
+mod newsletter_platforms;
 mod oauth_platforms;
 mod platforms;
 mod platforms_more;

@@ -12,15 +12,20 @@ use crate::http::{Http, HttpError, Response};
 pub use crate::model::{Account, Counts, Hue, PlatformKind, Secrets};
 use crate::text;
 
+mod beehiiv;
 mod bluesky;
+mod buttondown;
 mod discord;
 mod facebook;
+mod ghost;
 mod github;
 mod hackernews;
 mod instagram;
 mod json;
+mod kit;
 mod lemmy;
 mod linkedin;
+mod mailchimp;
 mod manual;
 mod mastodon;
 mod meta;
@@ -60,6 +65,11 @@ pub fn platform(kind: PlatformKind) -> &'static dyn Platform {
         PlatformKind::Pinterest => &pinterest::Pinterest,
         PlatformKind::Linkedin => &linkedin::Linkedin,
         PlatformKind::Patreon => &patreon::Patreon,
+        PlatformKind::Buttondown => &buttondown::Buttondown,
+        PlatformKind::Kit => &kit::Kit,
+        PlatformKind::Beehiiv => &beehiiv::Beehiiv,
+        PlatformKind::Ghost => &ghost::Ghost,
+        PlatformKind::Mailchimp => &mailchimp::Mailchimp,
         PlatformKind::Json => &json::Json,
         PlatformKind::Manual => &manual::Manual,
     }
