@@ -475,11 +475,27 @@ impl Config {
                     ));
                 }
             }
-            if acct.metric.is_some() && !json && acct.platform != PlatformKind::Manual {
-                return Err(at(
-                    span,
-                    "key `metric` applies only to platform = \"json\" and \"manual\"; other platforms know what they count".into(),
-                ));
+            if let Some(m) = &acct.metric
+                && !json
+                && acct.platform != PlatformKind::Manual
+            {
+                let offered = crate::platforms::platform(acct.platform).metrics();
+                if !offered.contains(&m.as_str()) {
+                    let msg = if offered.is_empty() {
+                        "key `metric` applies only to platform = \"json\" and \"manual\"; other platforms know what they count".to_string()
+                    } else {
+                        format!(
+                            "key `metric`: platform = \"{}\" counts {}",
+                            acct.platform.name(),
+                            offered
+                                .iter()
+                                .map(|o| format!("\"{o}\""))
+                                .collect::<Vec<_>>()
+                                .join(" or ")
+                        )
+                    };
+                    return Err(at(span, msg));
+                }
             }
             if json && (acct.url.is_none() || acct.pointer.is_none()) {
                 return Err(at(

@@ -163,6 +163,17 @@ impl Http {
             .await
     }
 
+    /// POSTs an `application/x-www-form-urlencoded` body (OAuth token endpoints).
+    pub async fn post_form(
+        &self,
+        url: reqwest::Url,
+        headers: &[(&str, String)],
+        form: &[(&str, &str)],
+    ) -> Result<Response, HttpError> {
+        self.send(self.client.post(url.clone()).form(form), &url, headers)
+            .await
+    }
+
     async fn send(
         &self,
         mut req: reqwest::RequestBuilder,

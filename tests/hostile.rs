@@ -152,7 +152,7 @@ async fn block_pages_and_challenges_read_as_their_titles() {
         .to_string();
     assert_eq!(
         err,
-        "Reddit refused the request (Blocked by network security)"
+        "Reddit blocked the anonymous request (Blocked by network security); set REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET (a \"script\" app at reddit.com/prefs/apps) to use its API"
     );
 
     let challenge = serve(ResponseTemplate::new(403).set_body_raw(

@@ -8,9 +8,9 @@
 //! nothing.
 
 pub mod activitywatch;
-pub mod history;
 pub mod api;
 pub mod clockify;
+pub mod history;
 pub mod timewarrior;
 pub mod toggl;
 pub mod watson;

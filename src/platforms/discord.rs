@@ -3,7 +3,8 @@
 //! Unknown invite: 404 `{"message": "Unknown Invite", "code": 10006}`. Rate
 //! limits: `X-RateLimit-Remaining`, `X-RateLimit-Reset` (epoch seconds); 429
 //! with `{"retry_after": seconds, "global": bool}`. Handle: the invite code or
-//! its URL (`discord.gg/CODE`).
+//! its URL (`discord.gg/CODE`). Discord requires the User-Agent form
+//! `DiscordBot ($url, $versionNumber)`.
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -32,6 +33,14 @@ struct DiscordError {
     #[serde(default)]
     code: serde_json::Value,
     retry_after: Option<f64>,
+}
+
+/// The User-Agent Discord's API reference asks for: `DiscordBot ($url, $versionNumber)`.
+pub fn user_agent() -> String {
+    format!(
+        "DiscordBot (https://crates.io/crates/socialtop, {})",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 /// `discord.gg/abc`, `https://discord.com/invite/abc` or `abc` → `abc`.
@@ -75,7 +84,8 @@ impl SimpleApi for Discord {
         _secrets: &dyn Secrets,
     ) -> Result<Request, FetchError> {
         let path = format!("/api/v10/invites/{}", code(&account.handle));
-        Ok(Request::get(url(root, &path, &[("with_counts", "true")])?))
+        Ok(Request::get(url(root, &path, &[("with_counts", "true")])?)
+            .header("user-agent", user_agent()))
     }
 
     fn interpret(

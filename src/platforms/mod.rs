@@ -12,18 +12,32 @@ use crate::http::{Http, HttpError, Response};
 pub use crate::model::{Account, Counts, Hue, PlatformKind, Secrets};
 use crate::text;
 
+mod beehiiv;
 mod bluesky;
+mod buttondown;
 mod discord;
+mod facebook;
+mod ghost;
 mod github;
 mod hackernews;
+mod instagram;
 mod json;
+mod kit;
 mod lemmy;
+mod linkedin;
+mod mailchimp;
 mod manual;
 mod mastodon;
+mod meta;
 mod misskey;
+mod oauth;
+mod patreon;
 mod peertube;
+mod pinterest;
 mod reddit;
 mod telegram;
+mod threads;
+mod tiktok;
 mod twitch;
 mod x;
 mod youtube;
@@ -44,6 +58,18 @@ pub fn platform(kind: PlatformKind) -> &'static dyn Platform {
         PlatformKind::Hackernews => &hackernews::HackerNews,
         PlatformKind::Discord => &discord::Discord,
         PlatformKind::Telegram => &telegram::Telegram,
+        PlatformKind::Facebook => &facebook::Facebook,
+        PlatformKind::Instagram => &instagram::Instagram,
+        PlatformKind::Threads => &threads::Threads,
+        PlatformKind::Tiktok => &tiktok::Tiktok,
+        PlatformKind::Pinterest => &pinterest::Pinterest,
+        PlatformKind::Linkedin => &linkedin::Linkedin,
+        PlatformKind::Patreon => &patreon::Patreon,
+        PlatformKind::Buttondown => &buttondown::Buttondown,
+        PlatformKind::Kit => &kit::Kit,
+        PlatformKind::Beehiiv => &beehiiv::Beehiiv,
+        PlatformKind::Ghost => &ghost::Ghost,
+        PlatformKind::Mailchimp => &mailchimp::Mailchimp,
         PlatformKind::Json => &json::Json,
         PlatformKind::Manual => &manual::Manual,
     }
@@ -167,6 +193,12 @@ pub trait Platform: Send + Sync {
         "followers"
     }
 
+    /// Other counts an account can choose with its `metric` key (Facebook's
+    /// "likes"); empty when the platform counts one thing.
+    fn metrics(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Whether the poller calls this platform at all.
     fn polled(&self) -> bool {
         true
@@ -232,6 +264,9 @@ pub(crate) trait SimpleApi: Send + Sync {
         "followers"
     }
 
+    /// See [`Platform::metrics`].
+    const METRICS: &'static [&'static str] = &[];
+
     fn domains(&self, _account: &Account) -> Vec<String> {
         Vec::new()
     }
@@ -248,6 +283,10 @@ impl<T: SimpleApi> Platform for T {
 
     fn metric(&self, handle: &str) -> &'static str {
         SimpleApi::metric(self, handle)
+    }
+
+    fn metrics(&self) -> &'static [&'static str] {
+        T::METRICS
     }
 
     fn hue(&self) -> Hue {

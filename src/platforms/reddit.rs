@@ -1,4 +1,14 @@
-//! Reddit's public JSON: `u/NAME` → `GET /user/NAME/about.json` (`total_karma`,
+//! Reddit. With `REDDIT_CLIENT_ID` and `REDDIT_CLIENT_SECRET` set, the
+//! app-only OAuth flow: `POST https://www.reddit.com/api/v1/access_token` with
+//! basic auth `client_id:secret` and `grant_type=client_credentials` →
+//! `{"access_token", "token_type": "bearer", "expires_in": 86400, "scope": "*"}`
+//! (held in memory, renewed when it expires or on a 401), then the same paths
+//! without `.json` on `https://oauth.reddit.com` with `Authorization: bearer`.
+//! With `base_url` set, both the token endpoint and the API are under it.
+//! Without them, the public JSON; when Reddit answers that with its block page
+//! (a 403 HTML page, "blocked by network security"), the error names the variables.
+//!
+//! `u/NAME` → `GET /user/NAME/about.json` (`total_karma`,
 //! metric "karma"); `r/NAME` → `GET /r/NAME/about.json` (`subscribers`, metric
 //! "members"). Unknown: 404 `{"message": "Not Found", "error": 404}`; private
 //! or quarantined subreddits: 403 with a `reason`; suspended users: 200 with
@@ -8,14 +18,20 @@
 use jiff::Timestamp;
 use serde::Deserialize;
 
+use base64::Engine;
+use futures_util::future::BoxFuture;
+
+use super::oauth::{self, TokenRequest};
 use super::{
-    Counts, FetchError, Fetched, Hue, PlatformKind, Request, Secrets, SimpleApi, count, json,
-    reset_header, said, status_error, url, why,
+    Counts, FetchError, Fetched, Hue, Platform, PlatformKind, Secrets, count, json, reset_header,
+    said, status_error, url, why,
 };
-use crate::http::Response;
+use crate::http::{Http, Response};
 use crate::model::Account;
 
 pub const API_ROOT: &str = "https://www.reddit.com";
+pub const OAUTH_ROOT: &str = "https://oauth.reddit.com";
+const VARS: &str = "REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET";
 
 pub struct Reddit;
 
@@ -67,10 +83,14 @@ fn num(
     super::opt_count(super::field(data, key), key)
 }
 
-impl SimpleApi for Reddit {
-    const KIND: PlatformKind = PlatformKind::Reddit;
-    const ROOT: &'static str = API_ROOT;
-    const HUE: Hue = Hue::Red;
+impl Platform for Reddit {
+    fn kind(&self) -> PlatformKind {
+        PlatformKind::Reddit
+    }
+
+    fn hue(&self) -> Hue {
+        Hue::Red
+    }
 
     fn metric(&self, handle: &str) -> &'static str {
         match parse(handle) {
@@ -86,7 +106,7 @@ impl SimpleApi for Reddit {
         }
     }
 
-    fn validate(&self, account: &Account) -> Result<(), String> {
+    fn check_handle(&self, account: &Account) -> Result<(), String> {
         parse(&account.handle).map(|_| ()).ok_or_else(|| {
             format!(
                 "`{}` is not u/NAME (a user) or r/NAME (a subreddit)",
@@ -95,24 +115,90 @@ impl SimpleApi for Reddit {
         })
     }
 
-    fn request(
+    fn api_root(&self, account: &Account) -> String {
+        super::root_or(account, API_ROOT)
+    }
+
+    fn fetch<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        _known: Option<&'a str>,
+        secrets: &'a dyn Secrets,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
+        Box::pin(async move {
+            self.read(http, account, secrets, now)
+                .await
+                .map_err(FetchError::tidy)
+        })
+    }
+}
+
+/// Reddit's block page for anonymous clients: an HTML 403 (or 429).
+fn blocked(resp: &Response) -> bool {
+    let body = String::from_utf8_lossy(&resp.body);
+    matches!(resp.status, 403 | 429) && super::text::looks_like_html(body.trim())
+}
+
+impl Reddit {
+    async fn read(
         &self,
+        http: &Http,
         account: &Account,
-        root: &str,
-        _secrets: &dyn Secrets,
-    ) -> Result<Request, FetchError> {
+        secrets: &dyn Secrets,
+        now: Timestamp,
+    ) -> Result<Fetched, FetchError> {
         let (kind, name) = parse(&account.handle).ok_or_else(|| {
             FetchError::Status(format!("`{}` is not u/NAME or r/NAME", account.handle))
         })?;
         let path = if kind == "u" {
-            format!("/user/{name}/about.json")
+            format!("/user/{name}/about")
         } else {
-            format!("/r/{name}/about.json")
+            format!("/r/{name}/about")
         };
-        Ok(
-            Request::get(url(root, &path, &[("raw_json", "1")])?)
-                .header("user-agent", user_agent()),
-        )
+        let ua = ("user-agent", user_agent());
+        let root = self.api_root(account);
+        let creds = (
+            secrets.get("REDDIT_CLIENT_ID"),
+            secrets.get("REDDIT_CLIENT_SECRET"),
+        );
+        let (Some(id), Some(secret)) = creds else {
+            let u = url(&root, &format!("{path}.json"), &[("raw_json", "1")])?;
+            let resp = http.get(u, std::slice::from_ref(&ua)).await?;
+            if blocked(&resp) {
+                return Err(FetchError::Auth(format!(
+                    "Reddit blocked the anonymous request ({}); set {VARS} (a \"script\" app at reddit.com/prefs/apps) to use its API",
+                    why(&resp, "")
+                )));
+            }
+            return self.interpret(&resp, account, now);
+        };
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"));
+        let req = TokenRequest {
+            client_id: &id,
+            url: url(&root, "/api/v1/access_token", &[])?,
+            headers: vec![("authorization", format!("Basic {basic}")), ua.clone()],
+            form: vec![("grant_type", "client_credentials")],
+            name: "Reddit",
+            vars: VARS,
+        };
+        let api = super::root_or(account, OAUTH_ROOT);
+        let get = |token: String| {
+            let (api, path, ua) = (&api, &path, &ua);
+            async move {
+                let u = url(api, path, &[("raw_json", "1")])?;
+                let headers = [("authorization", format!("bearer {token}")), ua.clone()];
+                Ok::<_, FetchError>(http.get(u, &headers).await?)
+            }
+        };
+        let mut resp = get(oauth::token(http, &req, now).await?).await?;
+        if resp.status == 401 {
+            // revoked or expired early: a new token, once
+            oauth::forget(&req).await;
+            resp = get(oauth::token(http, &req, now).await?).await?;
+        }
+        self.interpret(&resp, account, now)
     }
 
     fn interpret(

@@ -1,14 +1,21 @@
 //! Twitch Helix. The user id is looked up once by login (`GET /helix/users?login=`,
 //! an unknown login is `{"data": []}`) and kept; then
 //! `GET /helix/channels/followers?broadcaster_id=` answers `{"total": N, ...}`.
-//! Headers `Client-Id` (`TWITCH_CLIENT_ID`) and `Authorization: Bearer`
-//! (`TWITCH_TOKEN`, or `token_env`). Rate limits: `Ratelimit-Remaining` and
+//! Headers `Client-Id` (`TWITCH_CLIENT_ID`) and `Authorization: Bearer`: with
+//! `TWITCH_CLIENT_SECRET` set (and no `token_env`), an app access token that
+//! socialtop obtains by the client-credentials flow, `POST
+//! https://id.twitch.tv/oauth2/token` with `client_id`, `client_secret`,
+//! `grant_type=client_credentials` → `{"access_token", "expires_in",
+//! "token_type": "bearer"}` (held in memory, renewed when it expires or on a
+//! 401; with `base_url` set the token endpoint is `{base_url}/oauth2/token`);
+//! else `TWITCH_TOKEN` (or `token_env`), a user access token. Rate limits: `Ratelimit-Remaining` and
 //! `Ratelimit-Reset` (epoch seconds); errors are `{"error","status","message"}`.
 
 use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Deserialize;
 
+use super::oauth::{self, TokenRequest};
 use super::{
     Counts, FetchError, Fetched, Hue, Platform, PlatformKind, Secrets, count, epoch_header,
     int_header, json, required_env, required_token, said, status_error, url, why,
@@ -17,6 +24,7 @@ use crate::http::{Http, Response};
 use crate::model::Account;
 
 pub const API_ROOT: &str = "https://api.twitch.tv";
+pub const ID_ROOT: &str = "https://id.twitch.tv";
 
 pub struct Twitch;
 
@@ -110,7 +118,8 @@ impl Platform for Twitch {
 }
 
 impl Twitch {
-    /// The user id (looked up unless known), then its follower total.
+    /// With a client secret (and no `token_env`), the app access token; else
+    /// the user token from the environment.
     async fn read(
         &self,
         http: &Http,
@@ -119,11 +128,65 @@ impl Twitch {
         secrets: &dyn Secrets,
         now: Timestamp,
     ) -> Result<Fetched, FetchError> {
+        let client_id = required_env("TWITCH_CLIENT_ID", secrets)?;
+        let secret = secrets
+            .get("TWITCH_CLIENT_SECRET")
+            .filter(|_| account.token_env.is_none());
+        let Some(secret) = secret else {
+            let token = match (&account.token_env, secrets.get("TWITCH_TOKEN")) {
+                (None, None) => {
+                    return Err(FetchError::MissingSecret(
+                        "TWITCH_CLIENT_SECRET or TWITCH_TOKEN".into(),
+                    ));
+                }
+                _ => required_token(account, "TWITCH_TOKEN", secrets)?,
+            };
+            return self
+                .read_with(http, account, known, &client_id, &token, now)
+                .await;
+        };
+        let root = super::root_or(account, ID_ROOT);
+        let req = TokenRequest {
+            client_id: &client_id,
+            url: url(&root, "/oauth2/token", &[])?,
+            headers: Vec::new(),
+            form: vec![
+                ("client_id", client_id.as_str()),
+                ("client_secret", secret.as_str()),
+                ("grant_type", "client_credentials"),
+            ],
+            name: "Twitch",
+            vars: "TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET",
+        };
+        let token = oauth::token(http, &req, now).await?;
+        match self
+            .read_with(http, account, known, &client_id, &token, now)
+            .await
         {
-            let client_id = required_env("TWITCH_CLIENT_ID", secrets)?;
-            let token = required_token(account, "TWITCH_TOKEN", secrets)?;
+            // the app token was revoked or expired early: a new one, once
+            Err(FetchError::Auth(_)) => {
+                oauth::forget(&req).await;
+                let token = oauth::token(http, &req, now).await?;
+                self.read_with(http, account, known, &client_id, &token, now)
+                    .await
+            }
+            other => other,
+        }
+    }
+
+    /// The user id (looked up unless known), then its follower total.
+    async fn read_with(
+        &self,
+        http: &Http,
+        account: &Account,
+        known: Option<&str>,
+        client_id: &str,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<Fetched, FetchError> {
+        {
             let headers = [
-                ("client-id", client_id),
+                ("client-id", client_id.to_string()),
                 ("authorization", format!("Bearer {token}")),
             ];
             let root = self.api_root(account);

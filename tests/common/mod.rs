@@ -212,3 +212,48 @@ pub fn require_in_ci(present: bool, what: &str) {
         "CI=true and {what} is missing: install it (.ci/run does)"
     );
 }
+
+// ---- platform tests against loopback servers ----
+
+/// One account of `platform` with `base_url` pointing at a loopback server.
+pub fn account_at(
+    platform: &str,
+    handle: &str,
+    base: &str,
+    extra: &str,
+) -> socialtop::config::Account {
+    let toml = format!(
+        "[[accounts]]\nplatform = \"{platform}\"\nhandle = \"{handle}\"\nbase_url = \"{base}\"\n{extra}"
+    );
+    socialtop::config::Config::parse(&toml, Path::new("t.toml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .accounts
+        .remove(0)
+}
+
+/// Fetches one account with these secrets, at `now`.
+pub async fn fetch_at(
+    a: &socialtop::config::Account,
+    secrets: &socialtop::model::MapSecrets,
+    known: Option<&str>,
+    now: jiff::Timestamp,
+) -> Result<socialtop::platforms::Fetched, socialtop::platforms::FetchError> {
+    let http = socialtop::http::Http::new(std::time::Duration::from_secs(5)).unwrap();
+    socialtop::platforms::platform(a.platform)
+        .fetch(&http, a, known, secrets, now)
+        .await
+}
+
+/// A server answering every request with this status, headers and JSON body.
+pub async fn answer(status: u16, headers: &[(&str, &str)], body: Value) -> wiremock::MockServer {
+    let server = wiremock::MockServer::start().await;
+    let mut t = wiremock::ResponseTemplate::new(status).set_body_json(body);
+    for (k, v) in headers {
+        t = t.insert_header(*k, *v);
+    }
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(t)
+        .mount(&server)
+        .await;
+    server
+}

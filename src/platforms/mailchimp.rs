@@ -1,0 +1,141 @@
+//! Mailchimp Marketing API 3.0: an audience's subscribers,
+//! `GET https://{dc}.api.mailchimp.com/3.0/lists/{list_id}?fields=stats.member_count`
+//! with HTTP basic auth `anystring:KEY` (`MAILCHIMP_API_KEY`; the key ends in
+//! its data centre, `...-us6`, which picks the host; `base_url` replaces the
+//! whole `https://{dc}.api.mailchimp.com`) → `{"stats": {"member_count": N, ...}}`.
+//! Errors are RFC 7807 problems `{"type", "title", "status", "detail",
+//! "instance"}`: 401 "API Key Invalid", 403 "User Disabled" / "Forbidden",
+//! 404 "Resource Not Found", 429 "Too Many Requests".
+
+use base64::Engine;
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use super::{
+    Counts, FetchError, Fetched, Hue, PlatformKind, Request, Secrets, SimpleApi, count, json,
+    required_token, said, status_error, url, why,
+};
+use crate::http::Response;
+use crate::model::Account;
+
+/// Only a placeholder for [`super::host_of`]: the real host comes from the key.
+pub const API_ROOT: &str = "https://api.mailchimp.com";
+pub const TOKEN_VAR: &str = "MAILCHIMP_API_KEY";
+
+pub struct Mailchimp;
+
+#[derive(Deserialize)]
+struct List {
+    stats: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Deserialize, Default)]
+struct Problem {
+    #[serde(default, deserialize_with = "said")]
+    title: String,
+    #[serde(default, deserialize_with = "said")]
+    detail: String,
+}
+
+/// `0123abcd-us6` → `us6`: letters then digits, nothing that could leave the host.
+fn data_centre(key: &str) -> Option<&str> {
+    let (_, dc) = key.rsplit_once('-')?;
+    let letters = dc.chars().take_while(|c| c.is_ascii_lowercase()).count();
+    let ok = letters > 0 && dc.len() > letters && dc[letters..].chars().all(|c| c.is_ascii_digit());
+    ok.then_some(dc)
+}
+
+impl SimpleApi for Mailchimp {
+    const KIND: PlatformKind = PlatformKind::Mailchimp;
+    const ROOT: &'static str = API_ROOT;
+    const HUE: Hue = Hue::Yellow;
+
+    fn metric(&self, _handle: &str) -> &'static str {
+        "subscribers"
+    }
+
+    fn domains(&self, _account: &Account) -> Vec<String> {
+        vec!["mailchimp.com".into()]
+    }
+
+    fn validate(&self, account: &Account) -> Result<(), String> {
+        let h = &account.handle;
+        if !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric()) {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{h}` is not a Mailchimp audience id (Audience → Settings → Audience name and defaults)"
+            ))
+        }
+    }
+
+    fn request(
+        &self,
+        account: &Account,
+        _root: &str,
+        secrets: &dyn Secrets,
+    ) -> Result<Request, FetchError> {
+        let var = account.token_env.as_deref().unwrap_or(TOKEN_VAR);
+        let key = required_token(account, TOKEN_VAR, secrets)?;
+        let root = match &account.base_url {
+            Some(b) => b.clone(),
+            None => {
+                let dc = data_centre(&key).ok_or_else(|| {
+                    FetchError::Auth(format!(
+                        "the key in {var} has no data-centre suffix (it ends like -us6); copy the whole key from Account → Extras → API keys"
+                    ))
+                })?;
+                format!("https://{dc}.api.mailchimp.com")
+            }
+        };
+        let path = format!("/3.0/lists/{}", account.handle);
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("socialtop:{key}"));
+        Ok(
+            Request::get(url(&root, &path, &[("fields", "stats.member_count")])?)
+                .header("authorization", format!("Basic {basic}")),
+        )
+    }
+
+    fn interpret(
+        &self,
+        resp: &Response,
+        account: &Account,
+        now: Timestamp,
+    ) -> Result<Fetched, FetchError> {
+        let var = account.token_env.as_deref().unwrap_or(TOKEN_VAR);
+        if resp.status == 200 {
+            let l: List = json(resp)?;
+            let stats = l.stats.unwrap_or_default();
+            return Ok(Fetched::new(Counts {
+                followers: count(super::field(&stats, "member_count"), "member_count")?,
+                following: None,
+                posts: None,
+            }));
+        }
+        let p: Problem = json(resp).unwrap_or_default();
+        let said = if p.detail.is_empty() {
+            p.title.clone()
+        } else {
+            format!("{}: {}", p.title, p.detail)
+        };
+        match resp.status {
+            401 => Err(FetchError::Auth(format!(
+                "Mailchimp refused the key in {var} ({}); create a key in Account → Extras → API keys",
+                why(resp, &p.title)
+            ))),
+            403 => Err(FetchError::Auth(format!(
+                "Mailchimp denied access ({})",
+                why(resp, &said)
+            ))),
+            404 => Err(FetchError::NotFound(format!(
+                "no Mailchimp audience {}",
+                account.handle
+            ))),
+            429 => Err(FetchError::RateLimited {
+                until: super::wait_until(resp, None, now),
+                detail: "Mailchimp API limit (10 simultaneous connections)".into(),
+            }),
+            _ => Err(status_error(resp, Some(said))),
+        }
+    }
+}
