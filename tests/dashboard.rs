@@ -422,8 +422,19 @@ fn update_marks_dirty_and_asks_for_reads() {
     assert!(app.dirty);
     app.dirty = false;
     assert_eq!(
-        app.update(AppEvent::DataChanged),
+        app.update(AppEvent::DataChanged(vec![])),
         vec![Effect::LoadRows, Effect::LoadDetail]
+    );
+    // one account written by another process: only its row is read again
+    let other = app.rows[app.order[1]].account.id.clone();
+    assert_eq!(
+        app.update(AppEvent::DataChanged(vec![other.clone()])),
+        vec![Effect::LoadRow(other)]
+    );
+    let selected = app.selected_id().unwrap();
+    assert_eq!(
+        app.update(AppEvent::DataChanged(vec![selected.clone()])),
+        vec![Effect::LoadDetail, Effect::LoadRow(selected)]
     );
     assert_eq!(app.update(AppEvent::Role(Role::Polling)), vec![]);
     assert!(!app.dirty, "nothing shown changed");

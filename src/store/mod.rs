@@ -81,6 +81,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_remote_ids.sql"),
     include_str!("migrations/0006_millis.sql"),
     include_str!("migrations/0007_alerts.sql"),
+    include_str!("migrations/0008_changes.sql"),
 ];
 
 pub struct Store {
@@ -283,13 +284,26 @@ impl Store {
     /// A data write: one transaction that also bumps the change counter.
     fn write<T>(
         &mut self,
+        touched: &[i64],
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T> {
         self.transaction(|tx| {
             let out = f(tx)?;
-            tx.execute("UPDATE generation SET n = n + 1 WHERE id = 1", [])?;
+            bump_generation(tx, touched.iter().copied())?;
             Ok(out)
         })
+    }
+
+    /// The accounts whose data changed after generation `seen` (another
+    /// process's writes included), so a view reads only those again.
+    pub fn changed_since(&self, seen: i64) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key FROM accounts WHERE changed > ?1 ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([seen], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
     }
 
     /// Makes sure every configured account has a row, updating names and metrics.
@@ -322,7 +336,7 @@ impl Store {
     pub fn record_success(&mut self, key: &str, sample: Sample) -> Result<()> {
         let id = self.row(key)?;
         check_sample(key, &sample)?;
-        self.write(|tx| {
+        self.write(&[id], |tx| {
             insert_sample(tx, id, &sample)?;
             tx.execute(
                 "INSERT INTO account_state (account, checked_at, failures, error, error_at) VALUES (?1, ?2, 0, NULL, NULL)
@@ -347,7 +361,7 @@ impl Store {
         for s in samples {
             check_sample(key, s)?;
         }
-        self.write(|tx| {
+        self.write(&[id], |tx| {
             let mut replaced = 0;
             for s in samples {
                 let existed = tx
@@ -364,7 +378,7 @@ impl Store {
     pub fn record_failure(&mut self, key: &str, at: Timestamp, error: &str) -> Result<()> {
         let id = self.row(key)?;
         let at = at.as_millisecond();
-        self.write(|tx| {
+        self.write(&[id], |tx| {
             tx.execute(
                 "INSERT OR REPLACE INTO poll_failures (account, at, error) VALUES (?1, ?2, ?3)",
                 params![id, at, error],
@@ -465,7 +479,7 @@ impl Store {
                 check_entry(key, e)?;
             }
         }
-        self.write(|tx| {
+        self.write(&ids, |tx| {
             let mut counts = Vec::with_capacity(batches.len());
             for (id, (_, entries)) in ids.iter().zip(batches) {
                 let mut new = 0;
@@ -629,7 +643,7 @@ impl Store {
     pub fn start_timer(&mut self, key: &str, at: i64) -> Result<Option<(String, i64)>> {
         let stopped = self.stop_timer(at)?;
         let id = self.row(key)?;
-        self.write(|tx| {
+        self.write(&[id], |tx| {
             tx.execute(
                 "INSERT INTO timer (id, account, started) VALUES (1, ?1, ?2)",
                 params![id, at],
@@ -646,7 +660,7 @@ impl Store {
         let id = self.row(&key)?;
         // a timer left running for days records a day, the longest entry
         let seconds = (at - started).min(MAX_ENTRY_SECS);
-        self.write(|tx| {
+        self.write(&[id], |tx| {
             tx.execute("DELETE FROM timer", [])?;
             if seconds > 0 {
                 tx.execute(
@@ -739,6 +753,7 @@ impl Store {
         let ids = &self.ids;
         let tx = self.conn.transaction().map_err(err)?;
         let (mut added, mut present) = (0u64, 0u64);
+        let mut touched = std::collections::BTreeSet::new();
         {
             let mut insert = tx
                 .prepare_cached(
@@ -756,14 +771,14 @@ impl Store {
                     .map_err(err)?;
                 if n == 1 {
                     added += 1;
+                    touched.insert(id);
                 } else {
                     present += 1;
                 }
             }
         }
         if added > 0 {
-            tx.execute("UPDATE generation SET n = n + 1 WHERE id = 1", [])
-                .map_err(err)?;
+            bump_generation(&tx, touched.into_iter()).map_err(err)?;
         }
         tx.commit().map_err(err)?;
         Ok((added, present))
@@ -996,7 +1011,7 @@ impl Store {
     /// process or another). Returns the new row, or `None` if it had fired.
     pub fn insert_alert(&mut self, alert: &NewAlert) -> Result<Option<AlertRow>> {
         let id = self.row(&alert.account)?;
-        let inserted = self.write(|tx| {
+        let inserted = self.write(&[], |tx| {
             let n = tx.execute(
                 "INSERT OR IGNORE INTO alerts (key, account, kind, at, value, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![alert.key, id, alert.kind, alert.at_ms, alert.value, alert.message],
@@ -1025,7 +1040,7 @@ impl Store {
 
     /// Notes why delivering alert `id` failed (appended to an earlier failure).
     pub fn set_alert_delivery_error(&mut self, id: i64, error: &str) -> Result<()> {
-        self.write(|tx| {
+        self.write(&[], |tx| {
             tx.execute(
                 "UPDATE alerts SET delivery_error = CASE WHEN delivery_error IS NULL THEN ?2
                  ELSE delivery_error || '; ' || ?2 END WHERE id = ?1",
@@ -1147,6 +1162,21 @@ fn check_entry(key: &str, e: &TimeEntry) -> Result<()> {
             "{key}: a time entry starting at {} is outside the years 2000 to 9000",
             crate::util::ts(e.start)
         )));
+    }
+    Ok(())
+}
+
+/// Bumps the change counter, and marks the accounts a write touched with it.
+fn bump_generation(
+    tx: &rusqlite::Transaction<'_>,
+    touched: impl Iterator<Item = i64>,
+) -> rusqlite::Result<()> {
+    tx.execute("UPDATE generation SET n = n + 1 WHERE id = 1", [])?;
+    let mut mark = tx.prepare_cached(
+        "UPDATE accounts SET changed = (SELECT n FROM generation WHERE id = 1) WHERE id = ?1",
+    )?;
+    for id in touched {
+        mark.execute([id])?;
     }
     Ok(())
 }
@@ -1325,6 +1355,25 @@ mod tests {
             .unwrap();
         assert_eq!(s.host_hold("api.github.com").unwrap().unwrap().0, 500);
         assert_eq!(s.host_hold("example").unwrap(), None);
+    }
+
+    #[test]
+    fn a_write_names_the_accounts_it_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = Store::open_dir(dir.path()).unwrap();
+        a.sync_accounts(&[account("x"), account("y"), account("z")])
+            .unwrap();
+        let g0 = a.generation().unwrap();
+        assert!(a.changed_since(g0).unwrap().is_empty());
+        let mut b = Store::open_dir(dir.path()).unwrap();
+        b.record_success("y", sample(5, 1)).unwrap();
+        assert_eq!(a.changed_since(g0).unwrap(), ["y"]);
+        let g1 = a.generation().unwrap();
+        b.record_failure("z", ms(6), "boom").unwrap();
+        b.add_time_entries("x", &[entry(0, 60, "log", None)])
+            .unwrap();
+        assert_eq!(a.changed_since(g1).unwrap(), ["x", "z"]);
+        assert_eq!(a.changed_since(g0).unwrap(), ["x", "y", "z"]);
     }
 
     #[test]

@@ -90,7 +90,9 @@ pub enum AppEvent {
     /// The result of an [`Effect`] that ran off the UI loop.
     Loaded(Loaded),
     /// Another connection (or process) wrote to the history.
-    DataChanged,
+    /// Another process (or this one) wrote data: these accounts changed
+    /// (none named: something else did, such as an alert).
+    DataChanged(Vec<String>),
     /// The polling lease was taken or lost.
     Role(Role),
     /// The wall clock turned a minute ("2m ago" changes).
@@ -184,6 +186,9 @@ pub enum Effect {
     /// Use this config: register its accounts, restart the poller.
     ApplyConfig(NewConfig),
 }
+
+/// Up to this many changed accounts are read again one by one; more, all at once.
+const RELOAD_ONE_BY_ONE: usize = 32;
 
 pub struct App {
     pub rows: Vec<Row>,
@@ -441,7 +446,7 @@ impl App {
                 self.on_poll(ev)
             }
             AppEvent::Loaded(l) => self.on_loaded(l),
-            AppEvent::DataChanged => self.reload_all(),
+            AppEvent::DataChanged(keys) => self.reload_changed(keys),
             AppEvent::Role(role) => {
                 if role != self.role {
                     self.role = role;
@@ -484,6 +489,28 @@ impl App {
     }
 
     /// Everything the views show, read again.
+    /// Reads again only the rows that changed (all of them when many did, or
+    /// when the change named no account).
+    fn reload_changed(&mut self, keys: Vec<String>) -> Vec<Effect> {
+        if keys.is_empty() || keys.len() > RELOAD_ONE_BY_ONE {
+            return self.reload_all();
+        }
+        let selected = self.selected_id();
+        let mut fx = Vec::with_capacity(keys.len() + 2);
+        for key in keys {
+            if selected.as_deref() == Some(key.as_str()) {
+                fx.push(Effect::LoadDetail);
+            }
+            if self.rows.iter().any(|r| r.account.id == key) {
+                fx.push(Effect::LoadRow(key));
+            }
+        }
+        if self.view == View::Effort {
+            fx.push(Effect::LoadEffort);
+        }
+        fx
+    }
+
     fn reload_all(&mut self) -> Vec<Effect> {
         let mut fx = vec![Effect::LoadRows, Effect::LoadDetail];
         // the Effort view reads the model when it opens

@@ -248,17 +248,24 @@ fn sleep_or_stop(stop: &std_mpsc::Receiver<()>, every: Duration) -> bool {
     )
 }
 
-/// Every [`CHANGE_CHECK`]: one row read; `DataChanged` when the generation moved.
+/// Every [`CHANGE_CHECK`]: one row read; when the generation moved,
+/// `DataChanged` with the accounts whose data changed (read on the
+/// `accounts.changed` index), so the views read only those again.
 fn watch_store(store: &SharedStore, mut seen: i64, tx: &Tx, stop: &std_mpsc::Receiver<()>) {
     while sleep_or_stop(stop, CHANGE_CHECK) {
-        let Ok(g) = store::lock(store).generation() else {
+        let changed = {
+            let s = store::lock(store);
+            match s.generation() {
+                Ok(g) if g != seen => s.changed_since(seen).map(|keys| (g, keys)),
+                _ => continue,
+            }
+        };
+        let Ok((g, keys)) = changed else {
             continue;
         };
-        if g != seen {
-            seen = g;
-            if tx.send(AppEvent::DataChanged).is_err() {
-                return;
-            }
+        seen = g;
+        if tx.send(AppEvent::DataChanged(keys)).is_err() {
+            return;
         }
     }
 }
