@@ -6,7 +6,7 @@ sqlite3 CLI. Public tools only: python3, sqlite3, /usr/bin/time.
 
 Builds (once, cached in DIR) a history of ACCOUNTS accounts x YEARS of 5-minute
 samples through `socialtop import history` (so it is filled the way real data
-is), a year of time entries, and 1,000 / 5,000 / 20,000-account configs; then
+is), a daily time entry per account over the same years (`import timewarrior`), and 1,000 / 5,000 / 20,000-account configs; then
 times each command (median of 3 runs, wall clock and peak RSS from
 /usr/bin/time) and the raw SQL it needs, and prints the table with ratios.
 """
@@ -21,13 +21,15 @@ def sh(args, **kw):
     return subprocess.run(args, check=True, **kw)
 
 
-def timed(args, env=None, runs=3, stdin=None):
-    """Median wall seconds and max peak RSS (KiB) of `args` over `runs` runs."""
+def timed(args, env=None, runs=5, stdin=None):
+    """Median wall seconds and max peak RSS (KiB) of `args` over `runs` runs,
+    each reading the file `stdin` (a path) from its start."""
     walls, rss = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        p = subprocess.run(["/usr/bin/time", "-f", "%M"] + args, env=env, stdin=stdin,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        with open(stdin or os.devnull) as inp:
+            p = subprocess.run(["/usr/bin/time", "-f", "%M"] + args, env=env, stdin=inp,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         walls.append(time.perf_counter() - t0)
         if p.returncode not in (0, 1):
             sys.exit(f"{args}: exit {p.returncode}: {p.stderr[-500:]}")
@@ -73,12 +75,19 @@ def build_history(work, accounts, years, now):
     if p.wait() != 0:
         sys.exit("import history failed")
     took = time.perf_counter() - t0
-    # a year of time entries: three 40-minute sessions a week per account
-    for a in range(min(accounts, 100)):
-        for wk in range(52):
-            at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - (wk + 1) * 7 * 86400))
-            sh([BIN, "log", f"manual:acct{a:05d}", f"{30 + (a + wk) % 40}m", "--at", at], env=env,
-               stdout=subprocess.DEVNULL) if wk % 13 == 0 else None
+    # time spent: a 10-60 minute session every day of the history, per account,
+    # through `import timewarrior` (one transaction)
+    intervals = []
+    for acct in range(accounts):
+        for d in range(1, years * 365):
+            begin = now - d * 86400 + 18 * 3600
+            length = 600 + (acct * 37 + d * 13) % 3000
+            fmt = lambda t: time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(t))
+            intervals.append({"id": acct * 10000 + d, "start": fmt(begin), "end": fmt(begin + length),
+                              "tags": [f"manual:acct{acct:05d}"]})
+    timew = os.path.join(work, "timew.json")
+    json.dump(intervals, open(timew, "w"))
+    sh([BIN, "import", "timewarrior", timew], env=env, stdout=subprocess.DEVNULL)
     open(done, "w").write(f"{took:.1f}")
     return data
 
@@ -91,11 +100,10 @@ def env_for(work, cfg):
     return e
 
 
-def sql_time(db, script, runs=3):
-    path = db + ".bench.sql"
+def sql_time(db, script, name):
+    path = f"{db}.{name}.sql"
     open(path, "w").write(script)
-    with open(path) as f:
-        return timed(["sqlite3", "-bail", db], runs=runs, stdin=f)
+    return timed(["sqlite3", "-bail", db], stdin=path)
 
 
 class Counts(http.server.BaseHTTPRequestHandler):
@@ -131,7 +139,7 @@ def main():
 
     def row(name, args, sql=None, target=""):
         wall, rss = timed([BIN] + args, env=env)
-        base = sql_time(db, sql) if sql else None
+        base = sql_time(db, sql, name.split()[0]) if sql else None
         ratio = f"{wall / base[0]:.1f}x" if base else ""
         rows.append((name, f"{wall * 1000:.0f} ms", f"{rss / 1024:.0f} MB",
                      f"{base[0] * 1000:.0f} ms" if base else "", ratio, target))

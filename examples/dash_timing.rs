@@ -1,5 +1,7 @@
 //! Rough timings of the dashboard's reads and draws on a generated history:
-//! `cargo run --release --example dash_timing -- ACCOUNTS DAYS` (default 100 × 30).
+//! `cargo run --release --example dash_timing -- ACCOUNTS DAYS` (default 100 × 30),
+//! or on an existing history: `-- CONFIG DATA_DIR` (e.g. the one
+//! `benches/scale.py` builds).
 //! The first frame (every row read and drawn), the detail at 1 y and "all",
 //! a selection move (update and draw).
 
@@ -19,8 +21,20 @@ use socialtop::tui::ui;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let accounts: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
-    let days: i64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(30);
+    let first = args.next();
+    let second = args.next();
+    if let (Some(cfg), Some(data)) = (&first, &second)
+        && cfg.ends_with(".toml")
+    {
+        let text = std::fs::read_to_string(cfg)?;
+        let config = Config::parse(&text, std::path::Path::new(cfg))?;
+        let t = Instant::now();
+        let store = Store::open_dir(std::path::Path::new(data))?;
+        eprintln!("opened in {:?}", t.elapsed());
+        return time(&store, &config, Timestamp::now());
+    }
+    let accounts: usize = first.and_then(|a| a.parse().ok()).unwrap_or(100);
+    let days: i64 = second.and_then(|a| a.parse().ok()).unwrap_or(30);
     let mut toml = String::new();
     for i in 0..accounts {
         toml.push_str(&format!(
@@ -51,20 +65,24 @@ fn main() -> anyhow::Result<()> {
         per * accounts as i64,
         t.elapsed()
     );
+    time(&store, &config, now)
+}
+
+fn time(store: &Store, config: &Config, now: Timestamp) -> anyhow::Result<()> {
     let tz = jiff::tz::TimeZone::UTC;
     let mut term = Terminal::new(TestBackend::new(120, 32))?;
     let t = Instant::now();
-    let rows = data::load_rows(&store, &config.accounts, now, &tz)?;
+    let rows = data::load_rows(store, &config.accounts, now, &tz)?;
     let mut app = App::new(rows, now);
     let id = app.selected_id().unwrap_or_default();
     let account = config.account(&id).unwrap();
-    app.detail = Some(data::load_detail(&store, account, app.range, now)?);
+    app.detail = Some(data::load_detail(store, account, app.range, now)?);
     term.draw(|f| ui::draw(f, &mut app))?;
     println!("first frame: {:?}", t.elapsed());
     for range in [Range::Year, Range::All] {
         let t = Instant::now();
         app.range = range;
-        app.detail = Some(data::load_detail(&store, account, range, now)?);
+        app.detail = Some(data::load_detail(store, account, range, now)?);
         term.draw(|f| ui::draw(f, &mut app))?;
         println!("detail {}: {:?}", range.label(), t.elapsed());
     }
@@ -77,7 +95,7 @@ fn main() -> anyhow::Result<()> {
         )));
         let id = app.selected_id().unwrap_or_default();
         let account = config.account(&id).unwrap();
-        app.detail = Some(data::load_detail(&store, account, app.range, now)?);
+        app.detail = Some(data::load_detail(store, account, app.range, now)?);
         term.draw(|f| ui::draw(f, &mut app))?;
     }
     println!(

@@ -175,23 +175,27 @@ pub fn write_svg(
     tz: &TimeZone,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    // the axis starts where the data does, when that is inside the window
-    let mut earliest = i64::MAX;
-    for a in &config.accounts {
-        if let Some(s) = store.earliest(&a.id)? {
-            earliest = earliest.min(s.at_secs());
+    // one read transaction for every account's series
+    let (from, to, series) = store.read(|store| {
+        // the axis starts where the data does, when that is inside the window
+        let mut earliest = i64::MAX;
+        for a in &config.accounts {
+            if let Some(s) = store.earliest(&a.id)? {
+                earliest = earliest.min(s.at_secs());
+            }
         }
-    }
-    let from = since.as_second().max(earliest.min(now.as_second() - 3600));
-    let to = now.as_second().max(from + 1);
-    let mut series = Vec::new();
-    for a in &config.accounts {
-        let pts = crate::status::series(store, &a.id, from, to, 600)?;
-        if !pts.is_empty() {
-            let name = format!("{} ({})", a.display_name(), a.metric());
-            series.push((crate::text::clean(&name), pts));
+        let from = since.as_second().max(earliest.min(now.as_second() - 3600));
+        let to = now.as_second().max(from + 1);
+        let mut series = Vec::new();
+        for a in &config.accounts {
+            let pts = crate::status::series(store, &a.id, from, to, 600)?;
+            if !pts.is_empty() {
+                let name = format!("{} ({})", a.display_name(), a.metric());
+                series.push((crate::text::clean(&name), pts));
+            }
         }
-    }
+        Ok((from, to, series))
+    })?;
     let day = |t: i64| {
         crate::util::ts(t)
             .to_zoned_datetime(tz.clone())

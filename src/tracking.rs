@@ -26,11 +26,14 @@ pub fn account_points(
     config: &Config,
     tz: &TimeZone,
 ) -> Result<Vec<(String, Vec<Point>)>> {
-    config
-        .accounts
-        .iter()
-        .map(|a| Ok((a.id.clone(), points_of(store, &a.id, tz)?)))
-        .collect()
+    // one read transaction: one snapshot, locking paid once
+    store.read(|store| {
+        config
+            .accounts
+            .iter()
+            .map(|a| Ok((a.id.clone(), points_of(store, &a.id, tz)?)))
+            .collect()
+    })
 }
 
 /// The effort model over the whole history.

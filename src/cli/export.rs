@@ -36,6 +36,10 @@ pub(super) fn export_cmd(
             if history {
                 let from = since.unwrap_or(Timestamp::MIN);
                 export::write_history(&store, from, format, w).map(|_| ())
+            } else if format == Format::Svg {
+                // the chart needs the counts only, not the snapshot's effort model
+                let window = since.unwrap_or_else(|| status::before(now, 30 * 86_400));
+                export::write_svg(&store, &config, window, now, &tz, w)
             } else {
                 let snap = export::snapshot(&store, &config, now, &tz)?;
                 let window = since.unwrap_or_else(|| status::before(now, 30 * 86_400));

@@ -82,6 +82,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_millis.sql"),
     include_str!("migrations/0007_alerts.sql"),
     include_str!("migrations/0008_changes.sql"),
+    include_str!("migrations/0009_time_cover.sql"),
 ];
 
 pub struct Store {
@@ -310,12 +311,37 @@ impl Store {
     /// Not a data write: every command does it at start, and open dashboards
     /// must not reload for it.
     pub fn sync_accounts(&mut self, accounts: &[Account]) -> Result<()> {
+        // every command starts here: when nothing changed it only reads, so a
+        // read-only command takes no write lock
+        type Known = (String, String, Option<String>, String);
+        let known: HashMap<String, Known> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT key, platform, handle, label, metric FROM accounts")
+                .map_err(|e| self.err(e))?;
+            stmt.query_map([], |r| {
+                Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))?
+        };
+        let changed: Vec<&Account> = accounts
+            .iter()
+            .filter(|a| {
+                known.get(&a.id).is_none_or(|(p, h, l, m)| {
+                    p != a.platform.name() || *h != a.handle || *l != a.label || m != a.metric()
+                })
+            })
+            .collect();
+        if changed.is_empty() {
+            return self.load_ids();
+        }
         self.transaction(|tx| {
             let mut stmt = tx.prepare(
                 "INSERT INTO accounts (key, platform, handle, label, metric) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(key) DO UPDATE SET platform = ?2, handle = ?3, label = ?4, metric = ?5",
             )?;
-            for a in accounts {
+            for a in changed {
                 stmt.execute(params![a.id, a.platform.name(), a.handle, a.label, a.metric()])?;
             }
             Ok(())

@@ -58,10 +58,13 @@ pub fn load_rows(
     now: Timestamp,
     tz: &TimeZone,
 ) -> Result<Vec<Row>> {
-    accounts
-        .iter()
-        .map(|a| load_row(store, a, now, tz))
-        .collect()
+    // one read transaction for every account's reads
+    store.read(|store| {
+        accounts
+            .iter()
+            .map(|a| load_row(store, a, now, tz))
+            .collect()
+    })
 }
 
 /// What the Effort view shows: the model and the points behind it.
