@@ -355,3 +355,23 @@ fn an_interrupted_export_leaves_no_file_behind() {
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_activitywatch_error_page_reaches_the_terminal_clean() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/0/buckets/"))
+        .respond_with(ResponseTemplate::new(500).set_body_string(
+            "boom \u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}]52;c;SGVsbG8=\u{7} server on fire",
+        ))
+        .mount(&server)
+        .await;
+    let env = Env::new(
+        "[[accounts]]\nplatform = \"manual\"\nhandle = \"news\"\ndomains = [\"news.example\"]\n",
+    );
+    let out = env.run(&["import", "activitywatch", "--url", &server.uri()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("answered HTTP 500"), "{err}");
+    assert!(err.contains("server on fire"), "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+}

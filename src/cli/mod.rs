@@ -233,7 +233,11 @@ pub fn main() -> ExitCode {
                 ExitCode::from(out::BROKEN_PIPE_STATUS)
             }
             _ => {
-                eprintln!("socialtop: error: {e:#}");
+                // the last net: no error text reaches the terminal with control characters
+                eprintln!(
+                    "socialtop: error: {}",
+                    crate::text::clean(&format!("{e:#}"))
+                );
                 ExitCode::FAILURE
             }
         },

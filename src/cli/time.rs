@@ -57,7 +57,7 @@ const LOG_BOUNDS: (std::time::Duration, std::time::Duration) = (
 
 pub(super) fn print_report(report: &crate::import::Report, what: &str) -> anyhow::Result<()> {
     for w in &report.warnings {
-        eprintln!("socialtop: warning: {w}");
+        eprintln!("socialtop: warning: {}", crate::text::clean(w));
     }
     out::confirm(
         report.summary(what).trim_end_matches('\n'),

@@ -132,10 +132,12 @@ async fn get_json<T: for<'de> Deserialize<'de>>(
     })?;
     if !resp.is_success() {
         let body = String::from_utf8_lossy(&resp.body);
+        // outside text: a page's title, or a short, cleaned excerpt
+        let said = crate::text::html_title(&body).unwrap_or_else(|| crate::text::short(&body, 200));
         anyhow::bail!(
-            "ActivityWatch at {base} answered HTTP {} for {path}: {}",
+            "ActivityWatch at {} answered HTTP {} for {path}: {said}",
+            crate::text::clean(base),
             resp.status,
-            body.chars().take(200).collect::<String>()
         );
     }
     serde_json::from_slice(&resp.body)
