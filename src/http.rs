@@ -271,7 +271,8 @@ pub fn host_key(url: &reqwest::Url) -> String {
     match (url.host_str(), url.port()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
-        _ => url.as_str().to_string(),
+        // no host: never the whole URL, which may carry a key
+        _ => format!("{}:", url.scheme()),
     }
 }
 

@@ -661,12 +661,16 @@ async fn answer(mut stream: tokio::net::TcpStream, exporter: Arc<Exporter>) -> s
             let scraped = tokio::task::spawn_blocking(move || exporter.scrape(format)).await;
             match scraped {
                 Ok(Ok(body)) => ("200 OK", format.content_type(), body, r.method == "HEAD"),
-                Ok(Err(e)) => (
-                    "503 Service Unavailable",
-                    "text/plain; charset=utf-8",
-                    format!("cannot read the history: {e}\n"),
-                    r.method == "HEAD",
-                ),
+                Ok(Err(e)) => {
+                    // the detail (with its paths) goes to the log, not to scrapers
+                    tracing::warn!(error = %e, "metrics scrape could not read the history");
+                    (
+                        "503 Service Unavailable",
+                        "text/plain; charset=utf-8",
+                        "cannot read the history\n".to_string(),
+                        r.method == "HEAD",
+                    )
+                }
                 Err(_) => (
                     "500 Internal Server Error",
                     "text/plain; charset=utf-8",

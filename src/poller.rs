@@ -500,7 +500,7 @@ fn describe_store_error(e: &crate::store::StoreError) -> String {
 
 /// One line for a result: `github:octocat  followers 1,234` or the error.
 pub fn describe(result: &PollResult, metric: &str) -> String {
-    match &result.outcome {
+    let line = match &result.outcome {
         Outcome::Ok(c) => format!(
             "{}  {} {}",
             result.account,
@@ -509,7 +509,8 @@ pub fn describe(result: &PollResult, metric: &str) -> String {
         ),
         Outcome::Failed(e) => format!("{}  error: {e}", result.account),
         Outcome::Skipped(why) => format!("{}  skipped: {why}", result.account),
-    }
+    };
+    crate::text::clean(&line)
 }
 
 #[cfg(test)]

@@ -789,3 +789,27 @@ fn asked_polls_say_what_happened() {
         Some("2 polled, 1 failed (slowhost)")
     );
 }
+
+#[test]
+fn one_effort_fit_at_a_time_however_many_changes_arrive() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.view = View::Effort;
+    let fits = |fx: &[Effect]| fx.iter().filter(|e| **e == Effect::LoadEffort).count();
+    assert_eq!(fits(&app.update(AppEvent::DataChanged(vec![]))), 1);
+    // a poll-all while the fit runs: no second fit yet
+    for _ in 0..5 {
+        assert_eq!(fits(&app.update(AppEvent::DataChanged(vec![]))), 0);
+    }
+    // when it lands, one more fit covers everything that changed meanwhile
+    let effort = data::load_effort(&fx.store, &fx.config, &app.tz).unwrap();
+    assert_eq!(
+        app.update(AppEvent::Loaded(Loaded::Effort(effort.clone()))),
+        vec![Effect::LoadEffort]
+    );
+    assert_eq!(app.update(AppEvent::Loaded(Loaded::Effort(effort))), vec![]);
+    // a failed fit does not block the next one
+    assert_eq!(fits(&app.update(AppEvent::DataChanged(vec![]))), 1);
+    app.update(AppEvent::Loaded(Loaded::EffortFailed("boom".into())));
+    assert_eq!(fits(&app.update(AppEvent::DataChanged(vec![]))), 1);
+}

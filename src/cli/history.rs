@@ -42,7 +42,7 @@ pub(super) fn poll_once(paths: &Paths, textfile: Option<&Path>) -> anyhow::Resul
     for r in &results {
         if let Outcome::Failed(e) = &r.outcome {
             failed += 1;
-            eprintln!("socialtop: {}: {e}", r.account);
+            eprintln!("socialtop: {}: {}", r.account, crate::text::clean(e));
         }
     }
     let printed = out::with_stdout(|w| {

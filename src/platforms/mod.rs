@@ -532,7 +532,12 @@ pub(crate) fn int_header(resp: &Response, name: &str) -> Option<i64> {
 /// A rate-limit reset header that is either an epoch time or, per the IETF
 /// RateLimit draft, seconds from now.
 pub(crate) fn reset_header(resp: &Response, name: &str, now: Timestamp) -> Option<Timestamp> {
-    let v: f64 = resp.header(name)?.trim().parse().ok()?;
+    let v: f64 = resp
+        .header(name)?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite() && *v >= 0.0)?;
     let secs = if v > 1e9 {
         v
     } else {

@@ -139,16 +139,36 @@ impl Store {
                 ),
             });
         }
-        let mut uri = reqwest::Url::from_file_path(&path).map_err(|()| StoreError::Dir {
-            path: path.clone(),
-            source: std::io::Error::other("not an absolute path"),
-        })?;
-        uri.set_query(Some("immutable=1"));
-        let conn = Connection::open_with_flags(
-            uri.as_str(),
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
-        )
-        .map_err(|e| classify(&path, e))?;
+        // first as any reader (it sees what a poller elsewhere has in the
+        // WAL); where the WAL's index cannot be read or made (a read-only
+        // mount), as an immutable file: what was checkpointed
+        let plain =
+            Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY).and_then(|c| {
+                c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                    r.get::<_, i64>(0)
+                })?;
+                Ok(c)
+            });
+        let conn = match plain {
+            Ok(c) => c,
+            Err(_) => {
+                let absolute = std::fs::canonicalize(&path).map_err(|source| StoreError::Dir {
+                    path: path.clone(),
+                    source,
+                })?;
+                let mut uri =
+                    reqwest::Url::from_file_path(&absolute).map_err(|()| StoreError::Dir {
+                        path: path.clone(),
+                        source: std::io::Error::other("not a file path"),
+                    })?;
+                uri.set_query(Some("immutable=1"));
+                Connection::open_with_flags(
+                    uri.as_str(),
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+                )
+                .map_err(|e| classify(&path, e))?
+            }
+        };
         let mut store = Store {
             conn,
             path: path.clone(),
@@ -819,8 +839,11 @@ impl Store {
         }
         self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))?;
         let out = f(self);
-        // a read transaction: ending it cannot lose anything
-        let _ = self.conn.execute_batch("COMMIT");
+        // a read transaction: ending it cannot lose anything, but it must end,
+        // or every later write would fail and every read see an old snapshot
+        if self.conn.execute_batch("COMMIT").is_err() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
         out
     }
 

@@ -129,6 +129,8 @@ pub enum Loaded {
     TimerToggled(String),
     /// A line for the status bar (an export, an error).
     Message(String),
+    /// The effort fit could not be read: why.
+    EffortFailed(String),
     /// The alerts recorded last, newest first.
     Alerts(Vec<crate::store::AlertRow>),
     /// A new config is in use: its accounts registered, the poller restarted.
@@ -191,6 +193,9 @@ pub enum Effect {
 const RELOAD_ONE_BY_ONE: usize = 32;
 
 pub struct App {
+    /// An effort fit is running; another was asked for meanwhile.
+    pub effort_loading: bool,
+    pub effort_again: bool,
     pub rows: Vec<Row>,
     /// Indices into `rows` in display order (filtered and sorted).
     pub order: Vec<usize>,
@@ -241,6 +246,8 @@ pub struct App {
 impl App {
     pub fn new(rows: Vec<Row>, now: Timestamp) -> App {
         let mut app = App {
+            effort_loading: false,
+            effort_again: false,
             rows,
             order: Vec::new(),
             selected: 0,
@@ -424,6 +431,31 @@ impl App {
     /// The one way state changes: an event in, effects out. Sets `dirty`
     /// when the screen must be drawn again.
     pub fn update(&mut self, ev: AppEvent) -> Vec<Effect> {
+        let fx = self.update_inner(ev);
+        self.coalesce(fx)
+    }
+
+    /// One effort fit at a time: a fit asked for while one runs is done once,
+    /// after it (a poll-all with the Effort view open asks once per account);
+    /// and no effect twice in one batch.
+    fn coalesce(&mut self, fx: Vec<Effect>) -> Vec<Effect> {
+        let mut out: Vec<Effect> = Vec::with_capacity(fx.len());
+        for e in fx {
+            if e == Effect::LoadEffort {
+                if self.effort_loading {
+                    self.effort_again = true;
+                    continue;
+                }
+                self.effort_loading = true;
+            }
+            if !out.contains(&e) {
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    fn update_inner(&mut self, ev: AppEvent) -> Vec<Effect> {
         match ev {
             AppEvent::Key(k) => {
                 if k.kind == KeyEventKind::Release {
@@ -579,12 +611,21 @@ impl App {
             Loaded::Effort(e) => {
                 self.effort = Some(e);
                 self.dirty = true;
+                self.effort_loading = false;
+                if std::mem::take(&mut self.effort_again) {
+                    return vec![Effect::LoadEffort];
+                }
             }
             Loaded::TimerToggled(m) => {
                 self.say(m);
                 return self.reload_all();
             }
             Loaded::Message(m) => {
+                self.say(m);
+            }
+            Loaded::EffortFailed(m) => {
+                self.effort_loading = false;
+                self.effort_again = false;
                 self.say(m);
             }
             Loaded::ConfigApplied => {

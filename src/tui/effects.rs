@@ -183,7 +183,10 @@ impl Runner {
             Effect::LoadAlerts => self
                 .blocking(move |s, _, _| Ok(Some(Loaded::Alerts(s.recent_alerts(ALERTS_SHOWN)?)))),
             Effect::LoadEffort => self.blocking(move |s, config, _| {
-                Ok(Some(Loaded::Effort(data::load_effort(s, config, &tz)?)))
+                Ok(Some(match data::load_effort(s, config, &tz) {
+                    Ok(e) => Loaded::Effort(e),
+                    Err(e) => Loaded::EffortFailed(format!("cannot read the history: {e}")),
+                }))
             }),
             Effect::ToggleTimer(id) => {
                 let tx = self.tx.clone();
