@@ -82,11 +82,20 @@ pub struct Runner {
     pub tx: Tx,
     pub clock: Arc<dyn Clock>,
     pub data_dir: PathBuf,
-    pub alerts: Arc<Alerts>,
+    /// The alert rules in use (swapped when the config is reloaded).
+    pub alerts: SharedAlerts,
     /// Where `e` writes: the data dir's exports, or for the demo the current directory.
     pub export_dir: Option<PathBuf>,
     /// The config file as last read (shared with the watcher).
     pub config_seen: Arc<Mutex<Stamp>>,
+}
+
+/// The alert rules in use, shared with the alert pipeline; a reloaded config
+/// swaps them.
+pub type SharedAlerts = Arc<RwLock<Arc<Alerts>>>;
+
+fn current(alerts: &SharedAlerts) -> Arc<Alerts> {
+    Arc::clone(&alerts.read().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// How many alerts the dashboard reads (newest first).
@@ -110,7 +119,7 @@ pub async fn fire_alerts(alerts: &Arc<Alerts>, store: &SharedStore, check: Check
 pub async fn alert_events(
     mut polls: UnboundedReceiver<Event>,
     out: UnboundedSender<Event>,
-    alerts: Arc<Alerts>,
+    alerts: SharedAlerts,
     store: SharedStore,
     tx: Tx,
     clock: Arc<dyn Clock>,
@@ -122,7 +131,7 @@ pub async fn alert_events(
                 let Some(ev) = ev else { break };
                 if let Event::Finished(r) = &ev {
                     let check = Check::poll(r);
-                    let (alerts, store, tx) = (Arc::clone(&alerts), Arc::clone(&store), tx.clone());
+                    let (alerts, store, tx) = (current(&alerts), Arc::clone(&store), tx.clone());
                     tokio::spawn(async move { fire_alerts(&alerts, &store, check, &tx).await });
                 }
                 if out.send(ev).is_err() {
@@ -131,7 +140,7 @@ pub async fn alert_events(
             }
             _ = minute.tick() => {
                 let check = Check::Stale(clock.now());
-                let (alerts, store, tx) = (Arc::clone(&alerts), Arc::clone(&store), tx.clone());
+                let (alerts, store, tx) = (current(&alerts), Arc::clone(&store), tx.clone());
                 tokio::spawn(async move { fire_alerts(&alerts, &store, check, &tx).await });
             }
         }
@@ -242,7 +251,7 @@ impl Runner {
                 };
                 for id in ids {
                     let (poller, tx) = (Arc::clone(&poller), self.tx.clone());
-                    let (alerts, store) = (Arc::clone(&self.alerts), Arc::clone(&self.store));
+                    let (alerts, store) = (current(&self.alerts), Arc::clone(&self.store));
                     let _ = tx.send(AppEvent::Poll(Event::Started(id.clone())));
                     tokio::spawn(async move {
                         if let Some(a) = poller.accounts().iter().find(|a| a.id == id) {
@@ -297,7 +306,17 @@ impl Runner {
             Arc::clone(&self.lease),
         );
         let handle = tokio::runtime::Handle::current();
+        let alerts = Arc::clone(&self.alerts);
         tokio::task::spawn_blocking(move || {
+            // the new rules and notify settings apply from now on
+            match Alerts::new(&config, Arc::new(EnvSecrets)) {
+                Ok(new) => *alerts.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(new),
+                Err(e) => {
+                    let _ = tx.send(AppEvent::Loaded(Loaded::Message(format!(
+                        "alert rules not changed: {e:#}"
+                    ))));
+                }
+            }
             let synced = store::lock(&store).sync_accounts(&config.accounts);
             let poller =
                 Poller::with_seams(&config, Arc::clone(&store), clock, Arc::new(EnvSecrets));

@@ -253,10 +253,9 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
     let (poll_tx, poll_rx) = mpsc::unbounded_channel();
     // the scheduler's events pass the alert rules on their way to the loop
     let (checked_tx, checked_rx) = mpsc::unbounded_channel();
-    let alerts = Arc::new(crate::alerts::Alerts::new(
-        &config,
-        Arc::new(crate::model::EnvSecrets),
-    )?);
+    let alerts: effects::SharedAlerts = Arc::new(RwLock::new(Arc::new(
+        crate::alerts::Alerts::new(&config, Arc::new(crate::model::EnvSecrets))?,
+    )));
     let alert_events = effects::alert_events(
         poll_rx,
         checked_tx,
