@@ -97,6 +97,26 @@ pub(super) fn import_watson(paths: &Paths, file: &str) -> anyhow::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
+/// What the importers that call an API share: `--since` (default 30 days
+/// ago), and a client that waits longer and takes larger answers than polls.
+fn import_client(
+    config: &crate::config::Config,
+    since: Option<&str>,
+    now: Timestamp,
+) -> anyhow::Result<(Timestamp, crate::http::Http)> {
+    let since = match since {
+        Some(t) => parse_time_arg(t)?,
+        None => status::before(now, 30 * 86_400),
+    };
+    let http = crate::http::Http::new(
+        config
+            .request_timeout
+            .max(std::time::Duration::from_secs(30)),
+    )?
+    .with_max_body(64 * 1024 * 1024);
+    Ok((since, http))
+}
+
 /// The time trackers with an API.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Service {
@@ -112,16 +132,7 @@ pub(super) fn import_service(
 ) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
     let now = Timestamp::now();
-    let since = match since {
-        Some(t) => parse_time_arg(t)?,
-        None => status::before(now, 30 * 86_400),
-    };
-    let http = crate::http::Http::new(
-        config
-            .request_timeout
-            .max(std::time::Duration::from_secs(30)),
-    )?
-    .with_max_body(64 * 1024 * 1024);
+    let (since, http) = import_client(&config, since, now)?;
     let secrets = crate::model::EnvSecrets;
     use crate::import::{clockify, toggl};
     let (entries, warnings) = runtime()?.block_on(async {
@@ -158,16 +169,7 @@ pub(super) fn import_activitywatch(
 ) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
     let now = Timestamp::now();
-    let since = match since {
-        Some(t) => parse_time_arg(t)?,
-        None => status::before(now, 30 * 86_400),
-    };
-    let http = crate::http::Http::new(
-        config
-            .request_timeout
-            .max(std::time::Duration::from_secs(30)),
-    )?
-    .with_max_body(64 * 1024 * 1024);
+    let (since, http) = import_client(&config, since, now)?;
     let tz = crate::util::local_tz();
     use crate::import::activitywatch;
     let collected =

@@ -7,6 +7,24 @@
 //! transaction. Each entry keeps the other tool's id, so importing twice adds
 //! nothing.
 
+/// Parses an importer's JSON array, an error naming `source`, line and
+/// column, and what the file should have been (`what`).
+pub(crate) fn parse_json_array<T: serde::de::DeserializeOwned>(
+    text: &str,
+    source: &str,
+    what: &str,
+) -> anyhow::Result<Vec<T>> {
+    serde_json::from_str(text).map_err(|e| {
+        let why = e.to_string();
+        let why = why.split(" at line ").next().unwrap_or_default();
+        anyhow::anyhow!(
+            "{source}:{}:{}: not {what}: {why}",
+            e.line(),
+            e.column().max(1)
+        )
+    })
+}
+
 pub mod activitywatch;
 pub mod api;
 pub mod clockify;

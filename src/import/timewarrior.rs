@@ -34,15 +34,11 @@ pub fn import(
     text: &str,
     source: &str,
 ) -> anyhow::Result<Report> {
-    let intervals: Vec<Interval> = serde_json::from_str(text).map_err(|e| {
-        let what = e.to_string();
-        let what = what.split(" at line ").next().unwrap_or_default();
-        anyhow::anyhow!(
-            "{source}:{}:{}: not a timewarrior export (the JSON array `timew export` prints): {what}",
-            e.line(),
-            e.column().max(1)
-        )
-    })?;
+    let intervals: Vec<Interval> = super::parse_json_array(
+        text,
+        source,
+        "a timewarrior export (the JSON array `timew export` prints)",
+    )?;
     let mut report = Report::default();
     let mut entries = Vec::with_capacity(intervals.len());
     for iv in &intervals {

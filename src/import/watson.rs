@@ -29,15 +29,11 @@ pub fn import(
     text: &str,
     source: &str,
 ) -> anyhow::Result<Report> {
-    let frames: Vec<Frame> = serde_json::from_str(text).map_err(|e| {
-        let what = e.to_string();
-        let what = what.split(" at line ").next().unwrap_or_default();
-        anyhow::anyhow!(
-            "{source}:{}:{}: not a Watson log (the JSON array `watson log --json` prints): {what}",
-            e.line(),
-            e.column().max(1)
-        )
-    })?;
+    let frames: Vec<Frame> = super::parse_json_array(
+        text,
+        source,
+        "a Watson log (the JSON array `watson log --json` prints)",
+    )?;
     let mut report = Report::default();
     let mut entries = Vec::with_capacity(frames.len());
     for f in frames {
