@@ -685,38 +685,50 @@ impl Store {
     }
 
     /// Starts the timer on `key` at `at`, stopping (and recording) any running one.
-    /// Returns the entry recorded for the stopped timer, if any.
+    /// Returns the entry recorded for the stopped timer, if any. One
+    /// immediate transaction: a stop racing in from another process cannot
+    /// record the same stretch twice.
     pub fn start_timer(&mut self, key: &str, at: i64) -> Result<Option<(String, i64)>> {
-        let stopped = self.stop_timer(at)?;
         let id = self.row(key)?;
-        self.write(&[id], |tx| {
+        self.timer_change(|tx| {
+            let stopped = stop_in(tx, at)?;
             tx.execute(
                 "INSERT INTO timer (id, account, started) VALUES (1, ?1, ?2)",
                 params![id, at],
-            )
-        })?;
-        Ok(stopped)
+            )?;
+            let mut touched = vec![id];
+            touched.extend(stopped.as_ref().map(|s| s.0));
+            Ok((touched, stopped.map(|(_, key, secs)| (key, secs))))
+        })
     }
 
     /// Stops the running timer at `at` and records its time; returns `(account, seconds)`.
     pub fn stop_timer(&mut self, at: i64) -> Result<Option<(String, i64)>> {
-        let Some((key, started)) = self.timer()? else {
-            return Ok(None);
-        };
-        let id = self.row(&key)?;
-        // a timer left running for days records a day, the longest entry
-        let seconds = (at - started).min(MAX_ENTRY_SECS);
-        self.write(&[id], |tx| {
-            tx.execute("DELETE FROM timer", [])?;
-            if seconds > 0 {
-                tx.execute(
-                    "INSERT INTO time_entries (account, start, seconds, source) VALUES (?1, ?2, ?3, 'timer')",
-                    params![id, started, seconds],
-                )?;
+        self.timer_change(|tx| {
+            let stopped = stop_in(tx, at)?;
+            let touched = stopped.iter().map(|s| s.0).collect();
+            Ok((touched, stopped.map(|(_, key, secs)| (key, secs))))
+        })
+    }
+
+    /// A change of the timer, read and written in one `BEGIN IMMEDIATE`.
+    fn timer_change<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<(Vec<i64>, T)>,
+    ) -> Result<T> {
+        let path = self.path.clone();
+        let run = || {
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let (touched, out) = f(&tx)?;
+            if !touched.is_empty() {
+                bump_generation(&tx, touched.into_iter())?;
             }
-            Ok(())
-        })?;
-        Ok(Some((key, seconds.max(0))))
+            tx.commit()?;
+            Ok(out)
+        };
+        run().map_err(|e| classify(&path, e))
     }
 
     /// At most `limit` samples at or after `since`, oldest first.
@@ -1215,6 +1227,34 @@ fn check_entry(key: &str, e: &TimeEntry) -> Result<()> {
     Ok(())
 }
 
+/// Stops the running timer inside `tx`, recording at most a day of it;
+/// returns `(account row, account id, seconds)` of what it stopped.
+fn stop_in(
+    tx: &rusqlite::Transaction<'_>,
+    at: i64,
+) -> rusqlite::Result<Option<(i64, String, i64)>> {
+    let running: Option<(i64, String, i64)> = tx
+        .query_row(
+            "SELECT a.id, a.key, t.started FROM timer t JOIN accounts a ON a.id = t.account",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((id, key, started)) = running else {
+        return Ok(None);
+    };
+    tx.execute("DELETE FROM timer", [])?;
+    // a timer left running for days records a day, the longest entry
+    let seconds = (at - started).min(MAX_ENTRY_SECS);
+    if seconds > 0 {
+        tx.execute(
+            "INSERT INTO time_entries (account, start, seconds, source) VALUES (?1, ?2, ?3, 'timer')",
+            params![id, started, seconds],
+        )?;
+    }
+    Ok(Some((id, key, seconds.max(0))))
+}
+
 /// Bumps the change counter, and marks the accounts a write touched with it.
 fn bump_generation(
     tx: &rusqlite::Transaction<'_>,
@@ -1392,6 +1432,36 @@ mod tests {
         assert_eq!(s.timer().unwrap(), None);
         assert_eq!(s.time_between("a", 0, 5_000).unwrap(), 600);
         assert_eq!(s.time_between("b", 0, 5_000).unwrap(), 60);
+    }
+
+    #[test]
+    fn processes_stopping_one_timer_at_once_record_it_once() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut s = Store::open_dir(dir.path()).unwrap();
+            s.sync_accounts(&[account("a")]).unwrap();
+            s.start_timer("a", 1_000).unwrap();
+        }
+        let stores: Vec<Store> = (0..6)
+            .map(|_| Store::open_dir(dir.path()).unwrap())
+            .collect();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(stores.len()));
+        let stopped: Vec<Option<(String, i64)>> = stores
+            .into_iter()
+            .map(|mut s| {
+                let b = std::sync::Arc::clone(&barrier);
+                std::thread::spawn(move || {
+                    b.wait();
+                    s.stop_timer(1_600).unwrap()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect();
+        assert_eq!(stopped.iter().flatten().count(), 1, "{stopped:?}");
+        let s = Store::open_dir(dir.path()).unwrap();
+        assert_eq!(s.time_between("a", 0, 5_000).unwrap(), 600);
     }
 
     #[test]
