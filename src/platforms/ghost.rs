@@ -120,7 +120,7 @@ impl Platform for Ghost {
         super::root_or(account, &format!("https://{}", account.handle))
     }
 
-    fn fetch<'a>(
+    fn fetch_counts<'a>(
         &'a self,
         http: &'a Http,
         account: &'a Account,
@@ -129,12 +129,9 @@ impl Platform for Ghost {
         now: Timestamp,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
         Box::pin(async move {
-            let read = async {
-                let req = self.request(account, secrets, now)?;
-                let resp = send(http, req).await?;
-                interpret(&resp, account, now)
-            };
-            read.await.map_err(FetchError::tidy)
+            let req = self.request(account, secrets, now)?;
+            let resp = send(http, req).await?;
+            interpret(&resp, account, now)
         })
     }
 }

@@ -34,7 +34,7 @@ impl Platform for Manual {
         "manual:".into()
     }
 
-    fn fetch<'a>(
+    fn fetch_counts<'a>(
         &'a self,
         _http: &'a Http,
         account: &'a Account,

@@ -217,10 +217,11 @@ pub trait Platform: Send + Sync {
     /// The API root used for this account (`base_url` when set).
     fn api_root(&self, account: &Account) -> String;
 
-    /// Reads the account's counts. `known` is what an earlier poll asked to
+    /// Reads the account's counts (what each platform implements; callers
+    /// use [`Platform::fetch`]). `known` is what an earlier poll asked to
     /// remember ([`Fetched::remember`]), if anything; secrets come from
     /// `secrets`, never from the environment; `now` is the caller's clock.
-    fn fetch<'a>(
+    fn fetch_counts<'a>(
         &'a self,
         http: &'a Http,
         account: &'a Account,
@@ -228,6 +229,23 @@ pub trait Platform: Send + Sync {
         secrets: &'a dyn Secrets,
         now: Timestamp,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>>;
+
+    /// [`Platform::fetch_counts`], with every error tidied on its way out
+    /// (cleaned, short): written once here, for every platform.
+    fn fetch<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        known: Option<&'a str>,
+        secrets: &'a dyn Secrets,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
+        Box::pin(async move {
+            self.fetch_counts(http, account, known, secrets, now)
+                .await
+                .map_err(FetchError::tidy)
+        })
+    }
 }
 
 /// A platform that reads an account with one request. Its file holds what it
@@ -305,7 +323,7 @@ impl<T: SimpleApi> Platform for T {
         SimpleApi::api_root(self, account)
     }
 
-    fn fetch<'a>(
+    fn fetch_counts<'a>(
         &'a self,
         http: &'a Http,
         account: &'a Account,
@@ -313,11 +331,7 @@ impl<T: SimpleApi> Platform for T {
         secrets: &'a dyn Secrets,
         now: Timestamp,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            fetch_simple(self, http, account, secrets, now)
-                .await
-                .map_err(FetchError::tidy)
-        })
+        Box::pin(fetch_simple(self, http, account, secrets, now))
     }
 }
 

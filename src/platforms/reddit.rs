@@ -119,7 +119,7 @@ impl Platform for Reddit {
         super::root_or(account, API_ROOT)
     }
 
-    fn fetch<'a>(
+    fn fetch_counts<'a>(
         &'a self,
         http: &'a Http,
         account: &'a Account,
@@ -127,11 +127,7 @@ impl Platform for Reddit {
         secrets: &'a dyn Secrets,
         now: Timestamp,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            self.read(http, account, secrets, now)
-                .await
-                .map_err(FetchError::tidy)
-        })
+        Box::pin(self.read(http, account, secrets, now))
     }
 }
 

@@ -101,7 +101,7 @@ impl Platform for Twitch {
         super::root_or(account, API_ROOT)
     }
 
-    fn fetch<'a>(
+    fn fetch_counts<'a>(
         &'a self,
         http: &'a Http,
         account: &'a Account,
@@ -109,11 +109,7 @@ impl Platform for Twitch {
         secrets: &'a dyn Secrets,
         now: Timestamp,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
-        Box::pin(async move {
-            self.read(http, account, known, secrets, now)
-                .await
-                .map_err(FetchError::tidy)
-        })
+        Box::pin(self.read(http, account, known, secrets, now))
     }
 }
 
