@@ -3,13 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use socialtop::config::Config;
 use socialtop::poller::{Outcome, Poller};
-use socialtop::store::Store;
+use socialtop::store::Handle;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -40,9 +40,10 @@ fn bench(c: &mut Criterion) {
     }
     let config = Config::parse(&toml, std::path::Path::new("bench.toml")).expect("config");
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut store = Store::open_dir(dir.path()).expect("store");
-    store.sync_accounts(&config.accounts).expect("sync");
-    let poller = Arc::new(Poller::new(&config, Arc::new(Mutex::new(store))).expect("poller"));
+    let store = Handle::open_dir(dir.path()).expect("store");
+    rt.block_on(store.sync_accounts(config.accounts.clone()))
+        .expect("sync");
+    let poller = Arc::new(Poller::new(&config, store).expect("poller"));
     let mut g = c.benchmark_group("poll");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
     g.bench_function("poll_once_1000_accounts", |b| {

@@ -29,7 +29,7 @@ use tokio::task::JoinHandle;
 use crate::config::{Account, AlertKind, AlertRule, Config, Notify, WebhookFormat};
 use crate::model::Secrets;
 use crate::poller::{Outcome, PollResult};
-use crate::store::{AlertRow, NewAlert, SharedStore, Store, lock};
+use crate::store::{AlertRow, Handle, NewAlert, Store};
 use crate::text::{clean, short};
 use crate::util::{format_duration, thousands};
 
@@ -105,17 +105,15 @@ impl Alerts {
     /// Evaluates `check` on the blocking pool, records what fired, and starts
     /// delivering it in the background. Returns what fired (never waits for
     /// a delivery).
-    pub async fn fire(self: &Arc<Self>, store: &SharedStore, check: Check) -> Vec<AlertRow> {
+    pub async fn fire(self: &Arc<Self>, store: &Handle, check: Check) -> Vec<AlertRow> {
         if self.is_empty() {
             return Vec::new();
         }
-        let (this, shared) = (Arc::clone(self), Arc::clone(store));
-        let fired = tokio::task::spawn_blocking(move || {
-            let mut s = lock(&shared);
-            this.evaluate(&mut s, &check)
-        })
-        .await
-        .unwrap_or_default();
+        let this = Arc::clone(self);
+        let fired = store
+            .write(move |s| Ok(this.evaluate(s, &check)))
+            .await
+            .unwrap_or_default();
         for alert in &fired {
             tracing::info!(account = %alert.account, kind = %alert.kind, message = %alert.message, "alert fired");
             self.spawn_delivery(store, alert.clone());
@@ -291,11 +289,11 @@ impl Alerts {
 
     /// Starts delivering `alert` (command and webhook at once) in the
     /// background; failures are logged and kept with the alert.
-    fn spawn_delivery(self: &Arc<Self>, store: &SharedStore, alert: AlertRow) {
+    fn spawn_delivery(self: &Arc<Self>, store: &Handle, alert: AlertRow) {
         if self.notify.command.is_none() && self.notify.webhook.is_none() {
             return;
         }
-        let (this, store) = (Arc::clone(self), Arc::clone(store));
+        let (this, store) = (Arc::clone(self), store.clone());
         let handle = tokio::spawn(async move {
             let errors = this.deliver(&alert).await;
             if errors.is_empty() {
@@ -304,12 +302,12 @@ impl Alerts {
             let text = errors.join("; ");
             tracing::warn!(account = %alert.account, kind = %alert.kind, error = %text, "alert delivery failed");
             let id = alert.id;
-            let _ = tokio::task::spawn_blocking(move || {
-                if let Err(e) = lock(&store).set_alert_delivery_error(id, &text) {
-                    tracing::warn!(error = %e, "cannot record an alert's delivery error");
-                }
-            })
-            .await;
+            if let Err(e) = store
+                .write(move |s| s.set_alert_delivery_error(id, &text))
+                .await
+            {
+                tracing::warn!(error = %e, "cannot record an alert's delivery error");
+            }
         });
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         pending.retain(|h| !h.is_finished());

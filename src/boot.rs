@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::config::{self, Config};
-use crate::store::{self, SharedStore, Store};
+use crate::store::{self, Handle, SharedStore, Store};
 
 /// Resolved locations.
 pub struct Paths {
@@ -56,6 +56,30 @@ pub fn open_store(paths: &Paths, config: &Config) -> anyhow::Result<SharedStore>
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Opens the history for the service: a writer and a reader on threads of
+/// their own, the configured accounts registered. A read-only data dir gives a
+/// handle whose writes fail and say why.
+pub fn open_handle(paths: &Paths, config: &Config) -> anyhow::Result<Handle> {
+    let opened = Store::open_dir(&paths.data_dir).and_then(|mut writer| {
+        writer.sync_accounts(&config.accounts)?;
+        let mut reader = Store::open_dir(&paths.data_dir)?;
+        reader.set_query_only(true)?;
+        Ok((reader, writer))
+    });
+    let (reader, writer) = match opened {
+        Ok(pair) => pair,
+        Err(e) if data_dir_is_read_only(&paths.data_dir) => {
+            let reader = Store::open_read_only(&paths.data_dir)
+                .map_err(|ro| anyhow::anyhow!("{e}; and read-only: {ro}"))?;
+            let writer = Store::open_read_only(&paths.data_dir)?;
+            tracing::warn!(dir = %paths.data_dir.display(), "data dir is read-only; opened the history read-only");
+            (reader, writer)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Handle::from_stores(reader, writer)?)
 }
 
 /// Whether files cannot be created in `dir` (a read-only file system, or no

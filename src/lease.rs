@@ -2,102 +2,93 @@
 //! holder polls; the others show what it records. A holder renews every
 //! [`RENEW_EVERY`]; when it dies its lease runs out after [`TTL`] and the next
 //! process to renew takes over.
+//!
+//! The lease has a connection (and a thread) of its own, so a renewal that
+//! waits for another process's write lock holds up neither polls nor reads;
+//! its time comes from the [`Clock`] it is given.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::store::Store;
+use crate::model::Clock;
+use crate::store::{Store, Worker};
 
 pub const TTL: Duration = Duration::from_secs(15);
 pub const RENEW_EVERY: Duration = Duration::from_secs(5);
 
 pub struct Lease {
-    store: Mutex<Store>,
+    worker: Worker,
     me: String,
-    held: Arc<AtomicBool>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Lease {
     /// A lease handle on its own connection; nothing is taken until [`Lease::renew`].
-    pub fn new(data_dir: &Path) -> crate::store::Result<Lease> {
+    pub fn new(data_dir: &Path, clock: Arc<dyn Clock>) -> crate::store::Result<Lease> {
         Ok(Lease {
-            store: Mutex::new(Store::open_dir(data_dir)?),
+            worker: Worker::spawn("socialtop-lease", Store::open_dir(data_dir)?)?,
             me: format!("{}-{:016x}", std::process::id(), fastrand::u64(..)),
-            held: Arc::new(AtomicBool::new(false)),
+            clock,
         })
     }
 
-    /// Like [`Lease::renew`], but a failure to reach the history is an error
-    /// (a full disk is not "another process polls").
-    pub fn try_renew(&self) -> crate::store::Result<bool> {
-        let now = jiff::Timestamp::now().as_second();
-        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        let held = store.renew_lease(&self.me, now, TTL);
-        self.held
-            .store(held.as_ref().is_ok_and(|h| *h), Ordering::SeqCst);
-        held
-    }
-
-    /// Takes or extends the lease if free, expired or ours; returns whether we hold it.
-    pub fn renew(&self) -> bool {
-        let now = jiff::Timestamp::now().as_second();
-        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        let held = store.renew_lease(&self.me, now, TTL).unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "could not renew the polling lease");
-            false
-        });
-        self.held.store(held, Ordering::SeqCst);
-        held
-    }
-
-    pub fn is_held(&self) -> bool {
-        self.held.load(Ordering::SeqCst)
-    }
-
-    /// A cheap check for the scheduler: do we hold the lease right now?
-    pub fn gate(&self) -> Arc<dyn Fn() -> bool + Send + Sync> {
-        let held = Arc::clone(&self.held);
-        Arc::new(move || held.load(Ordering::SeqCst))
+    /// Takes or extends the lease if free, expired or ours; returns whether
+    /// we hold it. A history that cannot be reached is an error (a full disk
+    /// is not "another process polls").
+    pub async fn renew(&self) -> crate::store::Result<bool> {
+        let (me, now) = (self.me.clone(), self.clock.now().as_second());
+        self.worker
+            .call(move |s| s.renew_lease(&me, now, TTL))
+            .await
     }
 
     /// Gives the lease up at once, so another process can take over without waiting.
-    pub fn release(&self) {
-        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        if let Err(e) = store.release_lease(&self.me) {
+    pub async fn release(&self) {
+        let me = self.me.clone();
+        if let Err(e) = self.worker.call(move |s| s.release_lease(&me)).await {
             tracing::warn!(error = %e, "could not release the polling lease");
         }
-        self.held.store(false, Ordering::SeqCst);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::FixedClock;
 
-    #[test]
-    fn one_holder_at_a_time_and_release_hands_over() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = Lease::new(dir.path()).unwrap();
-        let b = Lease::new(dir.path()).unwrap();
-        assert!(a.renew());
-        assert!(!b.renew());
-        assert!(a.renew(), "the holder keeps it");
-        a.release();
-        assert!(b.renew());
-        assert!(!a.renew());
+    fn clock() -> Arc<FixedClock> {
+        Arc::new(FixedClock::new(
+            jiff::Timestamp::from_second(1_800_000_000).unwrap(),
+        ))
     }
 
-    #[test]
-    fn an_expired_lease_is_taken_over() {
+    #[tokio::test]
+    async fn one_holder_at_a_time_and_release_hands_over() {
         let dir = tempfile::tempdir().unwrap();
-        let a = Lease::new(dir.path()).unwrap();
-        let b = Lease::new(dir.path()).unwrap();
-        assert!(a.renew());
-        // the holder died long ago
-        a.store.lock().unwrap().expire_lease().unwrap();
-        assert!(b.renew());
-        assert!(!a.renew());
+        let c = clock();
+        let a = Lease::new(dir.path(), c.clone()).unwrap();
+        let b = Lease::new(dir.path(), c.clone()).unwrap();
+        assert!(a.renew().await.unwrap());
+        assert!(!b.renew().await.unwrap());
+        assert!(a.renew().await.unwrap(), "the holder keeps it");
+        a.release().await;
+        assert!(b.renew().await.unwrap());
+        assert!(!a.renew().await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_lease_not_renewed_for_its_ttl_is_taken_over_and_not_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = clock();
+        let a = Lease::new(dir.path(), c.clone()).unwrap();
+        let b = Lease::new(dir.path(), c.clone()).unwrap();
+        assert!(a.renew().await.unwrap());
+        // the holder died: nobody renews it
+        c.advance(TTL);
+        assert!(!b.renew().await.unwrap(), "not before its time is up");
+        c.advance(Duration::from_secs(1));
+        assert!(b.renew().await.unwrap(), "taken over once it ran out");
+        assert!(!a.renew().await.unwrap(), "the old holder lost it");
     }
 }

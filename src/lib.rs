@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod model;
 pub mod platforms;
 pub mod poller;
+pub mod service;
 pub mod status;
 pub mod store;
 pub mod text;

@@ -371,7 +371,8 @@ struct EffortCache {
 #[derive(Clone)]
 pub struct Exporter {
     store: SharedStore,
-    config: Arc<Config>,
+    /// The config in use: shared by every clone, swapped by [`Exporter::set_config`].
+    config: Arc<std::sync::RwLock<Arc<Config>>>,
     tz: TimeZone,
     extra: Vec<Collector>,
     effort: Arc<std::sync::Mutex<EffortCache>>,
@@ -383,7 +384,7 @@ impl Exporter {
     pub fn new(store: SharedStore, config: Arc<Config>) -> Exporter {
         Exporter {
             store,
-            config,
+            config: Arc::new(std::sync::RwLock::new(config)),
             tz: crate::util::local_tz(),
             extra: Vec::new(),
             effort: Arc::default(),
@@ -412,12 +413,31 @@ impl Exporter {
         self
     }
 
+    /// Scrapes show `config`'s accounts from now on (a reloaded config),
+    /// with the effort model refitted for them.
+    pub fn set_config(&self, config: Arc<Config>) {
+        *self.config.write().unwrap_or_else(|p| p.into_inner()) = config;
+        self.effort
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .estimate = None;
+    }
+
+    fn config(&self) -> Arc<Config> {
+        Arc::clone(&self.config.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
     /// One scrape: read the store, then write the exposition.
     pub fn scrape(&self, format: Format) -> store::Result<String> {
+        let config = self.config();
         let families = {
-            let s = store::lock(&self.store);
-            let mut families = account_families(&s, &self.config)?;
-            families.extend(effort_families(self.estimate(&s)?));
+            let mut s = store::lock(&self.store);
+            // accounts another connection registered since (a reloaded config)
+            if config.accounts.iter().any(|a| !s.knows(&a.id)) {
+                s.load_ids()?;
+            }
+            let mut families = account_families(&s, &config)?;
+            families.extend(effort_families(self.estimate(&s, &config)?));
             for c in &self.extra {
                 families.extend(c(&s)?);
             }
@@ -430,11 +450,11 @@ impl Exporter {
 impl Exporter {
     /// The effort estimate for a scrape: fitted now the first time, else the
     /// last fit, refitted in the background when it is out of date.
-    fn estimate(&self, s: &Store) -> store::Result<Estimate> {
+    fn estimate(&self, s: &Store, config: &Arc<Config>) -> store::Result<Estimate> {
         let generation = s.generation()?;
         let mut cache = self.effort.lock().unwrap_or_else(|p| p.into_inner());
         let Some((fitted_at, estimate)) = cache.estimate else {
-            let estimate = Estimate::of(s, &self.config, &self.tz)?;
+            let estimate = Estimate::of(s, config, &self.tz)?;
             cache.estimate = Some((generation, estimate));
             cache.refit_at = Some(std::time::Instant::now());
             return Ok(estimate);
@@ -445,11 +465,7 @@ impl Exporter {
         if fitted_at != generation && due && !cache.refitting {
             cache.refitting = true;
             cache.refit_at = Some(std::time::Instant::now());
-            let (db, config, tz) = (
-                s.path().to_path_buf(),
-                Arc::clone(&self.config),
-                self.tz.clone(),
-            );
+            let (db, config, tz) = (s.path().to_path_buf(), Arc::clone(config), self.tz.clone());
             let shared = Arc::clone(&self.effort);
             let refit = move || {
                 let fitted = Store::open(&db).and_then(|mut st| {

@@ -17,14 +17,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::config::{Account, Config};
 use crate::http::Http;
 use crate::model::{Clock, EnvSecrets, Secrets, SystemClock};
 use crate::platforms::{self, Counts, FetchError, Fetched, host_of};
-use crate::store::{AccountState, Sample, SharedStore, lock};
+use crate::store::{AccountState, Handle, Sample};
 
 pub const MAX_IN_FLIGHT: usize = 64;
 const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
@@ -40,6 +40,9 @@ pub const MAX_DELAY: Duration = Duration::from_secs(30 * 86_400);
 pub enum Outcome {
     Ok(Counts),
     Failed(String),
+    /// The platform answered that the count is hidden: a state, not a
+    /// failure (no backoff).
+    Hidden(String),
     /// Not polled by design (manual accounts).
     Skipped(String),
 }
@@ -69,7 +72,7 @@ pub enum Command {
 
 pub struct Poller {
     http: Http,
-    store: SharedStore,
+    store: Handle,
     accounts: Vec<Account>,
     clock: Arc<dyn Clock>,
     secrets: Arc<dyn Secrets>,
@@ -96,14 +99,14 @@ enum Attempt {
 
 impl Poller {
     /// A poller on the system clock, reading secrets from the environment.
-    pub fn new(config: &Config, store: SharedStore) -> anyhow::Result<Poller> {
+    pub fn new(config: &Config, store: Handle) -> anyhow::Result<Poller> {
         Poller::with_seams(config, store, Arc::new(SystemClock), Arc::new(EnvSecrets))
     }
 
     /// A poller on the given clock and secrets (tests pass fixed ones).
     pub fn with_seams(
         config: &Config,
-        store: SharedStore,
+        store: Handle,
         clock: Arc<dyn Clock>,
         secrets: Arc<dyn Secrets>,
     ) -> anyhow::Result<Poller> {
@@ -139,8 +142,16 @@ impl Poller {
             };
         }
         let host = host_of(account);
-        let held = lock(&self.store).host_hold(&host);
-        let known = lock(&self.store).remote_id(&account.id);
+        let looked = {
+            let (host, id) = (host.clone(), account.id.clone());
+            self.store
+                .read(move |s| Ok((s.host_hold(&host), s.remote_id(&id))))
+                .await
+        };
+        let (held, known) = match looked {
+            Ok(both) => both,
+            Err(e) => (Err(e), Ok(None)),
+        };
         let attempt = match (held, known) {
             (Ok(Some((until, reason))), _) if until > at.as_second() => Attempt::Held {
                 until: crate::util::ts(until),
@@ -161,20 +172,19 @@ impl Poller {
             }
         };
         let at = self.clock.now();
-        let outcome = self.record(account, &host, at, attempt);
+        let outcome = self.record(account, &host, at, attempt).await;
         // a hidden count is an answer, not a failure: no backoff for it
         let answered = match &outcome {
-            Outcome::Ok(_) => true,
-            Outcome::Failed(e) => e.starts_with(HIDDEN_PREFIX),
-            Outcome::Skipped(_) => false,
+            Outcome::Ok(_) | Outcome::Hidden(_) => true,
+            Outcome::Failed(_) | Outcome::Skipped(_) => false,
         };
-        self.remember_try(&account.id, at, answered);
+        self.remember_try(&account.id, at, answered).await;
         match &outcome {
             Outcome::Ok(c) => {
                 tracing::info!(account = %account.id, followers = c.followers, "polled")
             }
             Outcome::Failed(e) => tracing::warn!(account = %account.id, error = %e, "poll failed"),
-            Outcome::Skipped(_) => {}
+            Outcome::Hidden(_) | Outcome::Skipped(_) => {}
         }
         PollResult {
             account: account.id.clone(),
@@ -183,30 +193,38 @@ impl Poller {
         }
     }
 
-    fn remember_try(&self, id: &str, at: Timestamp, ok: bool) {
-        let mut tries = self.tries.lock().unwrap_or_else(|p| p.into_inner());
-        let failures = match tries.get(id) {
+    async fn remember_try(&self, id: &str, at: Timestamp, ok: bool) {
+        let known = self
+            .tries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .map(|(_, n)| *n);
+        let failures = match known {
             _ if ok => 0,
-            Some((_, n)) => n.saturating_add(1),
-            None => lock(&self.store)
-                .state(id)
-                .map_or(0, |s| s.failures)
-                .saturating_add(1),
+            Some(n) => n.saturating_add(1),
+            None => {
+                let key = id.to_string();
+                self.store
+                    .read(move |s| s.state(&key))
+                    .await
+                    .map_or(0, |s| s.failures)
+                    .saturating_add(1)
+            }
         };
-        tries.insert(id.to_string(), (at, failures));
+        self.tries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.to_string(), (at, failures));
     }
 
-    /// Writes the values kept while the history could not be written.
-    fn flush_pending(&self, store: &mut crate::store::Store) -> crate::store::Result<()> {
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        while let Some((id, sample)) = pending.first() {
-            store.insert_sample(id, *sample)?;
-            pending.remove(0);
-        }
-        Ok(())
-    }
-
-    fn record(&self, account: &Account, host: &str, at: Timestamp, attempt: Attempt) -> Outcome {
+    async fn record(
+        &self,
+        account: &Account,
+        host: &str,
+        at: Timestamp,
+        attempt: Attempt,
+    ) -> Outcome {
         let cap = at
             .checked_add(SignedDuration::try_from(MAX_HOLD).unwrap_or_default())
             .unwrap_or(at);
@@ -239,34 +257,43 @@ impl Poller {
                 return Outcome::Failed(format!("not polled: cannot read the history: {e}"));
             }
         };
-        let mut store = lock(&self.store);
-        if let Some((until, reason)) = hold
-            && let Err(e) = store.set_host_hold(host, until.as_second(), &reason)
-        {
-            tracing::error!(%host, error = %e, "could not record rate-limit hold");
-        }
-        if let Ok(Fetched {
-            remember: Some(id), ..
-        }) = &result
-            && let Err(e) = store.set_remote_id(&account.id, Some(id))
-        {
-            tracing::warn!(account = %account.id, error = %e, "could not keep the resolved id");
-        }
-        let flushed = self.flush_pending(&mut store);
-        let written = flushed.and_then(|()| match &result {
-            Ok(f) => store.record_success(
-                &account.id,
-                Sample {
+        // the values kept while the history could not be written go first
+        let pending: Vec<(String, Sample)> =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        let write = Write {
+            key: account.id.clone(),
+            host: host.to_string(),
+            hold,
+            remember: match &result {
+                Ok(Fetched {
+                    remember: Some(id), ..
+                }) => Some(id.clone()),
+                _ => None,
+            },
+            pending,
+            outcome: match &result {
+                Ok(f) => Ok(Sample {
                     at_ms: at.as_millisecond(),
                     followers: f.counts.followers,
                     following: f.counts.following,
                     posts: f.counts.posts,
-                },
-            ),
-            Err(e) => store.record_failure(&account.id, at, &e.to_string()),
-        });
+                }),
+                Err(e) => Err(e.to_string()),
+            },
+            at,
+        };
+        let (written, unwritten) = match self.store.write(move |s| Ok(write.apply(s))).await {
+            Ok(done) => done,
+            Err(e) => (Err(e), Vec::new()),
+        };
+        if !unwritten.is_empty() {
+            let mut kept = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            let newer = std::mem::replace(&mut *kept, unwritten);
+            kept.extend(newer);
+        }
         match (result, written) {
             (Ok(f), Ok(())) => Outcome::Ok(f.counts),
+            (Err(e), Ok(())) if e.is_hidden() => Outcome::Hidden(e.to_string()),
             (Err(e), Ok(())) => Outcome::Failed(e.to_string()),
             (Ok(f), Err(e)) => {
                 let sample = Sample {
@@ -318,72 +345,86 @@ impl Poller {
     /// last try is the later of what this process remembers and what the
     /// history says (another process may have polled); a history that cannot
     /// be read counts as a failure, never as "due now".
-    pub fn due(&self, account: &Account) -> Timestamp {
-        let now = self.clock.now();
-        let remembered = self
-            .tries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&account.id)
-            .copied();
-        let store = lock(&self.store);
-        let recorded = store.state(&account.id);
-        let hold = store.host_hold(&host_of(account));
-        drop(store);
-        let recorded = match recorded {
-            Ok(state) => state
-                .checked_at_ms
-                .map(|ms| (crate::util::ts_ms(ms), effective_failures(&state))),
-            Err(e) => {
-                tracing::warn!(account = %account.id, error = %e, "cannot read the poll state");
-                Some(remembered.map_or((now, 1), |(t, n)| (t, n.saturating_add(1))))
-            }
-        };
-        let last = match (remembered, recorded) {
-            (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
-            (a, b) => a.or(b),
-        };
-        let base = match last {
-            None => now,
-            Some((at, failures)) => later(at, jitter(delay_after(account.interval, failures))),
-        };
-        match hold {
-            Ok(Some((until, _))) if until > base.as_second() => crate::util::ts(until),
-            _ => base,
+    pub async fn due(&self, account: &Account) -> Timestamp {
+        let i = self.accounts.iter().position(|a| a.id == account.id);
+        match i {
+            Some(i) => self
+                .due_many(&[i])
+                .await
+                .remove(&i)
+                .unwrap_or_else(|| self.clock.now()),
+            None => self.clock.now(),
         }
     }
 
+    /// [`Poller::due`] of the accounts at these indices, read in one call.
+    async fn due_many(&self, indices: &[usize]) -> HashMap<usize, Timestamp> {
+        let asked: Vec<(usize, String, String)> = indices
+            .iter()
+            .filter_map(|&i| self.accounts.get(i).map(|a| (i, a.id.clone(), host_of(a))))
+            .collect();
+        let read = {
+            let asked = asked.clone();
+            self.store
+                .read(move |s| {
+                    Ok(asked
+                        .iter()
+                        .map(|(_, id, host)| (s.state(id), s.host_hold(host)))
+                        .collect::<Vec<_>>())
+                })
+                .await
+        };
+        let now = self.clock.now();
+        let tries = self.tries.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut out = HashMap::new();
+        for (n, (i, id, _)) in asked.iter().enumerate() {
+            let (recorded, hold) = match &read {
+                Ok(rows) => match rows.get(n) {
+                    Some((r, h)) => (r.as_ref().map_err(ToString::to_string), h.as_ref().ok()),
+                    None => (Err("no answer".to_string()), None),
+                },
+                Err(e) => (Err(e.to_string()), None),
+            };
+            let account = &self.accounts[*i];
+            let at = due_at(
+                account,
+                now,
+                tries.get(id).copied(),
+                recorded,
+                hold.cloned().flatten(),
+            );
+            out.insert(*i, at);
+        }
+        out
+    }
+
     /// Runs the schedule until `commands` closes. `active` gates polling: while it
-    /// reads false (another instance holds the polling lease) nothing is called.
+    /// reads false (another instance holds the polling lease) nothing is
+    /// called; the moment it turns true, what is due starts.
     pub async fn run(
         self: Arc<Self>,
         mut commands: mpsc::UnboundedReceiver<Command>,
         events: mpsc::UnboundedSender<Event>,
-        active: Arc<dyn Fn() -> bool + Send + Sync>,
+        mut active: watch::Receiver<bool>,
     ) {
         let polled: Vec<usize> = (0..self.accounts.len())
             .filter(|&i| platforms::platform(self.accounts[i].platform).polled())
             .collect();
-        let mut due: HashMap<usize, Timestamp> = polled
-            .iter()
-            .map(|&i| (i, self.due(&self.accounts[i])))
-            .collect();
+        let mut due: HashMap<usize, Timestamp> = self.due_many(&polled).await;
         let mut in_flight: JoinSet<(usize, PollResult)> = JoinSet::new();
         let mut busy: Vec<bool> = vec![false; self.accounts.len()];
         let sem = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         let mut last_announced = None;
-        let mut was_active = active();
+        let mut was_active = *active.borrow_and_update();
+        let mut gate_open = true;
         loop {
             let now = self.clock.now();
-            let is_active = active();
+            let is_active = *active.borrow_and_update();
             if is_active && !was_active {
                 // taking over from another process: its polls count, so the
                 // schedule is read again from what it recorded
-                for &i in &polled {
-                    if !busy[i] {
-                        due.insert(i, self.due(&self.accounts[i]));
-                    }
-                }
+                let idle: Vec<usize> = polled.iter().copied().filter(|&i| !busy[i]).collect();
+                due.extend(self.due_many(&idle).await);
             }
             was_active = is_active;
             // start whatever is due
@@ -410,11 +451,11 @@ impl Poller {
                 last_announced = next;
                 let _ = events.send(Event::NextDue(next));
             }
-            // while passive, look again every few seconds for the lease
+            // while passive, wait for the lease
             let wake = if is_active {
                 next.map(|t| t.duration_since(now))
             } else {
-                Some(SignedDuration::from_secs(5))
+                None
             };
             let sleep = wake
                 .and_then(|d| Duration::try_from(d).ok())
@@ -436,14 +477,97 @@ impl Poller {
                 Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
                     if let Ok((i, result)) = done {
                         busy[i] = false;
-                        due.insert(i, self.due(&self.accounts[i]));
+                        due.extend(self.due_many(&[i]).await);
                         let _ = events.send(Event::Finished(result));
                     }
+                }
+                changed = active.changed(), if gate_open => {
+                    // the sender went away: the gate stays as it was
+                    gate_open = changed.is_ok();
                 }
                 _ = tokio::time::sleep(sleep) => {}
             }
         }
         in_flight.abort_all();
+    }
+}
+
+/// When `account` is next due, from what this process remembers of its
+/// tries, what the history recorded (or why it could not be read) and its
+/// host's hold.
+fn due_at(
+    account: &Account,
+    now: Timestamp,
+    remembered: Option<(Timestamp, u32)>,
+    recorded: Result<&AccountState, String>,
+    hold: Option<(i64, String)>,
+) -> Timestamp {
+    let recorded = match recorded {
+        Ok(state) => state
+            .checked_at_ms
+            .map(|ms| (crate::util::ts_ms(ms), effective_failures(state))),
+        Err(e) => {
+            tracing::warn!(account = %account.id, error = %e, "cannot read the poll state");
+            Some(remembered.map_or((now, 1), |(t, n)| (t, n.saturating_add(1))))
+        }
+    };
+    let last = match (remembered, recorded) {
+        (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    };
+    let base = match last {
+        None => now,
+        Some((at, failures)) => later(at, jitter(delay_after(account.interval, failures))),
+    };
+    match hold {
+        Some((until, _)) if until > base.as_second() => crate::util::ts(until),
+        _ => base,
+    }
+}
+
+/// What one poll writes, in one call on the writer's thread: a new hold, a
+/// resolved id, the values kept from earlier, and the sample or failure.
+struct Write {
+    key: String,
+    host: String,
+    hold: Option<(Timestamp, String)>,
+    remember: Option<String>,
+    pending: Vec<(String, Sample)>,
+    outcome: Result<Sample, String>,
+    at: Timestamp,
+}
+
+impl Write {
+    /// Writes it; returns the result of the sample's (or failure's) write and
+    /// the samples that could not be written (kept for the next time).
+    fn apply(
+        self,
+        store: &mut crate::store::Store,
+    ) -> (crate::store::Result<()>, Vec<(String, Sample)>) {
+        if let Some((until, reason)) = &self.hold
+            && let Err(e) = store.set_host_hold(&self.host, until.as_second(), reason)
+        {
+            tracing::error!(host = %self.host, error = %e, "could not record rate-limit hold");
+        }
+        if let Some(id) = &self.remember
+            && let Err(e) = store.set_remote_id(&self.key, Some(id))
+        {
+            tracing::warn!(account = %self.key, error = %e, "could not keep the resolved id");
+        }
+        let mut pending = self.pending.into_iter();
+        let mut unwritten = Vec::new();
+        for (id, sample) in pending.by_ref() {
+            if let Err(e) = store.insert_sample(&id, sample) {
+                unwritten.push((id, sample));
+                unwritten.extend(pending);
+                return (Err(e), unwritten);
+            }
+        }
+        let written = match &self.outcome {
+            Ok(sample) => store.record_success(&self.key, *sample),
+            Err(e) => store.record_failure(&self.key, self.at, e),
+        };
+        (written, unwritten)
     }
 }
 
@@ -507,7 +631,7 @@ pub fn describe(result: &PollResult, metric: &str) -> String {
             crate::util::thousands(c.followers),
             metric
         ),
-        Outcome::Failed(e) => format!("{}  error: {e}", result.account),
+        Outcome::Failed(e) | Outcome::Hidden(e) => format!("{}  error: {e}", result.account),
         Outcome::Skipped(why) => format!("{}  skipped: {why}", result.account),
     };
     crate::text::clean(&line)

@@ -7,8 +7,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use socialtop::config::Config;
 use socialtop::poller::{Event, Outcome, PollResult};
+use socialtop::service::Role;
 use socialtop::store::{Sample, Store};
-use socialtop::tui::app::{App, AppEvent, Effect, Loaded, Role, Sort, View};
+use socialtop::tui::app::{App, AppEvent, Effect, Loaded, Sort, View};
 use socialtop::tui::data::{self, Range};
 use socialtop::tui::ui;
 

@@ -2,7 +2,7 @@
 //! within their origin, counts are counts, hidden is a state, and errors say
 //! what the platform meant.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::common::*;
@@ -12,7 +12,6 @@ use socialtop::http::Http;
 use socialtop::model::{FixedClock, MapSecrets};
 use socialtop::platforms::{FetchError, Fetched, platform};
 use socialtop::poller::Poller;
-use socialtop::store::Store;
 use wiremock::matchers::{any, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -376,15 +375,14 @@ async fn the_poller_does_not_back_off_for_a_hidden_count() {
     );
     let config = Config::parse(&toml, std::path::Path::new("t.toml")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open_dir(dir.path()).unwrap();
-    store.sync_accounts(&config.accounts).unwrap();
-    let store = Arc::new(Mutex::new(store));
+    let store = socialtop::store::Handle::open_dir(dir.path()).unwrap();
+    store.sync_accounts(config.accounts.clone()).await.unwrap();
     let clock = Arc::new(FixedClock::new(
         jiff::Timestamp::from_second(1_800_000_000).unwrap(),
     ));
     let poller = Poller::with_seams(
         &config,
-        Arc::clone(&store),
+        store.clone(),
         clock.clone(),
         Arc::new(MapSecrets::default()),
     )
@@ -392,11 +390,15 @@ async fn the_poller_does_not_back_off_for_a_hidden_count() {
     let a = &config.accounts[0];
     for _ in 0..4 {
         let r = poller.poll_one(a).await;
-        assert!(format!("{:?}", r.outcome).contains("hidden"), "{r:?}");
+        assert!(
+            matches!(&r.outcome, socialtop::poller::Outcome::Hidden(e) if e.contains("hidden")),
+            "{r:?}"
+        );
     }
-    let state = store.lock().unwrap().state(&a.id).unwrap();
+    let id = a.id.clone();
+    let state = store.read(move |s| s.state(&id)).await.unwrap();
     assert!(state.error.as_deref().unwrap().starts_with("hidden"));
-    let due = poller.due(a).as_second();
+    let due = poller.due(a).await.as_second();
     let checked = state.checked_at_ms.unwrap() / 1000;
     assert!(
         due <= checked + 660,

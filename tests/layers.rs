@@ -17,6 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["poller", "lease", "status", "tracking", "import"],
     &["export", "alerts", "metrics"],
     &["boot"],
+    &["service"],
     &["demo"],
     &["tui"],
     &["cli"],

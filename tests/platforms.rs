@@ -1,6 +1,6 @@
 //! Each platform against a loopback server serving its documented answers.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::common::*;
@@ -10,7 +10,6 @@ use socialtop::http::{Http, USER_AGENT};
 use socialtop::model::MapSecrets;
 use socialtop::platforms::{Counts, FetchError, platform};
 use socialtop::poller::{Outcome, Poller};
-use socialtop::store::Store;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -475,10 +474,9 @@ async fn after_a_429_the_poller_does_not_call_the_host_again_before_reset() {
     );
     let config = Config::parse(&toml, std::path::Path::new("t.toml")).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open_dir(dir.path()).unwrap();
-    store.sync_accounts(&config.accounts).unwrap();
-    let store = Arc::new(Mutex::new(store));
-    let poller = Arc::new(Poller::new(&config, Arc::clone(&store)).unwrap());
+    let store = socialtop::store::Handle::open_dir(dir.path()).unwrap();
+    store.sync_accounts(config.accounts.clone()).await.unwrap();
+    let poller = Arc::new(Poller::new(&config, store.clone()).unwrap());
     let first = poller.poll_one(&config.accounts[0]).await;
     let Outcome::Failed(e) = &first.outcome else {
         panic!("{first:?}")
@@ -490,10 +488,7 @@ async fn after_a_429_the_poller_does_not_call_the_host_again_before_reset() {
         panic!("{second:?}")
     };
     assert!(e.contains("not calling"), "{e}");
-    let hold = store
-        .lock()
-        .unwrap()
-        .host_hold(&socialtop::platforms::host_of(&config.accounts[0]))
-        .unwrap();
+    let host = socialtop::platforms::host_of(&config.accounts[0]);
+    let hold = store.read(move |s| s.host_hold(&host)).await.unwrap();
     assert!(hold.unwrap().0 >= in_future(590));
 }

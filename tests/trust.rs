@@ -111,14 +111,15 @@ async fn a_history_that_cannot_be_written_causes_no_extra_requests_and_loses_no_
         .await;
     let dir = tempfile::tempdir().unwrap();
     let config = github_config(&server.uri(), "1h");
-    let mut s = Store::open_dir(dir.path()).unwrap();
-    s.sync_accounts(&config.accounts).unwrap();
-    s.set_query_only(true).unwrap(); // every write now fails
-    let shared = store::shared(s);
-    let poller = Arc::new(Poller::new(&config, Arc::clone(&shared)).unwrap());
+    let shared = store::Handle::open_dir(dir.path()).unwrap();
+    shared.sync_accounts(config.accounts.clone()).await.unwrap();
+    // every write now fails
+    shared.write(|s| s.set_query_only(true)).await.unwrap();
+    let poller = Arc::new(Poller::new(&config, shared.clone()).unwrap());
     let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
     let (ev_tx, mut ev_rx) = tokio::sync::mpsc::unbounded_channel();
-    let run = tokio::spawn(Arc::clone(&poller).run(cmd_rx, ev_tx, Arc::new(|| true)));
+    let (_gate, active) = tokio::sync::watch::channel(true);
+    let run = tokio::spawn(Arc::clone(&poller).run(cmd_rx, ev_tx, active));
     let mut outcomes = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
     while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, ev_rx.recv()).await {
@@ -136,11 +137,12 @@ async fn a_history_that_cannot_be_written_causes_no_extra_requests_and_loses_no_
         other => panic!("{other:?}"),
     }
     // once the history can be written, the kept value lands with the next one
-    store::lock(&shared).set_query_only(false).unwrap();
+    shared.write(|s| s.set_query_only(false)).await.unwrap();
     let r = poller.poll_one(&config.accounts[0]).await;
     assert!(matches!(r.outcome, Outcome::Ok(_)), "{:?}", r.outcome);
-    let samples = store::lock(&shared)
-        .samples_since("github:alice", jiff::Timestamp::MIN)
+    let samples = shared
+        .read(|s| s.samples_since("github:alice", jiff::Timestamp::MIN))
+        .await
         .unwrap();
     assert_eq!(
         samples.len(),

@@ -9,53 +9,51 @@ use anyhow::bail;
 use jiff::Timestamp;
 
 use super::{EffortFormat, Format, account, out, parse_entry_time, parse_time_arg};
-use crate::alerts::{self, Alerts, Check};
-use crate::boot::{Paths, open, runtime, shutdown_signal};
+use crate::alerts;
+use crate::boot::{Paths, open, open_handle, runtime, shutdown_signal};
+use crate::config::Config;
 use crate::metrics;
-use crate::model::EnvSecrets;
-use crate::poller::{self, Command, Event, Outcome, Poller};
+use crate::model::{Clock, EnvSecrets, SystemClock};
+use crate::poller::{Event, Outcome};
+use crate::service::{self, Role, Service, ServiceEvent};
 use crate::status;
 use crate::store;
 use crate::store::Sample;
 
 pub(super) fn poll_once(paths: &Paths, textfile: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let (config, store) = open(paths)?;
-    let poller = Arc::new(Poller::new(&config, Arc::clone(&store))?);
-    let alerts = Arc::new(Alerts::new(&config, Arc::new(EnvSecrets))?);
+    let (config, _) = Config::load_or_init(&paths.config)?;
+    let store = open_handle(paths, &config)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let rt = runtime()?;
-    let results = rt.block_on(poller.poll_all(None));
-    // alerts after every poll is done, so no poll waits on a delivery
-    rt.block_on(async {
-        for r in &results {
-            report_alerts(&alerts.fire(&store, Check::poll(r)).await);
-        }
-        report_alerts(&alerts.fire(&store, Check::Stale(Timestamp::now())).await);
-    });
+    let report = rt.block_on(service::poll_once(
+        &config,
+        &store,
+        clock,
+        Arc::new(EnvSecrets),
+        alerts::DRAIN_BOUND,
+    ))?;
+    report_alerts(&report.fired);
     // the textfile is written before the report, which a closed stdout cuts
     let written = textfile.map(|path| {
-        let text = metrics::Exporter::new(Arc::clone(&store), Arc::new(config.clone()))
+        let text = metrics::Exporter::open(&paths.data_dir, Arc::new(config.clone()))?
             .scrape(metrics::Format::Text)?;
         metrics::write_textfile(path, &text)
     });
     // the samples are recorded; a closed standard output only cuts the report
     let mut failed = 0;
-    for r in &results {
+    for r in &report.results {
         if let Outcome::Failed(e) = &r.outcome {
             failed += 1;
             eprintln!("socialtop: {}: {}", r.account, crate::text::clean(e));
         }
     }
     let printed = out::with_stdout(|w| {
-        for r in &results {
-            let metric = config
-                .account(&r.account)
-                .map_or("followers", |a| a.metric());
-            writeln!(w, "{}", poller::describe(r, metric))?;
+        for r in &report.results {
+            writeln!(w, "{}", service::describe(&config, r))?;
         }
         Ok(())
     });
-    // the deliveries are waited for (a while), so that they are not lost
-    if !rt.block_on(alerts.drain(alerts::DRAIN_BOUND)) {
+    if !report.delivered {
         eprintln!(
             "socialtop: alert deliveries still running after {}; not waiting longer",
             crate::util::format_duration(alerts::DRAIN_BOUND)
@@ -64,98 +62,86 @@ pub(super) fn poll_once(paths: &Paths, textfile: Option<&Path>) -> anyhow::Resul
     printed?;
     written.transpose()?;
     if failed > 0 {
-        eprintln!("socialtop: {failed} of {} accounts failed", results.len());
+        eprintln!(
+            "socialtop: {failed} of {} accounts failed",
+            report.results.len()
+        );
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// `poll`: starts the service and prints what it says, until a signal (or a
+/// closed standard output) stops it.
 pub(super) fn poll_forever(
     paths: &Paths,
     metrics_addr: Option<SocketAddr>,
 ) -> anyhow::Result<ExitCode> {
-    let (config, store) = open(paths)?;
-    let lease = crate::lease::Lease::new(&paths.data_dir)?;
-    let poller = Arc::new(Poller::new(&config, Arc::clone(&store))?);
-    let alerts = Arc::new(Alerts::new(&config, Arc::new(EnvSecrets))?);
+    let (config, _) = Config::load_or_init(&paths.config)?;
+    let store = open_handle(paths, &config)?;
     let rt = runtime()?;
-    // a busy or unusable address is an error before polling starts
-    let server = metrics::serve(
-        &rt,
-        metrics_addr.or(config.metrics_listen),
-        &paths.data_dir,
-        Arc::new(config.clone()),
-    )?;
-    if let Some(s) = &server {
-        eprintln!("socialtop: serving metrics on http://{}/metrics", s.addr);
-    }
-    let result = rt.block_on(async move {
-        let mut result = Ok(());
-        let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel::<Command>();
-        let (ev_tx, mut ev_rx) = tokio::sync::mpsc::unbounded_channel();
-        let active = lease.gate();
-        let sched = tokio::spawn(Arc::clone(&poller).run(cmd_rx, ev_tx, active));
-        let mut was_active = None;
-        let mut lease_tick = tokio::time::interval(crate::lease::RENEW_EVERY);
-        let mut stale_tick = tokio::time::interval(STALE_CHECK);
-        // alerts are evaluated off this loop: a slow history or delivery
-        // delays neither polling nor the report
-        let fire = |check| {
-            let (alerts, store) = (Arc::clone(&alerts), Arc::clone(&store));
-            tokio::spawn(async move { report_alerts(&alerts.fire(&store, check).await) });
+    rt.block_on(async move {
+        let config = Arc::new(config);
+        let opts = service::Options {
+            clock: Arc::new(SystemClock),
+            secrets: Arc::new(EnvSecrets),
+            data_dir: paths.data_dir.clone(),
+            metrics: metrics_addr.or(config.metrics_listen),
+            watch_changes: None,
         };
-        eprintln!(
-            "socialtop: polling {} accounts; Ctrl-C to stop",
-            config.accounts.len()
-        );
+        let n = config.accounts.len();
+        let (service, mut events) = Service::start(config, store, opts).await?;
+        if let Some(addr) = service.metrics_addr() {
+            eprintln!("socialtop: serving metrics on http://{addr}/metrics");
+        }
+        eprintln!("socialtop: polling {n} accounts; Ctrl-C to stop");
+        let mut result = Ok(());
         loop {
-            tokio::select! {
+            let ev = tokio::select! {
                 _ = shutdown_signal() => break,
-                _ = lease_tick.tick() => {
-                    // None: the history could not be reached (a full disk is
-                    // not "another socialtop polls")
-                    let held = match lease.try_renew() {
-                        Ok(h) => Some(h),
-                        Err(e) => {
-                            eprintln!("socialtop: cannot renew the polling lease: {e}; not polling until it can");
-                            None
-                        }
-                    };
-                    if was_active != held {
-                        was_active = held;
-                        if held == Some(false) {
-                            eprintln!("socialtop: another socialtop polls this data dir; waiting to take over");
-                        }
+                ev = events.recv() => ev,
+            };
+            let Some(ev) = ev else { break };
+            match ev {
+                ServiceEvent::Poll(Event::Finished(r)) => {
+                    let line = format!(
+                        "{}  {}",
+                        r.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        service::describe(&service.config(), &r)
+                    );
+                    // nobody reads any more (`poll | head`): stop polling
+                    if let Err(e) = out::println(&line) {
+                        result = Err(e);
+                        break;
                     }
                 }
-                _ = stale_tick.tick() => fire(Check::Stale(Timestamp::now())),
-                Some(ev) = ev_rx.recv() => {
-                    if let Event::Finished(r) = ev {
-                        fire(Check::poll(&r));
-                        let metric = config.account(&r.account).map_or("followers", |a| a.metric());
-                        let line = format!("{}  {}", r.at.strftime("%Y-%m-%dT%H:%M:%SZ"), poller::describe(&r, metric));
-                        // nobody reads any more (`poll | head`): stop polling
-                        if let Err(e) = out::println(&line) {
-                            result = Err(e);
-                            break;
-                        }
-                    }
+                ServiceEvent::Poll(_) | ServiceEvent::Changed(_) => {}
+                ServiceEvent::Fired(fired) => report_alerts(&fired),
+                ServiceEvent::Role(Role::Polling) => {}
+                ServiceEvent::Role(Role::Watching) => {
+                    eprintln!(
+                        "socialtop: another socialtop polls this data dir; waiting to take over"
+                    );
                 }
+                ServiceEvent::Role(Role::Unreachable(e)) => eprintln!(
+                    "socialtop: cannot renew the polling lease: {}; not polling until it can",
+                    crate::text::clean(&e)
+                ),
+                ServiceEvent::Config(Ok(c)) => eprintln!(
+                    "socialtop: config reloaded: polling {} accounts",
+                    c.accounts.len()
+                ),
+                ServiceEvent::Config(Err(e)) => eprintln!(
+                    "socialtop: config not reloaded, the old one stays: {}",
+                    crate::text::clean(&e)
+                ),
             }
         }
-        drop(cmd_tx);
-        let _ = sched.await;
         // deliveries under way get a moment to finish
-        alerts.drain(std::time::Duration::from_secs(5)).await;
-        lease.release();
-        result
-    });
-    drop(server);
-    result.map(|()| ExitCode::SUCCESS)
+        service.stop(std::time::Duration::from_secs(5)).await;
+        result.map(|()| ExitCode::SUCCESS)
+    })
 }
-
-/// How often `poll` looks for silent accounts (besides after each poll).
-const STALE_CHECK: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// One line on standard error per alert that fired.
 fn report_alerts(fired: &[store::AlertRow]) {

@@ -20,6 +20,9 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 pub use crate::model::{Account, AccountState, Sample, TimeEntry};
 
+mod worker;
+pub use worker::{Handle, Worker};
+
 /// File name of the database inside the data dir.
 pub const DB_FILE: &str = "socialtop.db";
 
@@ -48,6 +51,8 @@ pub enum StoreError {
     UnknownAccount(String),
     #[error("{0}")]
     OutOfBounds(String),
+    #[error("database {path}: the connection's thread stopped")]
+    Gone { path: PathBuf },
     #[error("database {path}: {source}")]
     Sqlite {
         path: PathBuf,
@@ -65,6 +70,7 @@ impl StoreError {
             | StoreError::Locked { path }
             | StoreError::TooNew { path, .. }
             | StoreError::Dir { path, .. }
+            | StoreError::Gone { path }
             | StoreError::Sqlite { path, .. } => Some(path),
             StoreError::UnknownAccount(_) | StoreError::OutOfBounds(_) => None,
         }
@@ -243,6 +249,19 @@ impl Store {
     /// applying the same step twice.
     fn migrate(&mut self) -> Result<()> {
         let known = MIGRATIONS.len() as i64;
+        // up to date (every open but the first after an upgrade): a plain
+        // read, so opening never needs the write lock
+        match self.schema_version()? {
+            v if v == known => return Ok(()),
+            v if v > known => {
+                return Err(StoreError::TooNew {
+                    path: self.path.clone(),
+                    found: v,
+                    known,
+                });
+            }
+            _ => {}
+        }
         loop {
             let path = self.path.clone();
             let mut step = || -> rusqlite::Result<Option<i64>> {
@@ -273,7 +292,7 @@ impl Store {
         }
     }
 
-    fn load_ids(&mut self) -> Result<()> {
+    pub(crate) fn load_ids(&mut self) -> Result<()> {
         let mut stmt = self
             .conn
             .prepare("SELECT key, id FROM accounts")
@@ -367,6 +386,12 @@ impl Store {
             Ok(())
         })?;
         self.load_ids()
+    }
+
+    /// Whether this connection knows the account `key` (registered when it
+    /// read the accounts last).
+    pub fn knows(&self, key: &str) -> bool {
+        self.ids.contains_key(key)
     }
 
     fn row(&self, key: &str) -> Result<i64> {

@@ -14,6 +14,7 @@ use super::data::{Detail, EffortData, Range, Row};
 use super::keys::{self, Action};
 use crate::config::Config;
 use crate::poller::{self, Outcome};
+use crate::service::Role;
 use crate::util::thousands;
 
 /// How long a message stays in the status line.
@@ -72,12 +73,8 @@ impl Sort {
     }
 }
 
-/// Whether this process polls or shows what another one records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Polling,
-    Watching,
-}
+/// Where every source sends its events: the loop's one channel.
+pub type Tx = tokio::sync::mpsc::UnboundedSender<AppEvent>;
 
 /// Everything the dashboard reacts to, from all its sources.
 #[derive(Debug)]
@@ -87,6 +84,8 @@ pub enum AppEvent {
     Resize,
     /// From the poll scheduler (or a one-off poll).
     Poll(poller::Event),
+    /// Alerts fired here: the list is read again.
+    AlertsFired,
     /// The result of an [`Effect`] that ran off the UI loop.
     Loaded(Loaded),
     /// Another connection (or process) wrote to the history.
@@ -133,20 +132,7 @@ pub enum Loaded {
     EffortFailed(String),
     /// The alerts recorded last, newest first.
     Alerts(Vec<crate::store::AlertRow>),
-    /// A new config is in use: its accounts registered, the poller restarted.
-    ConfigApplied,
 }
-
-/// A config to switch to; equal when it is the same one.
-#[derive(Debug, Clone)]
-pub struct NewConfig(pub Arc<Config>);
-
-impl PartialEq for NewConfig {
-    fn eq(&self, other: &NewConfig) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-impl Eq for NewConfig {}
 
 /// Polls the user asked for (`r`, `R`), to say how they went.
 #[derive(Debug, Clone, Default)]
@@ -185,8 +171,6 @@ pub enum Effect {
     LoadAlerts,
     /// Open the config in `$VISUAL`/`$EDITOR`, then read it again.
     EditConfig,
-    /// Use this config: register its accounts, restart the poller.
-    ApplyConfig(NewConfig),
 }
 
 /// Up to this many changed accounts are read again one by one; more, all at once.
@@ -478,6 +462,7 @@ impl App {
                 self.on_poll(ev)
             }
             AppEvent::Loaded(l) => self.on_loaded(l),
+            AppEvent::AlertsFired => vec![Effect::LoadAlerts],
             AppEvent::DataChanged(keys) => self.reload_changed(keys),
             AppEvent::Role(role) => {
                 if role != self.role {
@@ -508,7 +493,8 @@ impl App {
                     "config reloaded: {n} account{}",
                     if n == 1 { "" } else { "s" }
                 ));
-                vec![Effect::ApplyConfig(NewConfig(config))]
+                self.dirty = true;
+                self.reload_all()
             }
             AppEvent::ConfigLoaded(Err(e)) => {
                 self.say_for(
@@ -628,10 +614,6 @@ impl App {
                 self.effort_again = false;
                 self.say(m);
             }
-            Loaded::ConfigApplied => {
-                self.dirty = true;
-                return self.reload_all();
-            }
             Loaded::Alerts(alerts) => {
                 self.alerts = alerts;
                 if self.view == View::Alerts {
@@ -675,7 +657,7 @@ impl App {
                 asked.failed.push(name.clone());
                 asked.last = Some(format!("{name}: failed: {e}"));
             }
-            Outcome::Skipped(why) => {
+            Outcome::Skipped(why) | Outcome::Hidden(why) => {
                 asked.last = Some(format!("{name}: {why}"));
             }
         }

@@ -1,152 +1,31 @@
-//! Carrying out [`Effect`]s off the UI loop: store work on the blocking pool,
-//! polls through the scheduler. Each reports back as an [`AppEvent::Loaded`]
-//! (or, for polls, as the poller's own events).
+//! Carrying out [`Effect`]s off the UI loop: store work on the store's
+//! threads, polls and config reloads through the service. Each reports back as
+//! an [`AppEvent::Loaded`] (polls as the service's own events).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, SystemTime};
+use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
-
-use super::app::{App, AppEvent, Effect, Loaded};
+use super::app::{App, AppEvent, Effect, Loaded, Tx};
 use super::data;
-use super::events::Tx;
-use crate::alerts::{Alerts, Check};
 use crate::config::Config;
-use crate::lease::Lease;
 use crate::model::Clock;
-use crate::model::EnvSecrets;
-use crate::poller::{Command, Event, Poller};
-use crate::store::{self, SharedStore, Store};
+use crate::service::Service;
+use crate::store::{self, Store};
 
-/// The poll scheduler of the config in use; replaced when the config changes.
-pub struct Scheduler {
-    pub poller: Arc<Poller>,
-    pub commands: UnboundedSender<Command>,
-    pub task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Drop for Scheduler {
-    fn drop(&mut self) {
-        if let Some(t) = self.task.take() {
-            t.abort();
-        }
-    }
-}
-
-/// Starts `poller`'s schedule on the current runtime, its events into `events`.
-pub fn start_scheduler(
-    handle: &tokio::runtime::Handle,
-    poller: Arc<Poller>,
-    events: &UnboundedSender<Event>,
-    lease: &Lease,
-) -> Scheduler {
-    let (commands, rx) = tokio::sync::mpsc::unbounded_channel();
-    let task = handle.spawn(Arc::clone(&poller).run(rx, events.clone(), lease.gate()));
-    Scheduler {
-        poller,
-        commands,
-        task: Some(task),
-    }
-}
-
-/// The config file as last read: modification time and length.
-pub type Stamp = Option<(SystemTime, u64)>;
-
-pub fn stamp(path: &Path) -> Stamp {
-    let m = std::fs::metadata(path).ok()?;
-    Some((m.modified().ok()?, m.len()))
-}
-
-/// Reads the config again if its file changed since `seen`; `None` when it did not.
-pub fn config_if_changed(path: &Path, seen: &Mutex<Stamp>) -> Option<Result<Arc<Config>, String>> {
-    let now = stamp(path)?;
-    {
-        let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-        if *seen == Some(now) {
-            return None;
-        }
-        *seen = Some(now);
-    }
-    Some(Config::load(path).map(Arc::new).map_err(|e| e.to_string()))
-}
-
-/// What effects need: the store, the config, the scheduler.
+/// What effects need: the service (the history, the config, polls) and
+/// where exports go.
 pub struct Runner {
-    pub store: SharedStore,
-    pub config: Arc<RwLock<Arc<Config>>>,
-    pub scheduler: Arc<Mutex<Scheduler>>,
-    /// Where the scheduler's events go (one channel across restarts).
-    pub poll_events: UnboundedSender<Event>,
-    pub lease: Arc<Lease>,
+    pub service: Service,
     pub tx: Tx,
     pub clock: Arc<dyn Clock>,
     pub data_dir: PathBuf,
-    /// The alert rules in use (swapped when the config is reloaded).
-    pub alerts: SharedAlerts,
     /// Where `e` writes: the data dir's exports, or for the demo the current directory.
     pub export_dir: Option<PathBuf>,
-    /// The config file as last read (shared with the watcher).
-    pub config_seen: Arc<Mutex<Stamp>>,
-}
-
-/// The alert rules in use, shared with the alert pipeline; a reloaded config
-/// swaps them.
-pub type SharedAlerts = Arc<RwLock<Arc<Alerts>>>;
-
-fn current(alerts: &SharedAlerts) -> Arc<Alerts> {
-    Arc::clone(&alerts.read().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// How many alerts the dashboard reads (newest first).
 pub const ALERTS_SHOWN: usize = 200;
-
-/// Evaluates the alert rules for `check` (off the UI loop; deliveries run in
-/// the background) and sends the alerts recorded last.
-pub async fn fire_alerts(alerts: &Arc<Alerts>, store: &SharedStore, check: Check, tx: &Tx) {
-    alerts.fire(store, check).await;
-    let store = Arc::clone(store);
-    let recent =
-        tokio::task::spawn_blocking(move || store::lock(&store).recent_alerts(ALERTS_SHOWN)).await;
-    if let Ok(Ok(rows)) = recent {
-        let _ = tx.send(AppEvent::Loaded(Loaded::Alerts(rows)));
-    }
-}
-
-/// Passes the scheduler's events on to the dashboard, and evaluates the
-/// alert rules after each poll and every minute (a silence; and alerts that
-/// another process recorded are read again). Never ends.
-pub async fn alert_events(
-    mut polls: UnboundedReceiver<Event>,
-    out: UnboundedSender<Event>,
-    alerts: SharedAlerts,
-    store: SharedStore,
-    tx: Tx,
-    clock: Arc<dyn Clock>,
-) {
-    let mut minute = tokio::time::interval(Duration::from_secs(60));
-    loop {
-        tokio::select! {
-            ev = polls.recv() => {
-                let Some(ev) = ev else { break };
-                if let Event::Finished(r) = &ev {
-                    let check = Check::poll(r);
-                    let (alerts, store, tx) = (current(&alerts), Arc::clone(&store), tx.clone());
-                    tokio::spawn(async move { fire_alerts(&alerts, &store, check, &tx).await });
-                }
-                if out.send(ev).is_err() {
-                    break;
-                }
-            }
-            _ = minute.tick() => {
-                let check = Check::Stale(clock.now());
-                let (alerts, store, tx) = (current(&alerts), Arc::clone(&store), tx.clone());
-                tokio::spawn(async move { fire_alerts(&alerts, &store, check, &tx).await });
-            }
-        }
-    }
-    std::future::pending::<()>().await;
-}
 
 impl Runner {
     /// Starts `effect` and returns at once. `Quit`, `Suspend` and `Fail`
@@ -155,8 +34,7 @@ impl Runner {
         let tz = app.tz.clone();
         match effect {
             Effect::Quit | Effect::Suspend | Effect::Fail(_) | Effect::EditConfig => {}
-            Effect::ApplyConfig(new) => self.apply_config(new.0),
-            Effect::LoadRows => self.blocking(move |s, config, now| {
+            Effect::LoadRows => self.read(move |s, config, now| {
                 let generation = s.generation()?;
                 let rows = data::load_rows(s, &config.accounts, now, &tz)?;
                 Ok(Some(Loaded::Rows {
@@ -165,7 +43,7 @@ impl Runner {
                     timer: s.timer()?,
                 }))
             }),
-            Effect::LoadRow(id) => self.blocking(move |s, config, now| {
+            Effect::LoadRow(id) => self.read(move |s, config, now| {
                 let Some(account) = config.account(&id) else {
                     return Ok(None);
                 };
@@ -180,7 +58,7 @@ impl Runner {
                 let (Some(id), range) = (app.selected_id(), app.range) else {
                     return;
                 };
-                self.blocking(move |s, config, now| {
+                self.read(move |s, config, now| {
                     let Some(account) = config.account(&id) else {
                         return Ok(None);
                     };
@@ -189,9 +67,10 @@ impl Runner {
                     )?)))
                 })
             }
-            Effect::LoadAlerts => self
-                .blocking(move |s, _, _| Ok(Some(Loaded::Alerts(s.recent_alerts(ALERTS_SHOWN)?)))),
-            Effect::LoadEffort => self.blocking(move |s, config, _| {
+            Effect::LoadAlerts => {
+                self.read(move |s, _, _| Ok(Some(Loaded::Alerts(s.recent_alerts(ALERTS_SHOWN)?))))
+            }
+            Effect::LoadEffort => self.read(move |s, config, _| {
                 Ok(Some(match data::load_effort(s, config, &tz) {
                     Ok(e) => Loaded::Effort(e),
                     Err(e) => Loaded::EffortFailed(format!("cannot read the history: {e}")),
@@ -199,161 +78,60 @@ impl Runner {
             }),
             Effect::ToggleTimer(id) => {
                 let tx = self.tx.clone();
-                let (store, clock) = (Arc::clone(&self.store), Arc::clone(&self.clock));
-                tokio::task::spawn_blocking(move || {
-                    let message = toggle_timer(&mut store::lock(&store), &id, clock.now());
+                let (store, now) = (self.service.store().clone(), self.clock.now());
+                tokio::spawn(async move {
+                    let message = store
+                        .write(move |s| Ok(toggle_timer(s, &id, now)))
+                        .await
+                        .unwrap_or_else(|e| format!("cannot record the timer: {e}"));
                     let _ = tx.send(AppEvent::Loaded(Loaded::TimerToggled(message)));
                 });
             }
             Effect::Export => {
-                let tx = self.tx.clone();
-                let (store, clock) = (Arc::clone(&self.store), Arc::clone(&self.clock));
-                let (config, dir) = (self.config(), self.data_dir.clone());
+                let (config, dir, now) = (self.config(), self.data_dir.clone(), self.clock.now());
                 let export_dir = self.export_dir.clone();
-                tokio::task::spawn_blocking(move || {
+                self.read(move |s, _, _| {
                     let written = match &export_dir {
-                        Some(out) => {
-                            export_to(&store::lock(&store), &config, out, clock.now(), &tz)
-                        }
-                        None => crate::export::snapshot_files(
-                            &store::lock(&store),
-                            &config,
-                            &dir,
-                            clock.now(),
-                            &tz,
-                        ),
+                        Some(out) => export_to(s, &config, out, now, &tz),
+                        None => crate::export::snapshot_files(s, &config, &dir, now, &tz),
                     };
-                    let message = match written {
+                    Ok(Some(Loaded::Message(match written {
                         Ok(files) => export_message(&files),
                         Err(e) => format!("export failed: {e:#}"),
-                    };
-                    let _ = tx.send(AppEvent::Loaded(Loaded::Message(message)));
-                });
+                    })))
+                })
             }
-            Effect::PollAll | Effect::PollNow(_) if self.lease.is_held() => {
-                let cmd = match effect {
-                    Effect::PollNow(id) => Command::PollNow(id),
-                    _ => Command::PollAll,
-                };
-                let _ = self.lock_scheduler().commands.send(cmd);
-            }
-            // not the polling instance: poll once here, the holder's schedule stays
-            Effect::PollAll | Effect::PollNow(_) => {
-                let poller = Arc::clone(&self.lock_scheduler().poller);
-                let ids: Vec<String> = match effect {
-                    Effect::PollNow(id) => vec![id],
-                    _ => poller
-                        .accounts()
-                        .iter()
-                        .filter(|a| crate::platforms::platform(a.platform).polled())
-                        .map(|a| a.id.clone())
-                        .collect(),
-                };
-                for id in ids {
-                    let (poller, tx) = (Arc::clone(&poller), self.tx.clone());
-                    let (alerts, store) = (current(&self.alerts), Arc::clone(&self.store));
-                    let _ = tx.send(AppEvent::Poll(Event::Started(id.clone())));
-                    tokio::spawn(async move {
-                        if let Some(a) = poller.accounts().iter().find(|a| a.id == id) {
-                            let r = poller.poll_one(a).await;
-                            let check = Check::poll(&r);
-                            let _ = tx.send(AppEvent::Poll(Event::Finished(r)));
-                            fire_alerts(&alerts, &store, check, &tx).await;
-                        }
-                    });
-                }
-            }
+            Effect::PollAll => self.service.poll_now(None),
+            Effect::PollNow(id) => self.service.poll_now(Some(id)),
         }
     }
 
     /// The config in use.
     pub fn config(&self) -> Arc<Config> {
-        Arc::clone(&self.config.read().unwrap_or_else(|e| e.into_inner()))
+        self.service.config()
     }
 
-    fn lock_scheduler(&self) -> std::sync::MutexGuard<'_, Scheduler> {
-        self.scheduler.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Reads the config file again if it changed (after `E`); says so if not.
+    /// Reads the config file again after `E`, even if it looks unchanged.
     pub fn reload_config(&self) {
-        let (path, seen, tx) = (
-            self.config().path.clone(),
-            Arc::clone(&self.config_seen),
-            self.tx.clone(),
-        );
-        tokio::task::spawn_blocking(move || {
-            let ev = match config_if_changed(&path, &seen) {
-                Some(loaded) => AppEvent::ConfigLoaded(loaded),
-                None => AppEvent::Loaded(Loaded::Message("config unchanged".into())),
-            };
-            let _ = tx.send(ev);
-        });
+        self.service.reload(true);
     }
 
-    /// Switches to `config`: its accounts registered in the store and a new
-    /// scheduler for them, off the UI loop; then the views read again.
-    fn apply_config(&self, config: Arc<Config>) {
-        *self.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::clone(&config);
-        let (store, clock, tx) = (
-            Arc::clone(&self.store),
-            Arc::clone(&self.clock),
-            self.tx.clone(),
-        );
-        let (scheduler, events, lease) = (
-            Arc::clone(&self.scheduler),
-            self.poll_events.clone(),
-            Arc::clone(&self.lease),
-        );
-        let handle = tokio::runtime::Handle::current();
-        let alerts = Arc::clone(&self.alerts);
-        tokio::task::spawn_blocking(move || {
-            // the new rules and notify settings apply from now on
-            match Alerts::new(&config, Arc::new(EnvSecrets)) {
-                Ok(new) => *alerts.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(new),
-                Err(e) => {
-                    let _ = tx.send(AppEvent::Loaded(Loaded::Message(format!(
-                        "alert rules not changed: {e:#}"
-                    ))));
-                }
-            }
-            let synced = store::lock(&store).sync_accounts(&config.accounts);
-            let poller =
-                Poller::with_seams(&config, Arc::clone(&store), clock, Arc::new(EnvSecrets));
-            let loaded = match (synced, poller) {
-                (Ok(()), Ok(poller)) => {
-                    let new = start_scheduler(&handle, Arc::new(poller), &events, &lease);
-                    // the old one is aborted as it drops
-                    let old = std::mem::replace(
-                        &mut *scheduler.lock().unwrap_or_else(|e| e.into_inner()),
-                        new,
-                    );
-                    drop(old);
-                    Loaded::ConfigApplied
-                }
-                (Err(e), _) => Loaded::Message(format!("cannot register the accounts: {e}")),
-                (_, Err(e)) => Loaded::Message(format!("cannot start polling: {e:#}")),
-            };
-            let _ = tx.send(AppEvent::Loaded(loaded));
-        });
-    }
-
-    /// Runs a store read on the blocking pool and sends what it loaded; a
+    /// Runs a read on the store's reader thread and sends what it loaded; a
     /// failure becomes a message.
-    fn blocking<F>(&self, read: F)
+    fn read<F>(&self, read: F)
     where
         F: FnOnce(&Store, &Config, jiff::Timestamp) -> store::Result<Option<Loaded>>
             + Send
             + 'static,
     {
         let tx = self.tx.clone();
-        let (store, config, clock) = (
-            Arc::clone(&self.store),
+        let (store, config, now) = (
+            self.service.store().clone(),
             self.config(),
-            Arc::clone(&self.clock),
+            self.clock.now(),
         );
-        tokio::task::spawn_blocking(move || {
-            let loaded = read(&store::lock(&store), &config, clock.now());
+        tokio::spawn(async move {
+            let loaded = store.read(move |s| read(s, &config, now)).await;
             let loaded = match loaded {
                 Ok(Some(l)) => l,
                 Ok(None) => return,

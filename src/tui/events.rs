@@ -1,38 +1,19 @@
-//! The dashboard's event sources, each feeding [`AppEvent`]s into one channel.
-//!
-//! - [`foreground`]: the terminal, the poller's events, the minute timer and
-//!   the signals. None of them blocks, and they run on the thread that runs
-//!   the UI loop, so a runtime worker stuck in a store call (the poller writes
-//!   on its workers) cannot hold up a key press.
-//! - [`Background`]: the store watcher, the lease and the config watcher, each
-//!   on a thread of its own, since each makes store calls that can wait out a
-//!   busy timeout (or reads a file).
+//! The dashboard's event sources, each feeding [`AppEvent`]s into one channel:
+//! the terminal, the service's events (polls, alerts, the lease, other
+//! processes' writes, config reloads), the minute timer and the signals. None
+//! of them blocks: the service does its store work on the store's threads.
 
-use std::path::PathBuf;
-use std::sync::mpsc as std_mpsc;
-use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures_util::StreamExt;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::{Notify, watch};
 
-use super::app::{AppEvent, Role};
-use super::effects::{Stamp, config_if_changed};
-use crate::lease::{self, Lease};
+use super::app::{AppEvent, Tx};
 use crate::model::Clock;
-use crate::poller;
-use crate::store::{self, SharedStore};
-
-pub type Tx = UnboundedSender<AppEvent>;
-
-/// How often the watcher checks whether another process wrote new data.
-pub const CHANGE_CHECK: Duration = Duration::from_secs(2);
-
-/// How often the config watcher looks at the file's modification time.
-pub const CONFIG_CHECK: Duration = Duration::from_millis(1500);
+use crate::service::ServiceEvent;
 
 /// Lets the loop take the terminal's input away from the event source (while
 /// an editor runs) and give it back.
@@ -70,13 +51,13 @@ impl Default for InputPause {
 /// The non-blocking sources, as one future that never ends; drop it to stop them.
 pub async fn foreground(
     tx: Tx,
-    polls: UnboundedReceiver<poller::Event>,
+    service: UnboundedReceiver<ServiceEvent>,
     clock: Arc<dyn Clock>,
     pause: InputPause,
 ) {
     tokio::join!(
         terminal(tx.clone(), pause),
-        poll_events(polls, tx.clone()),
+        service_events(service, tx.clone()),
         minutes(clock, tx.clone()),
         signals(tx),
     );
@@ -119,9 +100,17 @@ async fn terminal(tx: Tx, pause: InputPause) {
     }
 }
 
-async fn poll_events(mut polls: UnboundedReceiver<poller::Event>, tx: Tx) {
-    while let Some(ev) = polls.recv().await {
-        if tx.send(AppEvent::Poll(ev)).is_err() {
+/// The service's events, as the dashboard's own.
+async fn service_events(mut events: UnboundedReceiver<ServiceEvent>, tx: Tx) {
+    while let Some(ev) = events.recv().await {
+        let ev = match ev {
+            ServiceEvent::Poll(e) => AppEvent::Poll(e),
+            ServiceEvent::Fired(_) => AppEvent::AlertsFired,
+            ServiceEvent::Role(r) => AppEvent::Role(r),
+            ServiceEvent::Changed(keys) => AppEvent::DataChanged(keys),
+            ServiceEvent::Config(c) => AppEvent::ConfigLoaded(c),
+        };
+        if tx.send(ev).is_err() {
             return;
         }
     }
@@ -185,121 +174,3 @@ const SIGTSTP: Option<i32> = if cfg!(any(
 } else {
     None
 };
-
-/// The threads that make store calls or read files: the store watcher, the
-/// lease, the config watcher.
-pub struct Background {
-    stops: Vec<std_mpsc::Sender<()>>,
-    threads: Vec<JoinHandle<()>>,
-}
-
-impl Background {
-    /// Starts both. `generation` and `role` are what the dashboard already shows.
-    pub fn start(
-        store: SharedStore,
-        lease: Arc<Lease>,
-        generation: i64,
-        role: Role,
-        config: (PathBuf, Arc<Mutex<Stamp>>),
-        tx: &Tx,
-    ) -> std::io::Result<Background> {
-        let (watch_stop, watch_rx) = std_mpsc::channel();
-        let (lease_stop, lease_rx) = std_mpsc::channel();
-        let (config_stop, config_rx) = std_mpsc::channel();
-        let config_watcher = {
-            let tx = tx.clone();
-            std::thread::Builder::new()
-                .name("socialtop-config".into())
-                .spawn(move || watch_config(&config.0, &config.1, &tx, &config_rx))?
-        };
-        let watcher = {
-            let tx = tx.clone();
-            std::thread::Builder::new()
-                .name("socialtop-watch".into())
-                .spawn(move || watch_store(&store, generation, &tx, &watch_rx))?
-        };
-        let renewer = {
-            let tx = tx.clone();
-            std::thread::Builder::new()
-                .name("socialtop-lease".into())
-                .spawn(move || renew_lease(&lease, role, &tx, &lease_rx))?
-        };
-        Ok(Background {
-            stops: vec![watch_stop, lease_stop, config_stop],
-            threads: vec![watcher, renewer, config_watcher],
-        })
-    }
-
-    /// Stops both and waits for them: a lease renewal in flight ends before
-    /// the lease is released, so it cannot take the lease again afterwards.
-    pub fn stop(mut self) {
-        self.stops.clear();
-        for t in self.threads.drain(..) {
-            let _ = t.join();
-        }
-    }
-}
-
-/// Sleeps `every`, or returns false when told to stop.
-fn sleep_or_stop(stop: &std_mpsc::Receiver<()>, every: Duration) -> bool {
-    matches!(
-        stop.recv_timeout(every),
-        Err(std_mpsc::RecvTimeoutError::Timeout)
-    )
-}
-
-/// Every [`CHANGE_CHECK`]: one row read; when the generation moved,
-/// `DataChanged` with the accounts whose data changed (read on the
-/// `accounts.changed` index), so the views read only those again.
-fn watch_store(store: &SharedStore, mut seen: i64, tx: &Tx, stop: &std_mpsc::Receiver<()>) {
-    while sleep_or_stop(stop, CHANGE_CHECK) {
-        let changed = {
-            let s = store::lock(store);
-            match s.generation() {
-                Ok(g) if g != seen => s.changed_since(seen).map(|keys| (g, keys)),
-                _ => continue,
-            }
-        };
-        let Ok((g, keys)) = changed else {
-            continue;
-        };
-        seen = g;
-        if tx.send(AppEvent::DataChanged(keys)).is_err() {
-            return;
-        }
-    }
-}
-
-/// Every [`CONFIG_CHECK`]: the config file's modification time; when it
-/// changed, the file read and parsed here, off the UI loop.
-fn watch_config(
-    path: &std::path::Path,
-    seen: &Mutex<Stamp>,
-    tx: &Tx,
-    stop: &std_mpsc::Receiver<()>,
-) {
-    while sleep_or_stop(stop, CONFIG_CHECK) {
-        if let Some(loaded) = config_if_changed(path, seen)
-            && tx.send(AppEvent::ConfigLoaded(loaded)).is_err()
-        {
-            return;
-        }
-    }
-}
-
-/// Every [`lease::RENEW_EVERY`]: renew; `Role` when it changed.
-fn renew_lease(lease: &Lease, mut role: Role, tx: &Tx, stop: &std_mpsc::Receiver<()>) {
-    while sleep_or_stop(stop, lease::RENEW_EVERY) {
-        let now = if lease.renew() {
-            Role::Polling
-        } else {
-            Role::Watching
-        };
-        if now != role {
-            role = now;
-            if tx.send(AppEvent::Role(role)).is_err() {
-                return;
-            }
-        }
-    }
-}

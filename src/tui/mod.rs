@@ -29,7 +29,7 @@ pub mod ui;
 
 use std::io::{IsTerminal, Stdout, stdout};
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex, Once, RwLock};
+use std::sync::{Arc, Once};
 use std::time::Duration;
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
@@ -43,13 +43,11 @@ use tokio::sync::mpsc;
 
 use crate::boot::Paths;
 use crate::config::Config;
-use crate::lease::Lease;
 use crate::model::{Clock, SystemClock};
-use crate::poller::Poller;
-use crate::store;
-use app::{App, AppEvent, Effect, Role};
+use crate::service::{self, Service};
+use app::{App, AppEvent, Effect};
 use effects::Runner;
-use events::{Background, InputPause};
+use events::InputPause;
 
 /// Puts the terminal back as it was. Safe to call more than once.
 pub fn restore_terminal() {
@@ -184,28 +182,21 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
         }
     };
     let _log = crate::logging::init(&paths.data_dir);
-    let config_seen = Arc::new(Mutex::new(effects::stamp(&paths.config)));
     let (config, created) = Config::load_or_init(&paths.config)?;
     let config = Arc::new(config);
-    let store = crate::boot::open_store(&paths, &config)?;
-    let lease = Arc::new(Lease::new(&paths.data_dir)?);
-    let poller = Arc::new(Poller::with_seams(
-        &config,
-        Arc::clone(&store),
-        Arc::clone(&clock),
-        Arc::new(crate::model::EnvSecrets),
-    )?);
+    let store = crate::boot::open_handle(&paths, &config)?;
     // what the first screen shows is read before the terminal is taken
     let now = clock.now();
     let tz = crate::util::local_tz();
-    let (rows, timer, generation) = {
-        let s = store::lock(&store);
-        let rows = data::load_rows(&s, &config.accounts, now, &tz)?;
-        (rows, s.timer().unwrap_or_default(), s.generation()?)
+    let first = {
+        let (config, tz) = (Arc::clone(&config), tz.clone());
+        store.read_blocking(move |s| {
+            let rows = data::load_rows(s, &config.accounts, now, &tz)?;
+            let alerts = s.recent_alerts(effects::ALERTS_SHOWN).unwrap_or_default();
+            Ok((rows, s.timer().unwrap_or_default(), s.generation()?, alerts))
+        })?
     };
-    let recent_alerts = store::lock(&store)
-        .recent_alerts(effects::ALERTS_SHOWN)
-        .unwrap_or_default();
+    let (rows, timer, generation, recent_alerts) = first;
     let mut app = App::new(rows, now);
     app.alerts_seen = recent_alerts.first().map_or(0, |a| a.id);
     app.alerts = recent_alerts;
@@ -215,14 +206,12 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
     app.light = theme::Theme::light_for(config.theme);
     app.timer = timer;
     app.generation = generation;
-    app.role = if lease.renew() {
-        Role::Polling
-    } else {
-        Role::Watching
-    };
     app.detail = app.selected_id().and_then(|id| {
-        let account = config.account(&id)?;
-        data::load_detail(&store::lock(&store), account, app.range, now).ok()
+        let account = config.account(&id)?.clone();
+        let range = app.range;
+        store
+            .read_blocking(move |s| data::load_detail(s, &account, range, now))
+            .ok()
     });
     if created {
         app.say_for(
@@ -234,44 +223,19 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
         );
     }
     let rt = crate::boot::runtime()?;
-    // metrics_listen: Prometheus metrics while the dashboard runs
-    let _metrics = crate::metrics::serve(
-        &rt,
-        config.metrics_listen,
-        &paths.data_dir,
-        Arc::clone(&config),
-    )?;
+    let opts = service::Options {
+        clock: Arc::clone(&clock),
+        secrets: Arc::new(crate::model::EnvSecrets),
+        data_dir: paths.data_dir.clone(),
+        // metrics_listen: Prometheus metrics while the dashboard runs
+        metrics: config.metrics_listen,
+        watch_changes: Some(generation),
+    };
+    // a busy metrics address is an error before the terminal is taken
+    let (service, service_events) = rt.block_on(Service::start(config, store, opts))?;
     let (tx, rx) = mpsc::unbounded_channel();
-    let background = Background::start(
-        Arc::clone(&store),
-        Arc::clone(&lease),
-        generation,
-        app.role,
-        (paths.config.clone(), Arc::clone(&config_seen)),
-        &tx,
-    )?;
-    let (poll_tx, poll_rx) = mpsc::unbounded_channel();
-    // the scheduler's events pass the alert rules on their way to the loop
-    let (checked_tx, checked_rx) = mpsc::unbounded_channel();
-    let alerts: effects::SharedAlerts = Arc::new(RwLock::new(Arc::new(
-        crate::alerts::Alerts::new(&config, Arc::new(crate::model::EnvSecrets))?,
-    )));
-    let alert_events = effects::alert_events(
-        poll_rx,
-        checked_tx,
-        Arc::clone(&alerts),
-        Arc::clone(&store),
-        tx.clone(),
-        Arc::clone(&clock),
-    );
-    let scheduler = effects::start_scheduler(rt.handle(), poller, &poll_tx, &lease);
     let runner = Runner {
-        alerts,
-        store,
-        config: Arc::new(RwLock::new(config)),
-        scheduler: Arc::new(Mutex::new(scheduler)),
-        poll_events: poll_tx,
-        lease: Arc::clone(&lease),
+        service,
         tx: tx.clone(),
         clock: Arc::clone(&clock),
         data_dir: paths.data_dir.clone(),
@@ -281,22 +245,18 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
         } else {
             None
         },
-        config_seen,
     };
     let pause = InputPause::new();
     let (guard, mut terminal) = setup_terminal()?;
     let result = rt.block_on(async {
         tokio::select! {
             r = event_loop(&mut terminal, &mut app, rx, &runner, &*clock, &pause) => r,
-            () = events::foreground(tx, checked_rx, Arc::clone(&clock), pause.clone()) => Ok(()),
-            () = alert_events => Ok(()),
+            () = events::foreground(tx, service_events, Arc::clone(&clock), pause.clone()) => Ok(()),
         }
     });
     drop(guard);
-    // stops the scheduler
-    drop(runner);
-    background.stop();
-    lease.release();
+    // stops polling and releases the lease
+    rt.block_on(runner.service.stop(Duration::from_secs(1)));
     rt.shutdown_timeout(Duration::from_millis(200));
     result.map(|()| ExitCode::SUCCESS)
 }
@@ -346,11 +306,17 @@ async fn event_loop(
                     }
                     Effect::EditConfig => {
                         let path = runner.config().path.clone();
-                        if let Some(problem) = edit_config(terminal, pause, &path).await? {
-                            app.now = clock.now();
-                            app.say(problem);
+                        match edit_config(terminal, pause, &path).await? {
+                            // the editor's failure is the news: no reload
+                            // message may cover it
+                            Some(problem) => {
+                                app.now = clock.now();
+                                app.say(problem);
+                            }
+                            // read now, even if the watcher saw the change
+                            // first: the result (applied, or the error) shows
+                            None => runner.reload_config(),
                         }
-                        runner.reload_config();
                         app.dirty = true;
                     }
                     effect => runner.spawn(effect, app),

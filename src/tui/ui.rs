@@ -5,9 +5,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::{App, Role, View};
+use super::app::{App, View};
 use super::theme::Theme;
 use super::{accounts, alerts, detail, effort, fmt, help, keys};
+use crate::service::Role;
 use crate::util::until;
 
 /// Below this height the accounts view shows no detail panel.
@@ -132,6 +133,7 @@ fn header(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     facts.push(match app.role {
         Role::Polling => "polling".into(),
         Role::Watching => "watching (another socialtop polls)".into(),
+        Role::Unreachable(_) => "not polling (the history cannot be written)".into(),
     });
     for (i, fact) in facts.iter().enumerate() {
         let text = if i == 0 {

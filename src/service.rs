@@ -1,0 +1,495 @@
+//! The polling service, wired once for both front ends: the scheduler, the
+//! polling lease, the change watcher, the config watcher, alert firing and
+//! delivery, and the metrics exporter, with the config held in one place.
+//!
+//! `socialtop poll` starts it and prints its [`ServiceEvent`]s; the dashboard
+//! turns them into its own events. Nobody else wires the parts. Store work
+//! runs on the store's own threads ([`Handle`]) and the lease's, so no
+//! runtime worker waits on SQLite's lock.
+//!
+//! One task owns the parts and reacts, in order, to commands, poll events and
+//! timers: the lease is renewed every [`lease::RENEW_EVERY`] (and once before
+//! the scheduler starts, so the first request goes out at once), silent
+//! accounts are checked every minute, the history's change counter every
+//! [`CHANGE_CHECK`] (when asked), and the config file's modification time
+//! every [`CONFIG_CHECK`]. A changed, valid config replaces the scheduler, the
+//! alert rules and the exporter's accounts together ([`Service::reload`]).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+
+use crate::alerts::{Alerts, Check};
+use crate::config::Config;
+use crate::lease::{self, Lease};
+use crate::metrics;
+use crate::model::{Clock, Secrets};
+use crate::poller::{self, Command, Event, PollResult, Poller};
+use crate::store::{AlertRow, Handle};
+
+/// How often the service checks whether another process wrote new data.
+pub const CHANGE_CHECK: Duration = Duration::from_secs(2);
+/// How often it looks at the config file's modification time.
+pub const CONFIG_CHECK: Duration = Duration::from_millis(1500);
+/// How often it looks for silent accounts (besides after each poll).
+pub const STALE_CHECK: Duration = Duration::from_secs(60);
+
+/// Whether this process polls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Role {
+    /// It holds the lease: its scheduler polls.
+    Polling,
+    /// Another process holds it: this one shows what that one records.
+    Watching,
+    /// The lease could not be read or renewed (a full disk, a locked
+    /// history): not polling until it can.
+    Unreachable(String),
+}
+
+/// What the service tells its front end.
+#[derive(Debug)]
+pub enum ServiceEvent {
+    /// From the scheduler, or a poll asked for while another process polls.
+    Poll(Event),
+    /// Alerts that fired here (recorded; deliveries run in the background).
+    Fired(Vec<AlertRow>),
+    Role(Role),
+    /// Another process (or this one) wrote data: these accounts changed
+    /// (none named: something else did, such as an alert).
+    Changed(Vec<String>),
+    /// A new config is in use by every part, or why the old one stays.
+    Config(Result<Arc<Config>, String>),
+}
+
+/// What the service needs besides the config and the history.
+pub struct Options {
+    pub clock: Arc<dyn Clock>,
+    pub secrets: Arc<dyn Secrets>,
+    pub data_dir: PathBuf,
+    /// Serve `/metrics` here.
+    pub metrics: Option<SocketAddr>,
+    /// Report [`ServiceEvent::Changed`] (the dashboard), starting after this
+    /// generation of the history.
+    pub watch_changes: Option<i64>,
+}
+
+enum Cmd {
+    PollNow(Option<String>),
+    /// Read the config file now (after an editor closed); `force` reads it
+    /// even if its stamp did not change.
+    ReadConfig {
+        force: bool,
+    },
+    Stop(oneshot::Sender<()>),
+}
+
+/// A running service; [`Service::stop`] ends it.
+pub struct Service {
+    cmd: mpsc::UnboundedSender<Cmd>,
+    config: Arc<RwLock<Arc<Config>>>,
+    store: Handle,
+    metrics_addr: Option<SocketAddr>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Service {
+    /// Starts every part on the current runtime. A metrics address that
+    /// cannot be served is an error before anything polls.
+    pub async fn start(
+        config: Arc<Config>,
+        store: Handle,
+        opts: Options,
+    ) -> anyhow::Result<(Service, mpsc::UnboundedReceiver<ServiceEvent>)> {
+        let exporter = match opts.metrics {
+            Some(addr) => {
+                let listener = metrics::bind(addr)?;
+                let exporter = metrics::Exporter::open(&opts.data_dir, Arc::clone(&config))?;
+                let server = metrics::start(listener, exporter.clone())?;
+                Some((server, exporter))
+            }
+            None => None,
+        };
+        let metrics_addr = exporter.as_ref().map(|(s, _)| s.addr);
+        let lease = Lease::new(&opts.data_dir, Arc::clone(&opts.clock))?;
+        let (out, events) = mpsc::unbounded_channel();
+        let (cmd, commands) = mpsc::unbounded_channel();
+        let shared = Arc::new(RwLock::new(Arc::clone(&config)));
+        let parts = Parts::new(&config, &store, &opts)?;
+        let (gate, _) = watch::channel(false);
+        let mut core = Core {
+            config: Arc::clone(&shared),
+            stamp: stamp(&config.path),
+            store: store.clone(),
+            parts,
+            scheduler: None,
+            polls: mpsc::unbounded_channel(),
+            gate,
+            role: None,
+            lease,
+            exporter,
+            out,
+            opts,
+        };
+        // the lease first, so that a holder's first request goes out at once
+        core.renew().await;
+        core.start_scheduler();
+        let task = tokio::spawn(core.run(commands));
+        Ok((
+            Service {
+                cmd,
+                config: shared,
+                store,
+                metrics_addr,
+                task: Some(task),
+            },
+            events,
+        ))
+    }
+
+    /// The config in use.
+    pub fn config(&self) -> Arc<Config> {
+        Arc::clone(&self.config.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The history the service writes.
+    pub fn store(&self) -> &Handle {
+        &self.store
+    }
+
+    /// Where `/metrics` is served, if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
+    }
+
+    /// Polls `account` (every polled account when `None`) now: through the
+    /// schedule when this process polls, else once here (the holder's
+    /// schedule stays).
+    pub fn poll_now(&self, account: Option<String>) {
+        let _ = self.cmd.send(Cmd::PollNow(account));
+    }
+
+    /// Reads the config file again (`force`: even if it looks unchanged) and,
+    /// if it is valid, puts it to use everywhere at once. The outcome comes
+    /// as [`ServiceEvent::Config`].
+    pub fn reload(&self, force: bool) {
+        let _ = self.cmd.send(Cmd::ReadConfig { force });
+    }
+
+    /// Stops polling, gives deliveries under way up to `drain` to finish,
+    /// and releases the lease.
+    pub async fn stop(mut self, drain: Duration) {
+        let (tx, rx) = oneshot::channel();
+        if self.cmd.send(Cmd::Stop(tx)).is_ok() {
+            let _ = tokio::time::timeout(drain + Duration::from_secs(2), rx).await;
+        }
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+}
+
+/// The parts that depend on the config: replaced together on reload.
+struct Parts {
+    poller: Arc<Poller>,
+    alerts: Arc<Alerts>,
+}
+
+impl Parts {
+    fn new(config: &Config, store: &Handle, opts: &Options) -> anyhow::Result<Parts> {
+        Ok(Parts {
+            poller: Arc::new(Poller::with_seams(
+                config,
+                store.clone(),
+                Arc::clone(&opts.clock),
+                Arc::clone(&opts.secrets),
+            )?),
+            alerts: Arc::new(Alerts::new(config, Arc::clone(&opts.secrets))?),
+        })
+    }
+}
+
+/// The config file as last read: modification time and length.
+type Stamp = Option<(SystemTime, u64)>;
+
+fn stamp(path: &Path) -> Stamp {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len()))
+}
+
+/// The service's state, owned by its one task.
+struct Core {
+    config: Arc<RwLock<Arc<Config>>>,
+    stamp: Stamp,
+    store: Handle,
+    parts: Parts,
+    scheduler: Option<(mpsc::UnboundedSender<Command>, JoinHandle<()>)>,
+    polls: (mpsc::UnboundedSender<Event>, mpsc::UnboundedReceiver<Event>),
+    /// Whether this process holds the lease, as the scheduler sees it.
+    gate: watch::Sender<bool>,
+    role: Option<Role>,
+    lease: Lease,
+    exporter: Option<(metrics::Server, metrics::Exporter)>,
+    out: mpsc::UnboundedSender<ServiceEvent>,
+    opts: Options,
+}
+
+impl Core {
+    fn start_scheduler(&mut self) {
+        if let Some((_, old)) = self.scheduler.take() {
+            old.abort();
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(Arc::clone(&self.parts.poller).run(
+            rx,
+            self.polls.0.clone(),
+            self.gate.subscribe(),
+        ));
+        self.scheduler = Some((tx, task));
+    }
+
+    fn holds_lease(&self) -> bool {
+        *self.gate.borrow()
+    }
+
+    async fn renew(&mut self) {
+        let role = match self.lease.renew().await {
+            Ok(true) => Role::Polling,
+            Ok(false) => Role::Watching,
+            Err(e) => Role::Unreachable(e.to_string()),
+        };
+        self.gate.send_replace(role == Role::Polling);
+        if self.role.as_ref() != Some(&role) {
+            self.role = Some(role.clone());
+            let _ = self.out.send(ServiceEvent::Role(role));
+        }
+    }
+
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Cmd>) {
+        let start = tokio::time::Instant::now();
+        let mut lease_tick =
+            tokio::time::interval_at(start + lease::RENEW_EVERY, lease::RENEW_EVERY);
+        let mut stale_tick = tokio::time::interval(STALE_CHECK);
+        let mut change_tick = tokio::time::interval_at(start + CHANGE_CHECK, CHANGE_CHECK);
+        let mut config_tick = tokio::time::interval_at(start + CONFIG_CHECK, CONFIG_CHECK);
+        for t in [
+            &mut lease_tick,
+            &mut stale_tick,
+            &mut change_tick,
+            &mut config_tick,
+        ] {
+            t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        }
+        let mut seen = self.opts.watch_changes;
+        loop {
+            tokio::select! {
+                cmd = commands.recv() => match cmd {
+                    None => break,
+                    Some(Cmd::Stop(done)) => {
+                        self.shutdown().await;
+                        let _ = done.send(());
+                        return;
+                    }
+                    Some(Cmd::PollNow(who)) => self.poll_now(who),
+                    Some(Cmd::ReadConfig { force }) => self.read_config(force).await,
+                },
+                Some(ev) = self.polls.1.recv() => {
+                    if let Event::Finished(r) = &ev {
+                        self.fire(Check::poll(r));
+                    }
+                    let _ = self.out.send(ServiceEvent::Poll(ev));
+                }
+                _ = lease_tick.tick() => self.renew().await,
+                _ = stale_tick.tick() => self.fire(Check::Stale(self.opts.clock.now())),
+                _ = change_tick.tick(), if seen.is_some() => {
+                    let Some(before) = seen else { continue };
+                    let read = self.store.read(move |s| {
+                        let g = s.generation()?;
+                        if g == before {
+                            return Ok(None);
+                        }
+                        Ok(Some((g, s.changed_since(before)?)))
+                    }).await;
+                    if let Ok(Some((g, keys))) = read {
+                        seen = Some(g);
+                        let _ = self.out.send(ServiceEvent::Changed(keys));
+                    }
+                }
+                _ = config_tick.tick() => self.read_config(false).await,
+            }
+        }
+        self.shutdown().await;
+    }
+
+    /// Stops the scheduler, waits a moment for deliveries, releases the lease.
+    async fn shutdown(&mut self) {
+        if let Some((_, task)) = self.scheduler.take() {
+            task.abort();
+        }
+        self.parts.alerts.drain(Duration::from_secs(5)).await;
+        self.lease.release().await;
+        self.gate.send_replace(false);
+    }
+
+    /// Evaluates the alert rules for `check` off this task; what fired is
+    /// reported.
+    fn fire(&self, check: Check) {
+        let (alerts, store, out) = (
+            Arc::clone(&self.parts.alerts),
+            self.store.clone(),
+            self.out.clone(),
+        );
+        tokio::spawn(async move {
+            let fired = alerts.fire(&store, check).await;
+            if !fired.is_empty() {
+                let _ = out.send(ServiceEvent::Fired(fired));
+            }
+        });
+    }
+
+    fn poll_now(&self, who: Option<String>) {
+        if self.holds_lease() {
+            if let Some((tx, _)) = &self.scheduler {
+                let _ = tx.send(match who {
+                    Some(id) => Command::PollNow(id),
+                    None => Command::PollAll,
+                });
+            }
+            return;
+        }
+        // not the polling process: poll once here, the holder's schedule stays
+        let poller = Arc::clone(&self.parts.poller);
+        let ids: Vec<String> = poller
+            .accounts()
+            .iter()
+            .filter(|a| crate::platforms::platform(a.platform).polled())
+            .filter(|a| who.as_ref().is_none_or(|id| *id == a.id))
+            .map(|a| a.id.clone())
+            .collect();
+        for id in ids {
+            let _ = self
+                .out
+                .send(ServiceEvent::Poll(Event::Started(id.clone())));
+            let (poller, events) = (Arc::clone(&poller), self.polls.0.clone());
+            tokio::spawn(async move {
+                if let Some(a) = poller.accounts().iter().find(|a| a.id == id) {
+                    let r = poller.poll_one(a).await;
+                    let _ = events.send(Event::Finished(r));
+                }
+            });
+        }
+    }
+
+    /// Reads the config file if it changed (or `force`), and puts a valid one
+    /// to use.
+    async fn read_config(&mut self, force: bool) {
+        let path = self.current().path.clone();
+        let now = stamp(&path);
+        if now.is_none() && !force {
+            // deleted or moved: said once, the old config stays
+            if self.stamp.is_some() {
+                self.stamp = None;
+                let _ = self.out.send(ServiceEvent::Config(Err(format!(
+                    "{} is gone; the config in use stays",
+                    path.display()
+                ))));
+            }
+            return;
+        }
+        if now == self.stamp && !force {
+            return;
+        }
+        self.stamp = now;
+        let loaded = {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || Config::load(&path).map_err(|e| e.to_string()))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()))
+        };
+        let result = match loaded {
+            Ok(config) => self.apply(Arc::new(config)).await,
+            Err(e) => Err(e),
+        };
+        let _ = self.out.send(ServiceEvent::Config(result));
+    }
+
+    fn current(&self) -> Arc<Config> {
+        Arc::clone(&self.config.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Registers `config`'s accounts, then swaps the scheduler, the alert
+    /// rules and the exporter's accounts together.
+    async fn apply(&mut self, config: Arc<Config>) -> Result<Arc<Config>, String> {
+        self.store
+            .sync_accounts(config.accounts.clone())
+            .await
+            .map_err(|e| format!("cannot register the accounts: {e}"))?;
+        let parts = Parts::new(&config, &self.store, &self.opts).map_err(|e| format!("{e:#}"))?;
+        // deliveries under way finish on the old rules' client
+        self.parts = parts;
+        self.start_scheduler();
+        if let Some((_, exporter)) = &self.exporter {
+            exporter.set_config(Arc::clone(&config));
+        }
+        *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::clone(&config);
+        Ok(config)
+    }
+}
+
+/// What `poll --once` came to.
+pub struct OnceReport {
+    pub results: Vec<PollResult>,
+    pub fired: Vec<AlertRow>,
+    /// Whether every delivery finished within the bound.
+    pub delivered: bool,
+}
+
+/// `poll --once`: every account polled once (concurrently), then the alert
+/// rules, then up to `drain` for the deliveries.
+pub async fn poll_once(
+    config: &Config,
+    store: &Handle,
+    clock: Arc<dyn Clock>,
+    secrets: Arc<dyn Secrets>,
+    drain: Duration,
+) -> anyhow::Result<OnceReport> {
+    let poller = Arc::new(Poller::with_seams(
+        config,
+        store.clone(),
+        Arc::clone(&clock),
+        Arc::clone(&secrets),
+    )?);
+    let alerts = Arc::new(Alerts::new(config, secrets)?);
+    let results = poller.poll_all(None).await;
+    // alerts after every poll is done, so no poll waits on a delivery
+    let mut fired = Vec::new();
+    for r in &results {
+        fired.extend(alerts.fire(store, Check::poll(r)).await);
+    }
+    fired.extend(alerts.fire(store, Check::Stale(clock.now())).await);
+    let delivered = alerts.drain(drain).await;
+    Ok(OnceReport {
+        results,
+        fired,
+        delivered,
+    })
+}
+
+/// One line for a poll result (see [`poller::describe`]).
+pub fn describe(config: &Config, r: &PollResult) -> String {
+    let metric = config
+        .account(&r.account)
+        .map_or("followers", |a| a.metric());
+    poller::describe(r, metric)
+}
