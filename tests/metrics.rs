@@ -706,4 +706,23 @@ fn the_dashboard_serves_metrics_when_metrics_listen_is_set() {
     );
     let screen = tmux(&["capture-pane", "-p"]);
     assert!(stdout(&screen).contains("manual"), "{}", stdout(&screen));
+    // an account added to the config while the dashboard runs reaches the
+    // scrapes within 5 s (it used to wait for a restart)
+    env.write_config(&format!(
+        "metrics_listen = \"{port}\"\n[[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\n[[accounts]]\nplatform = \"manual\"\nhandle = \"b\"\n"
+    ));
+    assert!(env.run(&["record", "manual:b", "77"]).status.success());
+    let b = r#"account="manual:b",platform="manual",metric="followers""#;
+    let added = Instant::now();
+    loop {
+        let (_, _, text) = http_get(&addr, "/metrics", None);
+        if value_of(&text, "socialtop_followers", b).as_deref() == Some("77") {
+            break;
+        }
+        assert!(
+            added.elapsed() < Duration::from_secs(5),
+            "the added account is not in a scrape after 5 s:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
