@@ -74,9 +74,9 @@ fn main() -> anyhow::Result<()> {
         app.detail = Some(data::load_detail(&store, a, app.range, now)?);
     }
     match view.as_str() {
-        "detail" => app.view = socialtop::tui::app::View::Detail,
+        "detail" => app.view = socialtop::tui::view::View::Detail,
         "effort" => {
-            app.view = socialtop::tui::app::View::Effort;
+            app.view = socialtop::tui::view::View::Effort;
             app.effort = Some(data::load_effort(&store, &config, &app.tz)?);
         }
         _ => {}

@@ -10,9 +10,7 @@
 //!   [`write_textfile`] writes it atomically for node_exporter's textfile
 //!   collector.
 //!
-//! More families (`socialtop_alerts_total{kind}`): either add them in
-//! [`families`] from a store method, or hand a [`Collector`] to
-//! [`Exporter::with_families`] where the exporter is built (`cli`, `tui`).
+//! More families: add them in [`account_families`] from a store method.
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -139,6 +137,7 @@ const CI_LOW_HELP: &str =
 const CI_HIGH_HELP: &str =
     "Effort model: upper bound of the 95% confidence interval of the elasticity.";
 
+#[cfg(any(test, feature = "test-util"))]
 /// Every family socialtop exports, read from the store for the configured
 /// accounts (config order). An account without a good sample is absent from
 /// the value gauges and `socialtop_last_success_timestamp_seconds`, and
@@ -344,10 +343,6 @@ fn push_value(out: &mut String, v: f64) {
     }
 }
 
-/// Extra families computed at each scrape, beside socialtop's own (the
-/// hook for families a module of this layer cannot hand over directly).
-pub type Collector = Arc<dyn Fn(&Store) -> store::Result<Vec<Family>> + Send + Sync>;
-
 /// The least time between two refits of the effort model for scrapes.
 pub const EFFORT_REFIT_EVERY: Duration = Duration::from_secs(60);
 
@@ -360,7 +355,7 @@ struct EffortCache {
     refitting: bool,
 }
 
-/// What a scrape calls: the store, the config, and any extra collectors.
+/// What a scrape calls: the store and the config.
 ///
 /// Fitting the effort model reads every week of every account (a quarter of
 /// a second for 1,000 accounts with half a year of time entries), so a
@@ -374,7 +369,6 @@ pub struct Exporter {
     /// The config in use: shared by every clone, swapped by [`Exporter::set_config`].
     config: Arc<std::sync::RwLock<Arc<Config>>>,
     tz: TimeZone,
-    extra: Vec<Collector>,
     effort: Arc<std::sync::Mutex<EffortCache>>,
     refit_every: Duration,
 }
@@ -386,7 +380,6 @@ impl Exporter {
             store,
             config: Arc::new(std::sync::RwLock::new(config)),
             tz: crate::util::local_tz(),
-            extra: Vec::new(),
             effort: Arc::default(),
             refit_every: EFFORT_REFIT_EVERY,
         }
@@ -402,14 +395,9 @@ impl Exporter {
     }
 
     /// Refits the effort model at most this often (default [`EFFORT_REFIT_EVERY`]).
+    #[cfg(test)]
     pub fn with_effort_refit_every(mut self, every: Duration) -> Exporter {
         self.refit_every = every;
-        self
-    }
-
-    /// Adds families computed at each scrape (e.g. `socialtop_alerts_total{kind}`).
-    pub fn with_families(mut self, collector: Collector) -> Exporter {
-        self.extra.push(collector);
         self
     }
 
@@ -438,9 +426,6 @@ impl Exporter {
             }
             let mut families = account_families(&s, &config)?;
             families.extend(effort_families(self.estimate(&s, &config)?));
-            for c in &self.extra {
-                families.extend(c(&s)?);
-            }
             families
         };
         Ok(render(&families, format))
@@ -585,24 +570,6 @@ pub fn start(listener: std::net::TcpListener, exporter: Exporter) -> anyhow::Res
         }
     });
     Ok(Server { addr, task })
-}
-
-/// Serves the metrics of the history in `data_dir` at `addr`, if given, on
-/// `rt`, from a read-only connection of its own; the server stops when the
-/// returned value is dropped. What `poll` and the dashboard call.
-pub fn serve(
-    rt: &tokio::runtime::Runtime,
-    addr: Option<SocketAddr>,
-    data_dir: &Path,
-    config: Arc<Config>,
-) -> anyhow::Result<Option<Server>> {
-    let Some(addr) = addr else {
-        return Ok(None);
-    };
-    let listener = bind(addr)?;
-    let exporter = Exporter::open(data_dir, config)?;
-    let _in_runtime = rt.enter();
-    start(listener, exporter).map(Some)
 }
 
 /// A request's method, path and `Accept` header.

@@ -2,9 +2,7 @@
 //! time entries, and the two seams the rest of the code reads the world
 //! through (a [`Clock`] and a [`Secrets`] source). No I/O, no SQL, no UI.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -256,13 +254,15 @@ impl Clock for SystemClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 /// A clock that says what it is told (tests, demo data, benchmarks).
 #[derive(Debug)]
-pub struct FixedClock(Mutex<Timestamp>);
+pub struct FixedClock(std::sync::Mutex<Timestamp>);
 
+#[cfg(any(test, feature = "test-util"))]
 impl FixedClock {
     pub fn new(at: Timestamp) -> FixedClock {
-        FixedClock(Mutex::new(at))
+        FixedClock(std::sync::Mutex::new(at))
     }
 
     pub fn set(&self, at: Timestamp) {
@@ -280,6 +280,7 @@ impl FixedClock {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Clock for FixedClock {
     fn now(&self) -> Timestamp {
         *self.0.lock().unwrap_or_else(|p| p.into_inner())
@@ -302,10 +303,12 @@ impl Secrets for EnvSecrets {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 /// A fixed set of secrets (tests).
 #[derive(Debug, Clone, Default)]
-pub struct MapSecrets(pub HashMap<String, String>);
+pub struct MapSecrets(pub std::collections::HashMap<String, String>);
 
+#[cfg(any(test, feature = "test-util"))]
 impl MapSecrets {
     pub fn new<const N: usize>(pairs: [(&str, &str); N]) -> MapSecrets {
         MapSecrets(
@@ -317,6 +320,7 @@ impl MapSecrets {
     }
 }
 
+#[cfg(any(test, feature = "test-util"))]
 impl Secrets for MapSecrets {
     fn get(&self, var: &str) -> Option<String> {
         self.0.get(var).filter(|v| !v.is_empty()).cloned()

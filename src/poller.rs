@@ -22,7 +22,7 @@ use tokio::task::JoinSet;
 
 use crate::config::{Account, Config};
 use crate::http::Http;
-use crate::model::{Clock, EnvSecrets, Secrets, SystemClock};
+use crate::model::{Clock, Secrets};
 use crate::platforms::{self, Counts, FetchError, Fetched, host_of};
 use crate::store::{AccountState, Handle, Sample};
 
@@ -98,9 +98,15 @@ enum Attempt {
 }
 
 impl Poller {
+    #[cfg(any(test, feature = "test-util"))]
     /// A poller on the system clock, reading secrets from the environment.
     pub fn new(config: &Config, store: Handle) -> anyhow::Result<Poller> {
-        Poller::with_seams(config, store, Arc::new(SystemClock), Arc::new(EnvSecrets))
+        Poller::with_seams(
+            config,
+            store,
+            Arc::new(crate::model::SystemClock),
+            Arc::new(crate::model::EnvSecrets),
+        )
     }
 
     /// A poller on the given clock and secrets (tests pass fixed ones).
@@ -119,11 +125,6 @@ impl Poller {
             tries: Mutex::new(HashMap::new()),
             pending: Mutex::new(Vec::new()),
         })
-    }
-
-    /// The secrets this poller hands to platforms.
-    pub fn secrets(&self) -> &dyn Secrets {
-        &*self.secrets
     }
 
     pub fn accounts(&self) -> &[Account] {
@@ -181,7 +182,7 @@ impl Poller {
         self.remember_try(&account.id, at, answered).await;
         match &outcome {
             Outcome::Ok(c) => {
-                tracing::info!(account = %account.id, followers = c.followers, "polled")
+                tracing::info!(account = %account.id, platform = platform.kind().name(), followers = c.followers, "polled")
             }
             Outcome::Failed(e) => tracing::warn!(account = %account.id, error = %e, "poll failed"),
             Outcome::Hidden(_) | Outcome::Skipped(_) => {}
@@ -340,6 +341,7 @@ impl Poller {
         results.into_iter().map(|(_, r)| r).collect()
     }
 
+    #[cfg(any(test, feature = "test-util"))]
     /// When `account` is next due: its last try plus the interval (doubled
     /// per failure in a row, jittered), or later if its host is on hold. The
     /// last try is the later of what this process remembers and what the

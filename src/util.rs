@@ -226,14 +226,10 @@ pub const EARLIEST_TIME: &str = "2000-01-01T00:00:00Z";
 /// How far in the future `--at` may be (clock skew between machines).
 pub const FUTURE_SLACK_SECS: i64 = 5 * 60;
 
-/// Parses a user-given time: RFC 3339 (`2026-03-01T09:30:00Z`, offsets allowed),
-/// a date `YYYY-MM-DD` (its start in the local time zone), `now`, `today` or
-/// `yesterday` (local midnight), or an age: `90m`, `36h`, `7d`, `2w`, `30s` ago.
-pub fn parse_time(text: &str) -> Result<Timestamp, String> {
-    parse_time_at(text, Timestamp::now(), &local_tz())
-}
-
-/// [`parse_time`] relative to `now` in `tz`.
+/// Parses a user-given time relative to `now` in `tz`: RFC 3339
+/// (`2026-03-01T09:30:00Z`, offsets allowed), a date `YYYY-MM-DD` (its start
+/// in the local time zone), `now`, `today` or `yesterday` (local midnight),
+/// or an age: `90m`, `36h`, `7d`, `2w`, `30s` ago.
 pub fn parse_time_at(
     text: &str,
     now: Timestamp,
@@ -322,19 +318,64 @@ mod time_tests {
     #[test]
     fn parses_rfc3339_and_dates() {
         assert_eq!(
-            parse_time("2026-03-01T09:30:00Z").unwrap().as_second(),
+            parse_time_at(
+                "2026-03-01T09:30:00Z",
+                Timestamp::from_second(1_800_000_000).unwrap(),
+                &jiff::tz::TimeZone::UTC
+            )
+            .unwrap()
+            .as_second(),
             1_772_357_400
         );
         assert_eq!(
-            parse_time("2026-03-01T10:30:00+01:00").unwrap().as_second(),
+            parse_time_at(
+                "2026-03-01T10:30:00+01:00",
+                Timestamp::from_second(1_800_000_000).unwrap(),
+                &jiff::tz::TimeZone::UTC
+            )
+            .unwrap()
+            .as_second(),
             1_772_357_400
         );
-        assert!(parse_time("2026-03-01").is_ok());
-        let err = parse_time("tomorrow").unwrap_err();
+        assert!(
+            parse_time_at(
+                "2026-03-01",
+                Timestamp::from_second(1_800_000_000).unwrap(),
+                &jiff::tz::TimeZone::UTC
+            )
+            .is_ok()
+        );
+        let err = parse_time_at(
+            "tomorrow",
+            Timestamp::from_second(1_800_000_000).unwrap(),
+            &jiff::tz::TimeZone::UTC,
+        )
+        .unwrap_err();
         assert!(err.contains("`tomorrow`"), "{err}");
-        assert!(parse_time("2026-13-01").is_err());
-        assert!(parse_time("7x").is_err());
-        assert!(parse_time("d").is_err());
+        assert!(
+            parse_time_at(
+                "2026-13-01",
+                Timestamp::from_second(1_800_000_000).unwrap(),
+                &jiff::tz::TimeZone::UTC
+            )
+            .is_err()
+        );
+        assert!(
+            parse_time_at(
+                "7x",
+                Timestamp::from_second(1_800_000_000).unwrap(),
+                &jiff::tz::TimeZone::UTC
+            )
+            .is_err()
+        );
+        assert!(
+            parse_time_at(
+                "d",
+                Timestamp::from_second(1_800_000_000).unwrap(),
+                &jiff::tz::TimeZone::UTC
+            )
+            .is_err()
+        );
     }
 
     #[test]

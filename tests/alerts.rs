@@ -333,7 +333,8 @@ fn screen(app: &mut socialtop::tui::app::App, w: u16, h: u16) -> String {
 fn the_dashboard_counts_new_alerts_in_its_header_and_lists_them_on_a() {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use socialtop::store::AlertRow;
-    use socialtop::tui::app::{App, AppEvent, Effect, Loaded, View};
+    use socialtop::tui::app::{App, AppEvent, Effect, Loaded};
+    use socialtop::tui::view::View;
     let now = jiff::Timestamp::from_second(1_780_315_200).unwrap();
     let mut app = App::new(Vec::new(), now);
     app.tz = jiff::tz::TimeZone::UTC;

@@ -9,9 +9,10 @@ use socialtop::config::Config;
 use socialtop::poller::{Event, Outcome, PollResult};
 use socialtop::service::Role;
 use socialtop::store::{Sample, Store};
-use socialtop::tui::app::{App, AppEvent, Effect, Loaded, Sort, View};
+use socialtop::tui::app::{App, AppEvent, Effect, Loaded, Sort};
 use socialtop::tui::data::{self, Range};
 use socialtop::tui::ui;
+use socialtop::tui::view::View;
 
 /// 2026-06-01T12:00:00Z
 const NOW: i64 = 1_780_315_200;

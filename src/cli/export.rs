@@ -26,7 +26,7 @@ pub(super) fn export_cmd(
         );
     }
     let (config, store) = open(paths)?;
-    let now = Timestamp::now();
+    let now = super::clock().now();
     let tz = crate::util::local_tz();
     let since = since.map(parse_time_arg).transpose()?;
     let shared = store;

@@ -216,7 +216,7 @@ pub(super) fn alerts_cmd(
 
 pub(super) fn status_cmd(paths: &Paths, format: Format) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
-    let now = Timestamp::now();
+    let now = super::clock().now();
     let (rows, holds) = {
         let s = store::lock(&store);
         let rows = status::collect(&s, &config.accounts, now)?;
@@ -261,7 +261,7 @@ pub(super) fn record(
     }
     let at = match at {
         Some(t) => parse_entry_time(t)?,
-        None => Timestamp::now(),
+        None => super::clock().now(),
     };
     let replaced = store::lock(&store).insert_sample(
         &account.id,
@@ -292,7 +292,7 @@ pub(super) fn record(
 
 pub(super) fn import_history(paths: &Paths, file: &str) -> anyhow::Result<ExitCode> {
     let (_config, store) = open(paths)?;
-    let now = Timestamp::now();
+    let now = super::clock().now();
     let imported = if file == "-" {
         let stdin = std::io::stdin();
         crate::import::history::import(&mut store::lock(&store), stdin.lock(), "<stdin>", now)?

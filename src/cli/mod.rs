@@ -16,6 +16,7 @@ pub use time::effort_table;
 
 use crate::boot::Paths;
 use crate::config::{self, Config};
+use crate::model::{Clock, SystemClock};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -261,7 +262,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let dir = tempfile::Builder::new()
             .prefix("socialtop-demo-")
             .tempdir()?;
-        let demo_paths = crate::demo::prepare(dir.path(), Timestamp::now())?;
+        let demo_paths = crate::demo::prepare(dir.path(), clock().now())?;
         _demo_dir = dir;
         (demo_paths, demo_export_here(cmd))
     } else {
@@ -352,7 +353,8 @@ fn demo_export_here(cmd: Cmd) -> Cmd {
             out: None,
         } => {
             let ext = crate::export::Format::from(format).ext();
-            let stamp = Timestamp::now()
+            let stamp = clock()
+                .now()
                 .to_zoned_datetime(crate::util::local_tz())
                 .strftime("%Y%m%d-%H%M%S")
                 .to_string();
@@ -415,15 +417,21 @@ pub fn account<'a>(config: &'a Config, id: &str) -> anyhow::Result<&'a config::A
     }
 }
 
+/// The clock every command reads the time from (once, where it starts).
+pub(super) fn clock() -> &'static dyn Clock {
+    &SystemClock
+}
+
 /// A time for a query (`--since`): any time the parser reads.
 pub(super) fn parse_time_arg(t: &str) -> anyhow::Result<Timestamp> {
-    crate::util::parse_time(t).map_err(anyhow::Error::msg)
+    crate::util::parse_time_at(t, clock().now(), &crate::util::local_tz())
+        .map_err(anyhow::Error::msg)
 }
 
 /// A time for a new entry (`--at`): from 2000-01-01 to 5 minutes from now.
 pub(super) fn parse_entry_time(t: &str) -> anyhow::Result<Timestamp> {
     let at = parse_time_arg(t)?;
-    crate::util::check_entry_time(t, at, Timestamp::now()).map_err(anyhow::Error::msg)
+    crate::util::check_entry_time(t, at, clock().now()).map_err(anyhow::Error::msg)
 }
 
 #[cfg(test)]

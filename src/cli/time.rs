@@ -25,7 +25,7 @@ pub(super) fn log_time(
     let seconds = d.0.as_secs() as i64;
     let start = match at {
         Some(t) => t.as_second(),
-        None => Timestamp::now().as_second() - seconds,
+        None => super::clock().now().as_second() - seconds,
     };
     let entry = crate::store::TimeEntry {
         start,
@@ -83,8 +83,13 @@ fn read_input(file: &str) -> anyhow::Result<(String, String)> {
 pub(super) fn import_timewarrior(paths: &Paths, file: &str) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
     let (text, name) = read_input(file)?;
-    let report =
-        crate::import::timewarrior::import(&mut store::lock(&store), &config, &text, &name)?;
+    let report = crate::import::timewarrior::import(
+        &mut store::lock(&store),
+        &config,
+        &text,
+        &name,
+        super::clock().now(),
+    )?;
     print_report(&report, "intervals")?;
     Ok(ExitCode::SUCCESS)
 }
@@ -92,7 +97,13 @@ pub(super) fn import_timewarrior(paths: &Paths, file: &str) -> anyhow::Result<Ex
 pub(super) fn import_watson(paths: &Paths, file: &str) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
     let (text, name) = read_input(file)?;
-    let report = crate::import::watson::import(&mut store::lock(&store), &config, &text, &name)?;
+    let report = crate::import::watson::import(
+        &mut store::lock(&store),
+        &config,
+        &text,
+        &name,
+        super::clock().now(),
+    )?;
     print_report(&report, "frames")?;
     Ok(ExitCode::SUCCESS)
 }
@@ -131,7 +142,7 @@ pub(super) fn import_service(
     since: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
-    let now = Timestamp::now();
+    let now = super::clock().now();
     let (since, http) = import_client(&config, since, now)?;
     let secrets = crate::model::EnvSecrets;
     use crate::import::{clockify, toggl};
@@ -168,7 +179,7 @@ pub(super) fn import_activitywatch(
     since: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let (config, store) = open(paths)?;
-    let now = Timestamp::now();
+    let now = super::clock().now();
     let (since, http) = import_client(&config, since, now)?;
     let tz = crate::util::local_tz();
     use crate::import::activitywatch;

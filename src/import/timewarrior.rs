@@ -33,6 +33,7 @@ pub fn import(
     config: &Config,
     text: &str,
     source: &str,
+    now: jiff::Timestamp,
 ) -> anyhow::Result<Report> {
     let intervals: Vec<Interval> = super::parse_json_array(
         text,
@@ -66,7 +67,7 @@ pub fn import(
             external_id: format!("{}/{end}", iv.start),
         });
     }
-    let now = jiff::Timestamp::now().as_second();
+    let now = now.as_second();
     super::record(
         store,
         config,

@@ -28,6 +28,7 @@ pub fn import(
     config: &Config,
     text: &str,
     source: &str,
+    now: jiff::Timestamp,
 ) -> anyhow::Result<Report> {
     let frames: Vec<Frame> = super::parse_json_array(
         text,
@@ -56,7 +57,7 @@ pub fn import(
             external_id: f.id,
         });
     }
-    let now = Timestamp::now().as_second();
+    let now = now.as_second();
     super::record(store, config, "watson", "frame", &entries, now, report)
         .map_err(|e| anyhow::anyhow!("{source}: {e:#}"))
 }

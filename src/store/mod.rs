@@ -93,6 +93,8 @@ const MIGRATIONS: &[&str] = &[
 
 pub struct Store {
     conn: Connection,
+    /// What "now" is for "not in the future" (the system clock but in tests).
+    clock: std::sync::Arc<dyn crate::model::Clock>,
     path: PathBuf,
     ids: HashMap<String, i64>,
     /// Opened read-only (a read-only data dir): accounts it does not know
@@ -115,6 +117,7 @@ impl Store {
         let conn = Connection::open(path).map_err(|e| classify(path, e))?;
         let mut store = Store {
             conn,
+            clock: std::sync::Arc::new(crate::model::SystemClock),
             path: path.to_path_buf(),
             ids: HashMap::new(),
             read_only: false,
@@ -123,6 +126,12 @@ impl Store {
         store.migrate()?;
         store.load_ids()?;
         Ok(store)
+    }
+
+    /// Reads "now" from `clock` (tests).
+    #[cfg(any(test, feature = "test-util"))]
+    pub fn set_clock(&mut self, clock: std::sync::Arc<dyn crate::model::Clock>) {
+        self.clock = clock;
     }
 
     pub fn path(&self) -> &Path {
@@ -177,6 +186,7 @@ impl Store {
         };
         let mut store = Store {
             conn,
+            clock: std::sync::Arc::new(crate::model::SystemClock),
             path: path.clone(),
             ids: HashMap::new(),
             read_only: true,
@@ -192,11 +202,6 @@ impl Store {
         }
         store.load_ids()?;
         Ok(store)
-    }
-
-    /// Whether this store was opened read-only.
-    pub fn is_read_only(&self) -> bool {
-        self.read_only
     }
 
     fn setup(&self) -> rusqlite::Result<()> {
@@ -494,7 +499,9 @@ impl Store {
     /// The newest sample that is not in the future (a sample recorded for a
     /// later time never hides the real polls before it).
     pub fn latest(&self, key: &str) -> Result<Option<Sample>> {
-        let horizon = Timestamp::now()
+        let horizon = self
+            .clock
+            .now()
             .as_millisecond()
             .saturating_add(FUTURE_SLACK_MS);
         self.sample_query(
@@ -523,6 +530,7 @@ impl Store {
         )
     }
 
+    #[cfg(any(test, feature = "test-util"))]
     /// Every sample at or after `since`, oldest first.
     pub fn samples_since(&self, key: &str, since: Timestamp) -> Result<Vec<Sample>> {
         self.samples_since_limit(key, since, i64::MAX as usize)
@@ -650,6 +658,7 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    #[cfg(any(test, feature = "test-util"))]
     /// Seconds spent on an account between `from` and `to` (entries clipped).
     pub fn time_between(&self, key: &str, from: i64, to: i64) -> Result<i64> {
         let id = self.row(key)?;
@@ -928,14 +937,6 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Makes the current lease look expired (tests of a holder that died).
-    pub fn expire_lease(&mut self) -> Result<()> {
-        self.conn
-            .execute("UPDATE lease SET expires = 0", [])
-            .map(|_| ())
-            .map_err(|e| self.err(e))
-    }
-
     /// Every account row ever registered: `(row id, id, platform, handle)`,
     /// in row-id order.
     pub fn account_rows(&self) -> Result<Vec<(i64, String, String, String)>> {
@@ -990,7 +991,9 @@ impl Store {
     /// clears it), how many polls ever failed, and the seconds of time
     /// spent in all. Keyed by account id.
     pub fn account_totals(&self) -> Result<HashMap<String, AccountTotals>> {
-        let horizon = Timestamp::now()
+        let horizon = self
+            .clock
+            .now()
             .as_millisecond()
             .saturating_add(FUTURE_SLACK_MS);
         let mut stmt = self
@@ -1114,14 +1117,6 @@ impl Store {
             message: alert.message.clone(),
             delivery_error: None,
         }))
-    }
-
-    /// Whether an alert with this key fired.
-    pub fn alert_fired(&self, key: &str) -> Result<bool> {
-        self.conn
-            .prepare_cached("SELECT 1 FROM alerts WHERE key = ?1")
-            .and_then(|mut s| s.exists([key]))
-            .map_err(|e| self.err(e))
     }
 
     /// Notes why delivering alert `id` failed (appended to an earlier failure).
@@ -1592,7 +1587,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open_dir(dir.path()).unwrap();
         s.sync_accounts(&[account("a")]).unwrap();
-        let now = Timestamp::now().as_millisecond();
+        let at = Timestamp::from_second(1_800_000_000).unwrap();
+        s.set_clock(std::sync::Arc::new(crate::model::FixedClock::new(at)));
+        let now = at.as_millisecond();
         s.record_success("a", sample(now - 1_000, 10)).unwrap();
         s.insert_sample("a", sample(now + 365 * 86_400_000, 99))
             .unwrap();
@@ -1675,7 +1672,7 @@ mod tests {
                 .unwrap();
         }
         let mut s = Store::open_dir(dir.path()).unwrap();
-        assert!(s.alert_fired("milestone:a:1000").unwrap());
+        // the key outlives the process: reopened, the same event fires nothing
         assert!(
             s.insert_alert(&new_alert("milestone:a:1000", "milestone", 40))
                 .unwrap()

@@ -5,7 +5,7 @@
 //! held up by another process (a long import, a `BEGIN EXCLUSIVE`) delays
 //! only the writes queued behind it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 
 use super::{Result, Store, StoreError};
@@ -89,9 +89,10 @@ pub struct Handle {
 }
 
 impl Handle {
+    #[cfg(any(test, feature = "test-util"))]
     /// Opens the history in `data_dir` (creating and migrating it if needed)
     /// twice: a writer and a read-only reader.
-    pub fn open_dir(data_dir: &Path) -> Result<Handle> {
+    pub fn open_dir(data_dir: &std::path::Path) -> Result<Handle> {
         let writer = Store::open_dir(data_dir)?;
         let mut reader = Store::open_dir(data_dir)?;
         reader.set_query_only(true)?;
@@ -130,14 +131,6 @@ impl Handle {
         f: impl FnOnce(&Store) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         self.reader.call_blocking(move |s| f(s))
-    }
-
-    /// [`Handle::write`] for code that is not async.
-    pub fn write_blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Store) -> Result<T> + Send + 'static,
-    ) -> Result<T> {
-        self.writer.call_blocking(f)
     }
 
     /// Registers `accounts` (on the writer), then lets the reader know them.

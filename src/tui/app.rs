@@ -12,6 +12,7 @@ use ratatui::layout::Rect;
 
 use super::data::{Detail, EffortData, Range, Row};
 use super::keys::{self, Action};
+use super::view::View;
 use crate::config::Config;
 use crate::poller::{self, Outcome};
 use crate::service::Role;
@@ -21,32 +22,6 @@ use crate::util::thousands;
 pub const MESSAGE_SECS: i64 = 6;
 /// How long a message that asks for something to be done stays.
 pub const LONG_MESSAGE_SECS: i64 = 15;
-
-/// The views `Tab` cycles through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    /// The accounts table, with the selected account's detail below when there is room.
-    Accounts,
-    /// The selected account's detail, full size.
-    Detail,
-    /// Time spent against audience size: the effort verdict.
-    Effort,
-    /// The alerts that fired, newest first (`a`; not in the Tab cycle).
-    Alerts,
-}
-
-impl View {
-    pub const ALL: [View; 3] = [View::Accounts, View::Detail, View::Effort];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            View::Accounts => "Accounts",
-            View::Detail => "Detail",
-            View::Effort => "Effort",
-            View::Alerts => "Alerts",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sort {

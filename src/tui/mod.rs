@@ -26,6 +26,7 @@ pub mod help;
 pub mod keys;
 pub mod theme;
 pub mod ui;
+pub mod view;
 
 use std::io::{IsTerminal, Stdout, stdout};
 use std::process::ExitCode;

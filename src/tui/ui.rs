@@ -5,8 +5,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::app::{App, View};
+use super::app::App;
 use super::theme::Theme;
+use super::view::View;
 use super::{accounts, alerts, detail, effort, fmt, help, keys};
 use crate::service::Role;
 use crate::util::until;
