@@ -281,3 +281,81 @@ fn keys_answer_within_100ms_while_another_process_holds_the_write_lock() {
     }
     assert!(!tmux.alive(), "q quit:\n{}", tmux.screen());
 }
+
+/// `poll` keeps calling every account while another process holds the
+/// write lock: an account whose write waits out the busy timeout holds up
+/// only its own next poll, never the others' requests (reads run on their own
+/// connection, writes queue on theirs, off the async workers).
+#[tokio::test(flavor = "multi_thread")]
+async fn polls_of_other_accounts_go_out_while_another_process_holds_the_write_lock() {
+    use std::io::{BufRead, BufReader};
+    use wiremock::matchers::path_regex;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(path_regex("^/users/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(github_user(5)))
+        .mount(&server)
+        .await;
+    let names = ["a", "b", "c", "d", "e"];
+    let config: String = names
+        .iter()
+        .map(|n| {
+            format!(
+                "[[accounts]]\nplatform = \"github\"\nhandle = \"{n}\"\nbase_url = \"{}\"\ninterval = \"1s\"\n",
+                server.uri()
+            )
+        })
+        .collect();
+    let env = Env::new(&config);
+    let mut child = command(env.dir.path(), &env.config(), &env.data(), &["poll"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // every account polled once: the process runs, the history is there
+    let out = BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in out.lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = std::collections::HashSet::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while seen.len() < names.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = rx.recv_timeout(left).expect("every account polled once");
+        if let Some(n) = names
+            .iter()
+            .find(|n| line.contains(&format!("github:{n} ")))
+        {
+            seen.insert(*n);
+        }
+    }
+    let count = |reqs: &[wiremock::Request], n: &str| {
+        reqs.iter()
+            .filter(|r| r.url.path() == format!("/users/{n}"))
+            .count()
+    };
+    let (stop, holder) = hold_write_lock(env.data().join("socialtop.db"));
+    let before = server.received_requests().await.unwrap();
+    // each account is due again within a second (plus jitter); its write then
+    // waits for the lock, but the others' requests go out meanwhile
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let after = server.received_requests().await.unwrap();
+    let stuck: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| count(&after, n) <= count(&before, n))
+        .collect();
+    let _ = stop.send(());
+    holder.join().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        stuck.is_empty(),
+        "no request for {stuck:?} in the 4 s after another process took the write lock"
+    );
+}
