@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
+use crate::model::ExportFormat;
 pub use crate::model::{Account, PlatformKind};
 use crate::text::clean;
 
@@ -159,8 +160,8 @@ fn default_request_timeout() -> Duration {
 fn default_effort_margin() -> f64 {
     0.2
 }
-fn default_export_formats() -> Vec<String> {
-    ["json", "csv", "md", "svg"].map(String::from).to_vec()
+fn default_export_formats() -> Vec<ExportFormat> {
+    ExportFormat::ALL.to_vec()
 }
 
 #[derive(Debug, Deserialize)]
@@ -384,7 +385,7 @@ pub struct Config {
     pub poll_interval: Duration,
     pub request_timeout: Duration,
     pub effort_margin: f64,
-    pub export_formats: Vec<String>,
+    pub export_formats: Vec<ExportFormat>,
     /// Where `poll` and the dashboard serve Prometheus metrics, if anywhere.
     pub metrics_listen: Option<SocketAddr>,
     pub theme: ThemeChoice,
@@ -429,16 +430,21 @@ impl Config {
         let export_formats = match raw.export_formats {
             Some(formats) => {
                 let span = formats.span();
-                let formats = formats.into_inner();
-                for f in &formats {
-                    if !["json", "csv", "md", "svg"].contains(&f.as_str()) {
+                let mut parsed = Vec::new();
+                for f in formats.into_inner() {
+                    let Some(format) = ExportFormat::from_name(&f) else {
                         return Err(at(
                             span,
-                            format!("export_formats: unknown format `{f}` (json, csv, md, svg)"),
+                            format!(
+                                "export_formats: unknown format `{}` ({})",
+                                crate::text::clean(&f),
+                                ExportFormat::names()
+                            ),
                         ));
-                    }
+                    };
+                    parsed.push(format);
                 }
-                formats
+                parsed
             }
             None => default_export_formats(),
         };

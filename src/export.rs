@@ -15,35 +15,11 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::effort::Effort;
+use crate::model::ExportFormat as Format;
 use crate::status::AccountStatus;
 use crate::store::Store;
 use crate::text::md_cell;
 use crate::util::{ago, signed, thousands};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Json,
-    Csv,
-    Md,
-    Svg,
-}
-
-impl Format {
-    pub fn ext(self) -> &'static str {
-        match self {
-            Format::Json => "json",
-            Format::Csv => "csv",
-            Format::Md => "md",
-            Format::Svg => "svg",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Format> {
-        [Format::Json, Format::Csv, Format::Md, Format::Svg]
-            .into_iter()
-            .find(|f| f.ext() == name)
-    }
-}
 
 /// One account in a snapshot: the `status` fields and time spent this week.
 #[derive(Debug, Clone, Serialize)]
@@ -525,10 +501,7 @@ pub fn snapshot_files(
     let snap = snapshot(store, config, now, tz)?;
     let since = crate::status::before(now, 30 * 86_400);
     let mut written = Vec::new();
-    for name in &config.export_formats {
-        let Some(format) = Format::from_name(name) else {
-            continue;
-        };
+    for &format in &config.export_formats {
         let path = default_path(data_dir, now, tz, format.ext());
         write_new_file(&path, |out| {
             write_snapshot(format, &snap, store, config, since, tz, out)

@@ -238,6 +238,44 @@ impl Sample {
     }
 }
 
+/// A snapshot's file format: what `export --format` parses, the config's
+/// `export_formats` lists and the exporters write. The one list of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Csv,
+    Md,
+    Svg,
+}
+
+impl ExportFormat {
+    pub const ALL: [ExportFormat; 4] = [
+        ExportFormat::Json,
+        ExportFormat::Csv,
+        ExportFormat::Md,
+        ExportFormat::Svg,
+    ];
+
+    /// The name, which is also the file extension.
+    pub fn ext(self) -> &'static str {
+        match self {
+            ExportFormat::Json => "json",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Md => "md",
+            ExportFormat::Svg => "svg",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ExportFormat> {
+        ExportFormat::ALL.into_iter().find(|f| f.ext() == name)
+    }
+
+    /// "json, csv, md, svg"
+    pub fn names() -> String {
+        ExportFormat::ALL.map(ExportFormat::ext).join(", ")
+    }
+}
+
 /// Where the current time comes from: the system clock in the binary, a fixed
 /// one in tests.
 pub trait Clock: Send + Sync {

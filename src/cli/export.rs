@@ -8,18 +8,20 @@ use jiff::Timestamp;
 
 use super::{out as stdout, parse_time_arg};
 use crate::boot::{Paths, open};
+use crate::model::ExportFormat;
 use crate::status;
 use crate::store;
 
 pub(super) fn export_cmd(
     paths: &Paths,
-    format: crate::export::Format,
+    format: ExportFormat,
     history: bool,
     since: Option<&str>,
     out: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    use crate::export::{self, Format};
-    if history && matches!(format, Format::Md | Format::Svg) {
+    use crate::export;
+    use ExportFormat as Format;
+    if history && matches!(format, ExportFormat::Md | ExportFormat::Svg) {
         bail!(
             "--history exports csv or json (newline-delimited), not {}",
             format.ext()
@@ -36,7 +38,7 @@ pub(super) fn export_cmd(
             if history {
                 let from = since.unwrap_or(Timestamp::MIN);
                 export::write_history(&store, from, format, w).map(|_| ())
-            } else if format == Format::Svg {
+            } else if format == ExportFormat::Svg {
                 // the chart needs the counts only, not the snapshot's effort model
                 let window = since.unwrap_or_else(|| status::before(now, 30 * 86_400));
                 export::write_svg(&store, &config, window, now, &tz, w)

@@ -16,7 +16,7 @@ pub use time::effort_table;
 
 use crate::boot::Paths;
 use crate::config::{self, Config};
-use crate::model::{Clock, SystemClock};
+use crate::model::{Clock, ExportFormat, SystemClock};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -191,27 +191,6 @@ pub enum EffortFormat {
     Json,
 }
 
-/// `export --format`: the export module's formats, as clap parses them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    Json,
-    Csv,
-    Md,
-    Svg,
-}
-
-impl From<ExportFormat> for crate::export::Format {
-    fn from(f: ExportFormat) -> crate::export::Format {
-        use crate::export::Format;
-        match f {
-            ExportFormat::Json => Format::Json,
-            ExportFormat::Csv => Format::Csv,
-            ExportFormat::Md => Format::Md,
-            ExportFormat::Svg => Format::Svg,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Table,
@@ -332,13 +311,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             history,
             since,
             out,
-        } => export::export_cmd(
-            &paths,
-            format.into(),
-            history,
-            since.as_deref(),
-            out.as_deref(),
-        ),
+        } => export::export_cmd(&paths, format, history, since.as_deref(), out.as_deref()),
     }
 }
 
@@ -352,7 +325,7 @@ fn demo_export_here(cmd: Cmd) -> Cmd {
             since,
             out: None,
         } => {
-            let ext = crate::export::Format::from(format).ext();
+            let ext = format.ext();
             let stamp = clock()
                 .now()
                 .to_zoned_datetime(crate::util::local_tz())
