@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use socialtop::config::Config;
-use socialtop::export::{Format, write_history};
+use socialtop::export::write_history;
+use socialtop::model::ExportFormat as Format;
 use socialtop::store::{Sample, Store};
 
 const ACCOUNTS: usize = 100;
