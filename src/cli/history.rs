@@ -115,7 +115,7 @@ pub(super) fn poll_forever(
                         break;
                     }
                 }
-                ServiceEvent::Poll(_) | ServiceEvent::Changed(_) => {}
+                ServiceEvent::Poll(_) | ServiceEvent::Changed(_) | ServiceEvent::AlertsChanged => {}
                 ServiceEvent::Fired(fired) => report_alerts(&fired),
                 ServiceEvent::Role(Role::Polling) => {}
                 ServiceEvent::Role(Role::Watching) => {
