@@ -565,7 +565,9 @@ impl Config {
                 ));
             }
             let (line, _) = lines.line_col(span.start);
-            if let Some(first) = seen.insert(account.id.clone(), line) {
+            // ids that differ only in how their accents are encoded look
+            // the same everywhere they are shown: one id
+            if let Some(first) = seen.insert(crate::text::nfc(&account.id), line) {
                 return Err(at(
                     span,
                     format!(

@@ -252,3 +252,37 @@ fn log_durations_are_bounded_with_a_clear_error() {
     let out = env.run(&["log", "m0", "24h"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn a_handle_or_label_names_an_account_and_accents_are_one_id() {
+    let env = Env::new(
+        "[[accounts]]\nplatform = \"manual\"\nhandle = \"octocat\"\nlabel = \"Octo\"\n\
+         [[accounts]]\nplatform = \"manual\"\nhandle = \"x\"\nid = \"e\u{301}x\"\n",
+    );
+    // the handle as shown, with or without its @, and the label
+    for (who, n) in [("octocat", "60"), ("@octocat", "61"), ("octo", "62")] {
+        let out = env.run(&["record", who, n]);
+        assert!(out.status.success(), "{who}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("for manual:octocat"),
+            "{}",
+            stdout(&out)
+        );
+    }
+    // `e` does not begin the id é·x (an e with a combining accent)
+    let out = env.run(&["record", "e", "5"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_stderr(&out, "unknown account `e`");
+    // typed precomposed, it names that id
+    let out = env.run(&["record", "\u{e9}x", "6"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // two ids that look the same are one id: a config error naming the line
+    env.write_config(
+        "[[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\nid = \"\u{e9}\"\n\
+         [[accounts]]\nplatform = \"manual\"\nhandle = \"b\"\nid = \"e\u{301}\"\n",
+    );
+    let out = env.run(&["status"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "duplicate account id");
+    assert_stderr(&out, "first defined at line 1");
+}

@@ -356,38 +356,58 @@ pub fn account<'a>(config: &'a Config, id: &str) -> anyhow::Result<&'a config::A
     if let Some(a) = config.account(id) {
         return Ok(a);
     }
-    let matches: Vec<&config::Account> = if id.is_empty() {
-        Vec::new()
-    } else {
-        config
-            .accounts
-            .iter()
-            .filter(|a| a.id.starts_with(id))
-            .collect()
+    let want = crate::text::nfc(id);
+    let bare = want.trim_start_matches('@').to_lowercase();
+    let unique = |pick: &dyn Fn(&config::Account) -> bool| -> Vec<&'a config::Account> {
+        config.accounts.iter().filter(|a| pick(a)).collect()
     };
-    match matches.as_slice() {
-        [one] => Ok(one),
-        [] => {
-            let ids: Vec<&str> = config.accounts.iter().map(|a| a.id.as_str()).collect();
-            bail!(
-                "unknown account `{id}` in {} (known: {})",
-                config.path.display(),
-                if ids.is_empty() {
-                    "none".to_string()
-                } else {
+    // the id (however its accents are encoded), then the handle or the label
+    // as shown, then the start of an id: whichever names one account
+    let steps: [&dyn Fn(&config::Account) -> bool; 3] = [
+        &|a| crate::text::nfc(&a.id) == want,
+        &|a| {
+            !bare.is_empty()
+                && (crate::text::nfc(&a.handle).to_lowercase() == bare
+                    || a.label
+                        .as_deref()
+                        .is_some_and(|l| crate::text::nfc(l).to_lowercase() == bare))
+        },
+        &|a| !want.is_empty() && crate::text::nfc(&a.id).starts_with(&want),
+    ];
+    for step in steps {
+        match unique(step).as_slice() {
+            [] => continue,
+            [one] => return Ok(one),
+            many => {
+                let ids: Vec<String> = many.iter().map(|a| crate::text::clean(&a.id)).collect();
+                bail!(
+                    "account `{}` is ambiguous: it names {} accounts ({}); give the id",
+                    crate::text::clean(id),
+                    ids.len(),
                     ids.join(", ")
-                }
-            )
-        }
-        many => {
-            let ids: Vec<&str> = many.iter().map(|a| a.id.as_str()).collect();
-            bail!(
-                "account `{id}` is ambiguous: it begins {} ids ({}); give more of it",
-                ids.len(),
-                ids.join(", ")
-            )
+                )
+            }
         }
     }
+    let known: Vec<String> = config
+        .accounts
+        .iter()
+        .map(|a| match &a.label {
+            Some(l) => format!("{} ({})", a.id, l),
+            None => a.id.clone(),
+        })
+        .map(|s| crate::text::clean(&s))
+        .collect();
+    bail!(
+        "unknown account `{}` in {} (known: {})",
+        crate::text::clean(id),
+        config.path.display(),
+        if known.is_empty() {
+            "none".to_string()
+        } else {
+            known.join(", ")
+        }
+    )
 }
 
 /// The clock every command reads the time from (once, where it starts).
