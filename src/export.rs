@@ -564,3 +564,42 @@ pub fn snapshot_files(
     }
     Ok(written)
 }
+
+/// A snapshot in the configured formats, in `dir` itself, never over a file
+/// (the demo's exports go to the current directory: its data dir is deleted
+/// when it ends).
+pub fn snapshot_files_in(
+    store: &Store,
+    config: &Config,
+    dir: &Path,
+    now: jiff::Timestamp,
+    tz: &jiff::tz::TimeZone,
+) -> anyhow::Result<Vec<PathBuf>> {
+    // default_path puts files under `<dir>/exports`: give it a parent whose
+    // `exports` is `dir`
+    let tmp = tempfile::tempdir()?;
+    let files = snapshot_files(store, config, tmp.path(), now, tz)?;
+    let mut moved = Vec::new();
+    for f in files {
+        let Some(name) = f.file_name() else { continue };
+        let mut to = dir.join(name);
+        let mut i = 1;
+        while to.exists() {
+            let stem = f
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let ext = f
+                .extension()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            to = dir.join(format!("{stem}-{i}.{ext}"));
+            i += 1;
+        }
+        if std::fs::rename(&f, &to).is_err() {
+            std::fs::copy(&f, &to)?;
+        }
+        moved.push(to);
+    }
+    Ok(moved)
+}

@@ -497,10 +497,18 @@ pub async fn poll_once(
     })
 }
 
-/// One line for a poll result (see [`poller::describe`]).
+/// One line for a poll result (see [`poller::describe`]), the account
+/// column as wide as the config's longest id.
 pub fn describe(config: &Config, r: &PollResult) -> String {
     let metric = config
         .account(&r.account)
         .map_or("followers", |a| a.metric());
-    poller::describe(r, metric)
+    let width = config
+        .accounts
+        .iter()
+        .map(|a| a.id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    poller::describe(r, metric, width)
 }

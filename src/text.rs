@@ -33,6 +33,16 @@ pub fn clean(text: &str) -> String {
     out
 }
 
+/// [`clean`] line by line, keeping the line breaks (a multi-line message).
+pub fn clean_lines(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| match line.strip_suffix('\n') {
+            Some(l) => clean(l) + "\n",
+            None => clean(line),
+        })
+        .collect()
+}
+
 /// Whether `c` must not reach a terminal: controls (but tab), DEL, C1,
 /// bidirectional marks, embeddings, overrides and isolates (the Arabic letter
 /// mark too), the line and paragraph separators, the byte-order mark and

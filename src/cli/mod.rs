@@ -33,7 +33,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "SOCIALTOP_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Simulated accounts with a year of history (no config, no network): the dashboard, or `status`, `export`, `effort` on them
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub demo: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
@@ -64,7 +64,7 @@ pub enum Cmd {
     },
     /// Log time spent on an account
     Log {
-        /// Account id, as in `socialtop status` (a unique prefix will do)
+        /// The account: its id, handle or label, or a unique start of its id
         id: String,
         /// How long, 1s to 24h: 25m, 1h30m, 90s
         duration: String,
@@ -75,7 +75,7 @@ pub enum Cmd {
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
-    /// Import time spent from timewarrior, Watson, Toggl, Clockify or ActivityWatch
+    /// Import time spent (timewarrior, Watson, Toggl, Clockify, ActivityWatch) or a history (`export --history` output)
     #[command(subcommand)]
     Import(ImportCmd),
     /// Does a bigger audience take more of your time? The verdict from your own data
@@ -86,17 +86,18 @@ pub enum Cmd {
     },
     /// Export a snapshot (JSON, CSV, Markdown, SVG chart) or the whole history
     Export {
-        /// json, csv, md (a report to paste into notes) or svg (a chart)
+        /// json, csv, md (a report to paste into notes) or svg (a chart); without it,
+        /// every format of the config's export_formats (as `e` in the dashboard)
         #[arg(long, value_enum)]
-        format: ExportFormat,
+        format: Option<ExportFormat>,
         /// Every sample instead of a snapshot (csv or json, streamed)
-        #[arg(long)]
+        #[arg(long, requires = "format")]
         history: bool,
         /// From when: RFC 3339, YYYY-MM-DD, 7d (ago), yesterday, today (SVG default: 30 days ago; history default: all)
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
         /// Where to write; - for standard output (default: <data dir>/exports/socialtop-<time>.<ext>)
-        #[arg(long, value_name = "PATH")]
+        #[arg(long, value_name = "PATH", requires = "format")]
         out: Option<String>,
     },
     /// List the alerts that fired (milestones, drops, silent accounts), oldest first
@@ -110,7 +111,7 @@ pub enum Cmd {
     },
     /// Add a sample by hand (backfill, or manual accounts such as LinkedIn)
     Record {
-        /// Account id, as in `socialtop status` (a unique prefix will do)
+        /// The account: its id, handle or label, or a unique start of its id
         id: String,
         /// The count (followers, stars, members...)
         count: i64,
@@ -202,7 +203,10 @@ pub enum Format {
 /// 141 (as if killed by SIGPIPE) when standard output was closed under us,
 /// which is not reported unless a write was done that the user must know of.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => match out::stdout_error(&e) {
@@ -224,12 +228,35 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Exit status of a command line that cannot be read (clap's convention).
+pub const USAGE_STATUS: u8 = 2;
+
+/// `--help` and `--version` print and succeed; a command line that cannot be
+/// read is said on stderr like every other error, and exits 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = e.render().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    eprint!("socialtop: error: {}", crate::text::clean_lines(text));
+    ExitCode::from(USAGE_STATUS)
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let paths = Paths::resolve(cli.config.clone(), cli.data_dir.clone());
     let Some(cmd) = cli.command else {
         return crate::tui::run(&paths, cli.demo);
     };
     // --demo: the commands that read the history read the simulated one
+    let cli_demo = cli.demo;
     let _demo_dir;
     let (paths, cmd) = if cli.demo {
         if !matches!(
@@ -311,7 +338,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             history,
             since,
             out,
-        } => export::export_cmd(&paths, format, history, since.as_deref(), out.as_deref()),
+        } => export::export_cmd(
+            &paths,
+            format,
+            history,
+            since.as_deref(),
+            out.as_deref(),
+            cli_demo,
+        ),
     }
 }
 
@@ -320,7 +354,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn demo_export_here(cmd: Cmd) -> Cmd {
     match cmd {
         Cmd::Export {
-            format,
+            format: Some(format),
             history,
             since,
             out: None,
@@ -332,7 +366,7 @@ fn demo_export_here(cmd: Cmd) -> Cmd {
                 .strftime("%Y%m%d-%H%M%S")
                 .to_string();
             Cmd::Export {
-                format,
+                format: Some(format),
                 history,
                 since,
                 out: Some(format!("socialtop-demo-{stamp}.{ext}")),
