@@ -148,6 +148,33 @@ fn completions_and_man_page() {
     let page = stdout(&out);
     assert!(page.contains(".TH socialtop 1"), "{page}");
     assert!(page.contains("completions"), "{page}");
+    // every section a user looks for, and no page that is not shipped
+    for section in ["COMMANDS", "KEYS", "FILES", "ENVIRONMENT", "EXIT STATUS"] {
+        assert!(
+            page.lines()
+                .any(|l| l.starts_with(".SH") && l.trim_matches(|c| c == '"').ends_with(section)),
+            "{section}: {page}"
+        );
+    }
+    assert!(page.contains("import history"), "{page}");
+    assert!(page.contains("SOCIALTOP_DATA_DIR"), "{page}");
+    assert!(
+        !page.contains("socialtop\\-poll(1)") && !page.contains("socialtop-poll(1)"),
+        "{page}"
+    );
+    // the example config the starter one points to is in the binary
+    let out = env.run(&["init", "--example"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("[[accounts]]"), "{}", stdout(&out));
+    let starter = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/starter.toml"),
+    )
+    .unwrap();
+    assert!(starter.contains("socialtop init --example"));
+    assert!(
+        !starter.contains("assets/"),
+        "the starter config cites a source file"
+    );
     // neither touches the history
     assert!(!env.data().exists());
 }

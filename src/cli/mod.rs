@@ -124,6 +124,10 @@ pub enum Cmd {
         /// Overwrite an existing config
         #[arg(long)]
         force: bool,
+        /// Print the example config instead (every key, an account of each
+        /// platform, with comments) and write nothing
+        #[arg(long, conflicts_with = "force")]
+        example: bool,
     },
     /// Print a shell completion script (e.g. `socialtop completions bash > ~/.local/share/bash-completion/completions/socialtop`)
     Completions {
@@ -228,6 +232,108 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The man page: clap's sections, then the commands (no separate pages are
+/// shipped, so none is cited), the dashboard's keys from its keymap, files,
+/// environment and exit status.
+fn man_page() -> anyhow::Result<Vec<u8>> {
+    use clap_mangen::roff::{Roff, bold, roman};
+    let cmd = Cli::command();
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    let mut roff = Roff::default();
+    roff.control("SH", ["COMMANDS"]);
+    for sub in cmd.get_subcommands() {
+        roff.control("TP", []);
+        roff.text([bold(format!("socialtop {}", sub.get_name()))]);
+        let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
+        roff.text([roman(about)]);
+        for inner in sub.get_subcommands() {
+            roff.control("TP", []);
+            roff.text([bold(format!(
+                "socialtop {} {}",
+                sub.get_name(),
+                inner.get_name()
+            ))]);
+            let about = inner
+                .get_about()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            roff.text([roman(about)]);
+        }
+    }
+    roff.text([roman("Each command's options: socialtop COMMAND --help.")]);
+    roff.control("SH", ["KEYS"]);
+    roff.text([roman("In the dashboard (socialtop without a command):")]);
+    for (keys, help) in crate::tui::keys::help_lines() {
+        roff.control("TP", []);
+        roff.text([bold(keys)]);
+        roff.text([roman(help)]);
+    }
+    roff.control("SH", ["FILES"]);
+    for (file, what) in [
+        (
+            "~/.config/socialtop/config.toml",
+            "the accounts and settings (Linux; the platform's config dir elsewhere); socialtop init writes a starter one",
+        ),
+        (
+            "~/.local/share/socialtop/socialtop.db",
+            "the history: one SQLite file (the platform's data dir elsewhere)",
+        ),
+        (
+            "~/.local/share/socialtop/exports/",
+            "snapshots written by export and by e in the dashboard",
+        ),
+        ("~/.local/share/socialtop/socialtop.log", "the log"),
+    ] {
+        roff.control("TP", []);
+        roff.text([bold(file)]);
+        roff.text([roman(what)]);
+    }
+    roff.control("SH", ["ENVIRONMENT"]);
+    for (var, what) in [
+        ("SOCIALTOP_CONFIG", "the config file (as --config)"),
+        ("SOCIALTOP_DATA_DIR", "the data dir (as --data-dir)"),
+        (
+            "token_env variables",
+            "each account's token comes from the variable its config names; secrets are never written anywhere",
+        ),
+        ("VISUAL, EDITOR", "the editor E opens the config in"),
+        ("NO_COLOR", "no colours (charts use markers)"),
+        (
+            "COLORFGBG",
+            "tells a light terminal from a dark one (theme = auto)",
+        ),
+        ("TZ", "the time zone of weeks and times shown"),
+    ] {
+        roff.control("TP", []);
+        roff.text([bold(var)]);
+        roff.text([roman(what)]);
+    }
+    roff.control("SH", ["EXIT STATUS"]);
+    for (code, what) in [
+        ("0", "success"),
+        (
+            "1",
+            "an error (named on stderr); for poll --once, a failed account",
+        ),
+        ("2", "the command line could not be read"),
+        ("130", "interrupted (Ctrl-C)"),
+        ("141", "standard output was closed (| head)"),
+    ] {
+        roff.control("TP", []);
+        roff.text([bold(code)]);
+        roff.text([roman(what)]);
+    }
+    roff.to_writer(&mut page)?;
+    man.render_version_section(&mut page)?;
+    Ok(page)
+}
+
 /// Exit status of a command line that cannot be read (clap's convention).
 pub const USAGE_STATUS: u8 = 2;
 
@@ -276,7 +382,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     // commands that touch neither history nor log
     match cmd {
-        Cmd::Init { force } => return init(&paths, force),
+        Cmd::Init { example: true, .. } => {
+            out::with_stdout(|w| Ok(w.write_all(config::EXAMPLE_CONFIG.as_bytes())?))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Cmd::Init { force, .. } => return init(&paths, force),
         Cmd::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "socialtop", &mut script);
@@ -284,8 +394,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Cmd::Man => {
-            let mut page = Vec::new();
-            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            let page = man_page()?;
             out::with_stdout(|w| Ok(w.write_all(&page)?))?;
             return Ok(ExitCode::SUCCESS);
         }
