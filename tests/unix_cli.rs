@@ -279,8 +279,26 @@ fn log_durations_are_bounded_with_a_clear_error() {
         assert_stderr(&out, limit);
         assert!(!stderr(&out).contains("CHECK"), "{}", stderr(&out));
     }
+    // a week reads as a span here: the error says how to log it
+    let out = env.run(&["log", "m0", "7d"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "log each day's time on its own");
     let out = env.run(&["log", "m0", "24h"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // times are written one way: RFC 3339, UTC, to the second
+    let out = env.run(&[
+        "record",
+        "m0",
+        "5",
+        "--at",
+        "2026-03-01T09:30:00.123456789Z",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(" at 2026-03-01T09:30:00Z"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
