@@ -719,8 +719,13 @@ fn no_color_effort_legend_has_markers() {
     app.effort = Some(data::load_effort(&fx.store, &fx.config, &app.tz).unwrap());
     app.view = View::Effort;
     let s = screen(&mut app, 120, 32);
-    for m in ["• Mastodon", "█ Bluesky", "▄ GitHub"] {
+    // a letter per account, in the legend and on the plot
+    for m in ["a Mastodon", "b Bluesky", "c GitHub"] {
         assert!(s.contains(m), "{m}:\n{s}");
+    }
+    let plot: String = s.lines().filter(|l| l.contains('│')).collect();
+    for letter in ['a', 'b', 'c'] {
+        assert!(plot.contains(letter), "no `{letter}` on the plot:\n{s}");
     }
     assert!(s.contains("Claim:"), "{s}");
     insta::assert_snapshot!("effort_no_color_120x32", s);
