@@ -820,3 +820,51 @@ fn one_effort_fit_at_a_time_however_many_changes_arrive() {
     app.update(AppEvent::Loaded(Loaded::EffortFailed("boom".into())));
     assert_eq!(fits(&app.update(AppEvent::DataChanged(vec![]))), 1);
 }
+
+#[test]
+fn the_alerts_view_has_its_tab_its_keys_and_a_whole_empty_state() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.color = false;
+    app.update(AppEvent::Key(key('a')));
+    for (w, h) in [(120, 32), (80, 24), (50, 12)] {
+        let s = screen(&mut app, w, h);
+        let lines: Vec<&str> = s.lines().collect();
+        assert!(
+            lines[0].trim_end().ends_with(" Alerts") || lines[0].contains(" Alerts "),
+            "{w}x{h}: no Alerts tab:\n{s}"
+        );
+        let bar = lines[usize::from(h) - 1];
+        assert!(
+            bar.contains("q quit") || bar.contains("? more"),
+            "{w}x{h}: {bar}"
+        );
+        assert!(!bar.trim_end().ends_with('·'), "{w}x{h}: dangling ·: {bar}");
+        // the empty state is read whole, wrapped if need be
+        let text: String = lines
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains("No alert has fired. Rules are [[alerts]] in the config."),
+            "{w}x{h}:\n{s}"
+        );
+    }
+    let s = screen(&mut app, 120, 32);
+    assert!(s.lines().last().unwrap().contains("Esc back"), "{s}");
+    // the header says what this process is, not what it is doing
+    assert!(s.lines().next().unwrap().contains("polls here"), "{s}");
+}
+
+#[test]
+fn a_narrow_key_bar_says_there_is_more() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    let s = screen(&mut app, 80, 24);
+    let bar = s.lines().last().unwrap();
+    assert!(bar.contains("? more"), "{bar}");
+    let s = screen(&mut app, 200, 50);
+    let bar = s.lines().last().unwrap();
+    assert!(bar.contains("? help"), "{bar}");
+}
