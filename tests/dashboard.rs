@@ -402,7 +402,11 @@ fn keys_the_old_loop_knew_still_work() {
     let back_tab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
     assert_eq!(app.on_key(back_tab), vec![Effect::LoadEffort]);
     assert_eq!(app.view, View::Effort);
+    // the Effort view shows no selection: G leaves it alone (and says so)
     let shift_g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+    app.on_key(shift_g);
+    assert_eq!(app.selected, 0);
+    app.on_key(back_tab);
     app.on_key(shift_g);
     assert_eq!(app.selected, n - 1);
     let ctrl_z = KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL);
@@ -867,4 +871,42 @@ fn a_narrow_key_bar_says_there_is_more() {
     let s = screen(&mut app, 200, 50);
     let bar = s.lines().last().unwrap();
     assert!(bar.contains("? help"), "{bar}");
+}
+
+#[test]
+fn keys_for_the_selection_do_nothing_where_it_does_not_show_and_the_filter_reaches_effort() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.color = false;
+    app.effort = Some(data::load_effort(&fx.store, &fx.config, &app.tz).unwrap());
+    app.view = View::Effort;
+    let sort = app.sort;
+    assert_eq!(app.update(AppEvent::Key(key('t'))), vec![]);
+    assert!(
+        app.message
+            .as_deref()
+            .unwrap_or("")
+            .contains("selected account")
+    );
+    assert_eq!(app.update(AppEvent::Key(key('s'))), vec![]);
+    assert_eq!(
+        app.sort, sort,
+        "s sorted a list the Effort view does not show"
+    );
+    assert!(app.timer.is_none());
+    // `/git`: the Effort table lists what the account list lists
+    app.update(AppEvent::Key(key('/')));
+    for c in "git".chars() {
+        app.update(AppEvent::Key(key(c)));
+    }
+    app.update(AppEvent::Key(code(KeyCode::Enter)));
+    let s = screen(&mut app, 120, 40);
+    let table: Vec<&str> = s
+        .lines()
+        .skip_while(|l| !l.starts_with("ACCOUNT"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty() && !l.starts_with("next poll"))
+        .collect();
+    assert!(!table.is_empty(), "{s}");
+    assert!(table.iter().all(|l| l.contains("GitHub")), "{s}");
 }

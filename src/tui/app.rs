@@ -325,21 +325,31 @@ impl App {
         self.reorder_keeping(keep);
     }
 
-    fn reorder_keeping(&mut self, keep: Option<String>) {
+    /// Whether the account `id` passes the filter (every view that lists
+    /// accounts shows the same ones).
+    pub fn passes_filter(&self, id: &str) -> bool {
+        if self.filter.is_empty() {
+            return true;
+        }
         let needle = self.filter.to_lowercase();
+        self.rows.iter().find(|r| r.account.id == id).map_or_else(
+            || id.to_lowercase().contains(&needle),
+            |r| {
+                [
+                    r.account.id.as_str(),
+                    r.account.handle.as_str(),
+                    r.account.label.as_deref().unwrap_or(""),
+                    r.account.platform.name(),
+                ]
+                .iter()
+                .any(|s| s.to_lowercase().contains(&needle))
+            },
+        )
+    }
+
+    fn reorder_keeping(&mut self, keep: Option<String>) {
         let mut order: Vec<usize> = (0..self.rows.len())
-            .filter(|&i| {
-                let r = &self.rows[i];
-                needle.is_empty()
-                    || [
-                        r.account.id.as_str(),
-                        r.account.handle.as_str(),
-                        r.account.label.as_deref().unwrap_or(""),
-                        r.account.platform.name(),
-                    ]
-                    .iter()
-                    .any(|s| s.to_lowercase().contains(&needle))
-            })
+            .filter(|&i| self.passes_filter(&self.rows[i].account.id))
             .collect();
         let rows = &self.rows;
         match self.sort {
@@ -736,9 +746,21 @@ impl App {
             return vec![];
         }
         match binding {
+            Some(b) if !self.shows_selection() && b.action.needs_selection() => {
+                self.say(format!(
+                    "{} works on the selected account: Esc goes back to the list",
+                    b.keys.first().map(|k| k.name()).unwrap_or_default()
+                ));
+                vec![]
+            }
             Some(b) => self.act(b.action),
             None => vec![],
         }
+    }
+
+    /// Whether the view shows which account is selected (the list, the detail).
+    fn shows_selection(&self) -> bool {
+        matches!(self.view, View::Accounts | View::Detail)
     }
 
     /// Carries out what a key of the keymap asks for.

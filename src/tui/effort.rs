@@ -318,7 +318,13 @@ const COLUMNS: [(&str, usize); 6] = [
 
 fn table(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     let Some(data) = &app.effort else { return };
-    let accounts = &data.effort.accounts;
+    // the filter (`/`) applies here too
+    let accounts: Vec<_> = data
+        .effort
+        .accounts
+        .iter()
+        .filter(|a| app.passes_filter(&a.id))
+        .collect();
     let width = area.width as usize;
     let name_full = accounts
         .iter()

@@ -96,6 +96,25 @@ impl Key {
 /// Keys, the action they ask for, the help line they appear on, and how the
 /// key bar names them in which views. Consecutive bindings with the same help
 /// text share one line of the help; with the same bar word, one bar entry.
+impl Action {
+    /// Whether the action works on the selected account or the list's order:
+    /// the views that do not show them (Effort, Alerts) refuse it with a word.
+    pub fn needs_selection(self) -> bool {
+        matches!(
+            self,
+            Action::Down
+                | Action::Up
+                | Action::First
+                | Action::Last
+                | Action::PageDown
+                | Action::PageUp
+                | Action::PollSelected
+                | Action::Timer
+                | Action::Sort
+        )
+    }
+}
+
 pub struct Binding {
     pub keys: &'static [Key],
     pub action: Action,
