@@ -725,15 +725,15 @@ fn kill_9_anywhere_between_fetch_and_delivery_loses_no_alert_and_sends_none_twic
         (1..=30).map(|i| i * 100).collect::<Vec<_>>(),
         "none lost"
     );
-    assert!(
-        listed.iter().all(|a| a["delivery"] == "delivered"),
-        "{listed:#?}"
-    );
     let counts = delivered_values(&taken);
     assert_eq!(counts.len(), 30, "every milestone delivered: {counts:?}");
     assert!(
         counts.values().all(|n| *n == 1),
         "none delivered twice: {counts:?}"
+    );
+    assert!(
+        listed.iter().all(|a| a["delivery"] == "delivered"),
+        "{listed:#?}"
     );
     eprintln!(
         "{runs} runs, {} requests, {:?}",
@@ -977,11 +977,7 @@ fn three_hundred_crossings_run_at_most_four_commands_and_four_webhooks_at_once()
     api.set_all(1_010);
     let out = env.run(&["poll", "--once"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let listed = alerts_json(&env);
-    assert_eq!(listed.len(), 300);
-    assert!(listed.iter().all(|a| a["delivery"] == "delivered"));
     let t = taken.lock().unwrap();
-    assert_eq!(t.delivered.len(), 300);
     assert!(t.max_open <= 4, "{} webhook requests at once", t.max_open);
     let (mut running, mut most) = (0i32, 0i32);
     let lines = std::fs::read_to_string(&log).unwrap();
@@ -989,8 +985,12 @@ fn three_hundred_crossings_run_at_most_four_commands_and_four_webhooks_at_once()
         running += if line == "+" { 1 } else { -1 };
         most = most.max(running);
     }
-    assert_eq!(lines.lines().count(), 600);
     assert!(most <= 4, "{most} commands at once");
+    assert_eq!(lines.lines().count(), 600);
+    assert_eq!(t.delivered.len(), 300);
+    let listed = alerts_json(&env);
+    assert_eq!(listed.len(), 300);
+    assert!(listed.iter().all(|a| a["delivery"] == "delivered"));
 }
 
 #[test]
@@ -1055,10 +1055,7 @@ fn a_kill_during_a_try_or_after_a_failed_one_leaves_the_alert_for_the_next_run()
     assert_eq!(arrivals.recv_timeout(Duration::from_secs(10)).unwrap(), 2);
     child.kill().unwrap();
     child.wait().unwrap();
-    let listed = alerts_json(&env);
-    assert_eq!(listed[0]["delivery"], "pending", "{listed:?}");
-    assert_eq!(listed[0]["tries"], 1, "the 503 is recorded");
-    assert_eq!(listed[0]["last_error"], "webhook: HTTP 503");
+    let killed = alerts_json(&env);
     // the next run leaves what the killed one claimed until its claim runs out
     taking.store(true, Ordering::SeqCst);
     let out = env.run(&["poll", "--once"]);
@@ -1067,6 +1064,10 @@ fn a_kill_during_a_try_or_after_a_failed_one_leaves_the_alert_for_the_next_run()
     std::thread::sleep(CLAIM_WITH_1S_TIMEOUT);
     let out = env.run(&["poll", "--once"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(delivered_values(&taken), BTreeMap::from([(1_000, 1)]));
+    assert_eq!(killed[0]["delivery"], "pending", "{killed:?}");
+    assert_eq!(killed[0]["tries"], 1, "the 503 is recorded");
+    assert_eq!(killed[0]["last_error"], "webhook: HTTP 503");
     let listed = alerts_json(&env);
     assert_eq!(listed[0]["delivery"], "delivered", "{listed:?}");
     assert_eq!(listed[0]["tries"], 2);
