@@ -417,6 +417,8 @@ pub fn run_command(command: &str, alert: &AlertRow, timeout: Duration) -> Result
             alert.value.map(|v| v.to_string()).unwrap_or_default(),
         )
         .env("SOCIALTOP_MESSAGE", &alert.message)
+        // the event key: a command can drop a repeat by it
+        .env("SOCIALTOP_KEY", &alert.key)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -745,13 +747,13 @@ mod tests {
             ..AlertRow::default()
         };
         let cmd = format!(
-            "printf '%s|%s|%s|%s\\n' \"$SOCIALTOP_ACCOUNT\" \"$SOCIALTOP_KIND\" \"$SOCIALTOP_VALUE\" \"$SOCIALTOP_MESSAGE\" >> '{}'",
+            "printf '%s|%s|%s|%s|%s\\n' \"$SOCIALTOP_ACCOUNT\" \"$SOCIALTOP_KIND\" \"$SOCIALTOP_VALUE\" \"$SOCIALTOP_MESSAGE\" \"$SOCIALTOP_KEY\" >> '{}'",
             out.display()
         );
         run_command(&cmd, &alert, Duration::from_secs(10)).unwrap();
         assert_eq!(
             std::fs::read_to_string(&out).unwrap(),
-            "manual:a|drop|959|$(touch pwned); `touch pwned2`\n"
+            "manual:a|drop|959|$(touch pwned); `touch pwned2`|k\n"
         );
         assert!(!std::path::Path::new("pwned").exists());
         let err =

@@ -582,6 +582,8 @@ struct Taken {
     arrived: usize,
     /// The bodies it answered 2xx to, in order.
     delivered: Vec<Value>,
+    /// Their `Idempotency-Key`s.
+    keys: Vec<String>,
     /// Requests being answered at once, and the most ever.
     open: usize,
     max_open: usize,
@@ -755,6 +757,7 @@ fn three_poll_once_at_a_time_fire_all_30_milestones_exactly_once() {
             let mut t = taken.lock().unwrap();
             t.arrived += 1;
             t.delivered.push(serde_json::from_str(&r.body).unwrap());
+            t.keys.push(r.key.clone().unwrap_or_default());
             ok(String::new())
         })
     };
@@ -802,6 +805,13 @@ fn three_poll_once_at_a_time_fire_all_30_milestones_exactly_once() {
     let counts = delivered_values(&taken);
     assert_eq!(counts.len(), 30, "{counts:?}");
     assert!(counts.values().all(|n| *n == 1), "{counts:?}");
+    // each request names its event, for a receiver that drops repeats
+    let mut keys = taken.lock().unwrap().keys.clone();
+    keys.sort_by_key(|k| k.rsplit(':').next().and_then(|v| v.parse::<i64>().ok()));
+    let expected: Vec<String> = (1..=30)
+        .map(|i| format!("milestone:github:alice:{}", i * 100))
+        .collect();
+    assert_eq!(keys, expected);
 }
 
 #[cfg(unix)]
