@@ -1083,3 +1083,56 @@ fn a_kill_during_a_try_or_after_a_failed_one_leaves_the_alert_for_the_next_run()
     assert_eq!(listed[0]["tries"], 2);
     assert_eq!(delivered_values(&taken), BTreeMap::from([(1_000, 1)]));
 }
+
+#[test]
+fn poll_delivers_what_poll_once_left_pending() {
+    // the pending delivery of one process is another's to finish: here
+    // `poll` takes over what `poll --once` could not deliver in its bound
+    let (api, api_addr) = Api::start();
+    let taking = Arc::new(AtomicBool::new(false));
+    let taken: Shared<Taken> = Arc::default();
+    let hook = {
+        let (taking, taken) = (taking.clone(), taken.clone());
+        http_server(move |r| {
+            taken.lock().unwrap().arrived += 1;
+            if !taking.load(Ordering::SeqCst) {
+                return Reply::Hold;
+            }
+            taken
+                .lock()
+                .unwrap()
+                .delivered
+                .push(serde_json::from_str(&r.body).unwrap());
+            ok(String::new())
+        })
+    };
+    let env = Env::new("");
+    env.write_config(&hook_config(
+        api_addr,
+        &["alice".into()],
+        "[[alerts]]\nkind = \"milestone\"\n",
+        &format!("[notify]\nwebhook = \"http://{hook}/hook\"\nwebhook_format = \"json\"\ntimeout = \"1s\"\n"),
+    ));
+    api.set_all(990);
+    assert!(env.run(&["poll", "--once"]).status.success());
+    api.set_all(1_010);
+    assert!(!env.run(&["poll", "--once"]).status.success());
+    assert_eq!(alerts_json(&env)[0]["delivery"], "pending");
+    taking.store(true, Ordering::SeqCst);
+    let mut child = command(env.dir.path(), &env.config(), &env.data(), &["poll"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while taken.lock().unwrap().delivered.is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // a moment for the mark
+    std::thread::sleep(Duration::from_millis(300));
+    let listed = alerts_json(&env);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(delivered_values(&taken), BTreeMap::from([(1_000, 1)]));
+    assert_eq!(listed[0]["delivery"], "delivered", "{listed:?}");
+}
