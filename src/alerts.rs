@@ -1,100 +1,72 @@
 //! Alerts: milestones, sudden drops and silent accounts, from the `[[alerts]]`
-//! rules of the config, delivered through `[notify]`.
+//! rules of the config, delivered through `[notify]`, each exactly once as far
+//! as a crash allows.
 //!
-//! - Evaluation runs where poll results are handled (`poll --once`, `poll`,
-//!   the dashboard), never inside the poller: after a good poll, the rules of
-//!   kind `milestone` and `drop` look at the account's new sample; every
-//!   minute and after each poll, the rules of kind `stale` look at every
-//!   account's latest sample.
-//! - A sample fires only if it is the account's latest, compared with the
-//!   sample before it: a backfilled sample (`record --at`) is never the newest
-//!   and fires nothing, and an account's first sample crosses nothing.
+//! - **What fires is derived from the history.** A poll records its sample and
+//!   queues it for the rules in one transaction ([`Store::record_success`]).
+//!   Evaluation ([`Alerts::fire`]) runs where poll results are handled
+//!   (`poll --once` after its polls; `poll` and the dashboard after each poll
+//!   and every minute) in one immediate transaction: it takes every queued
+//!   sample, whichever process wrote it, compares each with the sample before
+//!   it in the history, records what fired with a pending delivery per
+//!   target, and empties the queue. A poll stopped between its sample and its
+//!   alerts leaves the sample queued for the next process; pollers running at
+//!   once each compare a sample with its predecessor, never with "the sample
+//!   this process wrote", so equal values written by two of them cannot hide
+//!   a crossing. The rules of kind `stale` look at every account's latest
+//!   sample.
+//! - Samples written by `record`, imports and the demo are not queued: a year
+//!   of backfill fires nothing, and an account's first sample crosses nothing.
 //! - Each event has a key (`milestone:<account>:<value>`,
 //!   `drop:<account>:<peak time>:<threshold>`, `stale:<account>:<last sample
 //!   time>`) that the store keeps unique, so an event fires once across polls,
 //!   restarts and processes; a count going back and forth over a milestone
 //!   keeps its key.
-//! - Delivery runs in background tasks: the command (`sh -c`, the alert only in
-//!   `SOCIALTOP_*` environment variables) and the webhook (POST with a
-//!   timeout, three tries with backoff). A failure is logged and kept in the
-//!   alert's `delivery_error`; the webhook URL is never logged nor shown.
+//! - Delivery ([`deliver`]) reads the delivery states from the history, so any
+//!   process delivers what another left pending.
+
+pub mod deliver;
 
 use std::io::Read;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
-use tokio::task::JoinHandle;
 
-use crate::config::{Account, AlertKind, AlertRule, Config, Notify, WebhookFormat};
+pub use deliver::{Deliverer, Report, TryDone};
+
+use crate::config::{Account, AlertKind, AlertRule, Config, WebhookFormat};
 use crate::model::Secrets;
-use crate::poller::{Outcome, PollResult};
-use crate::store::{AlertRow, Handle, NewAlert, Store};
+use crate::store::{AlertRow, Handle, NewAlert, Sample, Store, Target};
 use crate::text::{clean, short};
 use crate::util::{format_duration, thousands};
 
-/// How many times a webhook is tried.
-pub const WEBHOOK_TRIES: u32 = 3;
-/// The wait before the second try; doubled before each later one.
-pub const WEBHOOK_BACKOFF: Duration = Duration::from_secs(1);
-/// The longest a notify command may run before it is killed.
-pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long `poll --once` waits for deliveries before it exits.
-pub const DRAIN_BOUND: Duration = Duration::from_secs(30);
+/// How many queued samples one round takes: the write lock is held for one
+/// round at a time.
+const ROUND: usize = 500;
 
-/// What to evaluate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Check {
-    /// A good poll recorded `account`'s sample at `at`: that sample
-    /// (milestone, drop), then every account's silence (stale) at `at`.
-    Sample { account: String, at: Timestamp },
-    /// Every account's silence at this time.
-    Stale(Timestamp),
-}
-
-impl Check {
-    /// What a finished poll asks for: its sample if it recorded one, else
-    /// (a failure) only the silences.
-    pub fn poll(r: &PollResult) -> Check {
-        match r.outcome {
-            Outcome::Ok(_) => Check::Sample {
-                account: r.account.clone(),
-                at: r.at,
-            },
-            _ => Check::Stale(r.at),
-        }
-    }
-}
-
-/// The rules, the accounts they watch, and where alerts are delivered.
+/// The rules, the accounts they watch, and where alerts go.
 pub struct Alerts {
     rules: Vec<AlertRule>,
     accounts: Vec<Account>,
-    notify: Notify,
-    secrets: Arc<dyn Secrets>,
-    client: reqwest::Client,
-    /// Deliveries still running (for [`Alerts::drain`]).
-    pending: Mutex<Vec<JoinHandle<()>>>,
+    /// Where a new alert is to be delivered (from `[notify]`).
+    targets: Vec<Target>,
 }
 
 impl Alerts {
-    pub fn new(config: &Config, secrets: Arc<dyn Secrets>) -> anyhow::Result<Alerts> {
-        let client = reqwest::Client::builder()
-            .user_agent(crate::http::USER_AGENT)
-            .timeout(config.notify.timeout)
-            .connect_timeout(config.notify.timeout)
-            // a redirect could carry the URL's token to another host
-            .redirect(reqwest::redirect::Policy::none())
-            .referer(false)
-            .build()?;
-        Ok(Alerts {
+    pub fn new(config: &Config) -> Alerts {
+        let targets = Target::ALL
+            .into_iter()
+            .filter(|t| match t {
+                Target::Command => config.notify.command.is_some(),
+                Target::Webhook => config.notify.webhook.is_some(),
+            })
+            .collect();
+        Alerts {
             rules: config.alerts.clone(),
             accounts: config.accounts.clone(),
-            notify: config.notify.clone(),
-            secrets,
-            client,
-            pending: Mutex::new(Vec::new()),
-        })
+            targets,
+        }
     }
 
     /// Whether any rule is configured.
@@ -102,68 +74,92 @@ impl Alerts {
         self.rules.is_empty()
     }
 
-    /// Evaluates `check` on the blocking pool, records what fired, and starts
-    /// delivering it in the background. Returns what fired (never waits for
-    /// a delivery).
-    pub async fn fire(self: &Arc<Self>, store: &Handle, check: Check) -> Vec<AlertRow> {
-        if self.is_empty() {
-            return Vec::new();
-        }
+    /// Evaluates what is queued, and the silences at `now`, on the store's
+    /// writer; returns what fired (recorded, its deliveries pending). A
+    /// history that cannot be read or written fires nothing now: what is
+    /// queued stays queued for the next time.
+    pub async fn fire(
+        self: &Arc<Self>,
+        store: &Handle,
+        now: Timestamp,
+    ) -> crate::store::Result<Vec<AlertRow>> {
         let this = Arc::clone(self);
-        let fired = store
-            .write(move |s| Ok(this.evaluate(s, &check)))
-            .await
-            .unwrap_or_default();
-        for alert in &fired {
-            tracing::info!(account = %alert.account, kind = %alert.kind, message = %alert.message, "alert fired");
-            self.spawn_delivery(store, alert.clone());
+        let fired = store.write(move |s| this.evaluate(s, now)).await;
+        match &fired {
+            Ok(fired) => {
+                for alert in fired {
+                    tracing::info!(account = %alert.account, kind = %alert.kind, message = %alert.message, "alert fired");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot evaluate alerts; the samples stay queued"),
         }
         fired
     }
 
-    /// Evaluates `check` and records what fired; a history that cannot be
-    /// read or written is logged and fires nothing.
-    pub fn evaluate(&self, store: &mut Store, check: &Check) -> Vec<AlertRow> {
+    /// Takes every queued sample and the silences at `now` through the
+    /// rules, in rounds of one immediate transaction each.
+    pub fn evaluate(
+        &self,
+        store: &mut Store,
+        now: Timestamp,
+    ) -> crate::store::Result<Vec<AlertRow>> {
+        // the usual case, nothing queued and no new silence, takes no lock
+        if !store.has_queued()? {
+            let mut new_silence = false;
+            for a in self.stale_alerts(store, now)? {
+                if !store.alert_fired(&a.key)? {
+                    new_silence = true;
+                    break;
+                }
+            }
+            if !new_silence {
+                return Ok(Vec::new());
+            }
+        }
+        let now_ms = now.as_millisecond();
+        let give_up = now_ms
+            .saturating_add(i64::try_from(deliver::GIVE_UP_AFTER.as_millis()).unwrap_or(i64::MAX));
         let mut fired = Vec::new();
-        let now = match check {
-            Check::Sample { account, at } => {
-                if let Some(account) = self.accounts.iter().find(|a| a.id == *account) {
-                    match self.sample_alerts(store, account, *at) {
-                        Ok(new) => fired.extend(self.record(store, new)),
-                        Err(e) => {
-                            tracing::warn!(account = %account.id, error = %e, "cannot evaluate alerts")
+        loop {
+            let (batch, more) = store.alert_round(|s| {
+                let queued = s.queued_samples(ROUND)?;
+                let mut out = Vec::new();
+                for q in &queued {
+                    let account = self.accounts.iter().find(|a| a.id == q.account);
+                    // an account no longer configured (or not known to this
+                    // connection) fires nothing, and its samples leave the queue
+                    if let (Some(account), Some(sample)) = (account, q.sample)
+                        && s.knows(&account.id)
+                    {
+                        for new in self.sample_alerts(s, account, &sample)? {
+                            out.extend(s.record_alert(&new, &self.targets, now_ms, give_up)?);
                         }
                     }
+                    s.dequeue(q)?;
                 }
-                *at
-            }
-            Check::Stale(now) => *now,
-        };
-        match self.stale_alerts(store, now) {
-            Ok(new) => fired.extend(self.record(store, new)),
-            Err(e) => tracing::warn!(error = %e, "cannot evaluate stale alerts"),
-        }
-        fired
-    }
-
-    fn record(&self, store: &mut Store, new: Vec<NewAlert>) -> Vec<AlertRow> {
-        let mut fired = Vec::new();
-        for alert in new {
-            match store.insert_alert(&alert) {
-                Ok(Some(row)) => fired.push(row),
-                Ok(None) => {}
-                Err(e) => tracing::warn!(key = %alert.key, error = %e, "cannot record an alert"),
+                let more = queued.len() == ROUND;
+                if !more {
+                    for new in self.stale_alerts(s, now)? {
+                        out.extend(s.record_alert(&new, &self.targets, now_ms, give_up)?);
+                    }
+                }
+                let changed = !out.is_empty();
+                Ok(((out, more), changed))
+            })?;
+            fired.extend(batch);
+            if !more {
+                return Ok(fired);
             }
         }
-        fired
     }
 
-    /// Milestones and drops of `account`'s sample at `at`, if it is the latest.
+    /// Milestones and drops of `account`'s sample `new`, compared with the
+    /// sample before it in the history.
     fn sample_alerts(
         &self,
         store: &Store,
         account: &Account,
-        at: Timestamp,
+        new: &Sample,
     ) -> crate::store::Result<Vec<NewAlert>> {
         let rules: Vec<&AlertRule> = self
             .rules
@@ -174,13 +170,6 @@ impl Alerts {
             return Ok(Vec::new());
         }
         let id = &account.id;
-        // only the newest sample fires, and only against the one before it
-        let Some(new) = store.latest(id)? else {
-            return Ok(Vec::new());
-        };
-        if new.at_ms != at.as_millisecond() {
-            return Ok(Vec::new());
-        }
         let before = crate::util::ts_ms(new.at_ms.saturating_sub(1));
         let Some(prev) = store.at_or_before(id, before)? else {
             return Ok(Vec::new());
@@ -254,6 +243,9 @@ impl Alerts {
         let mut out = Vec::new();
         for rule in self.rules.iter().filter(|r| r.kind == AlertKind::Stale) {
             for account in self.accounts.iter().filter(|a| rule.watches(&a.id)) {
+                if !store.knows(&account.id) {
+                    continue;
+                }
                 let Some(last) = store.latest(&account.id)? else {
                     continue;
                 };
@@ -285,95 +277,6 @@ impl Alerts {
             }
         }
         Ok(out)
-    }
-
-    /// Starts delivering `alert` (command and webhook at once) in the
-    /// background; failures are logged and kept with the alert.
-    fn spawn_delivery(self: &Arc<Self>, store: &Handle, alert: AlertRow) {
-        if self.notify.command.is_none() && self.notify.webhook.is_none() {
-            return;
-        }
-        let (this, store) = (Arc::clone(self), store.clone());
-        let handle = tokio::spawn(async move {
-            let errors = this.deliver(&alert).await;
-            if errors.is_empty() {
-                return;
-            }
-            let text = errors.join("; ");
-            tracing::warn!(account = %alert.account, kind = %alert.kind, error = %text, "alert delivery failed");
-            let id = alert.id;
-            if let Err(e) = store
-                .write(move |s| s.set_alert_delivery_error(id, &text))
-                .await
-            {
-                tracing::warn!(error = %e, "cannot record an alert's delivery error");
-            }
-        });
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        pending.retain(|h| !h.is_finished());
-        pending.push(handle);
-    }
-
-    /// Waits for the deliveries started so far, at most `bound`. Returns
-    /// whether they all finished.
-    pub async fn drain(&self, bound: Duration) -> bool {
-        let handles: Vec<JoinHandle<()>> = {
-            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-            pending.drain(..).collect()
-        };
-        tokio::time::timeout(bound, futures_util::future::join_all(handles))
-            .await
-            .is_ok()
-    }
-
-    /// Delivers one alert to the command and the webhook; returns what failed.
-    pub async fn deliver(&self, alert: &AlertRow) -> Vec<String> {
-        let command = async {
-            let cmd = self.notify.command.clone()?;
-            let alert = alert.clone();
-            tokio::task::spawn_blocking(move || run_command(&cmd, &alert, COMMAND_TIMEOUT).err())
-                .await
-                .unwrap_or_else(|e| Some(format!("command: {e}")))
-        };
-        let webhook = async {
-            let url = self.notify.webhook.as_deref()?;
-            self.post_webhook(url, alert).await.err()
-        };
-        let (a, b) = tokio::join!(command, webhook);
-        a.into_iter().chain(b).collect()
-    }
-
-    async fn post_webhook(&self, written: &str, alert: &AlertRow) -> Result<(), String> {
-        let url = resolve_url(written, &*self.secrets)?;
-        let (body, content_type) = webhook_body(self.notify.webhook_format, alert);
-        let mut wait = WEBHOOK_BACKOFF;
-        let mut last = String::new();
-        for attempt in 1..=WEBHOOK_TRIES {
-            if attempt > 1 {
-                tokio::time::sleep(wait).await;
-                wait = wait.saturating_mul(2);
-            }
-            let sent = self
-                .client
-                .post(url.clone())
-                .header(reqwest::header::CONTENT_TYPE, content_type)
-                .body(body.clone())
-                .send()
-                .await;
-            match sent {
-                Ok(resp) if resp.status().is_success() => return Ok(()),
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    last = format!("HTTP {status}");
-                    // the receiver refused it: trying again changes nothing
-                    if (400..500).contains(&status) && status != 408 && status != 429 {
-                        return Err(format!("webhook: {last}"));
-                    }
-                }
-                Err(e) => last = describe_send_error(e, self.notify.timeout, url.as_str()),
-            }
-        }
-        Err(format!("webhook: {last} ({WEBHOOK_TRIES} tries)"))
     }
 }
 
@@ -514,6 +417,8 @@ pub fn run_command(command: &str, alert: &AlertRow, timeout: Duration) -> Result
             alert.value.map(|v| v.to_string()).unwrap_or_default(),
         )
         .env("SOCIALTOP_MESSAGE", &alert.message)
+        // the event key: a command can drop a repeat by it
+        .env("SOCIALTOP_KEY", &alert.key)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
@@ -576,9 +481,7 @@ pub fn run_command(command: &str, alert: &AlertRow, timeout: Duration) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Counts;
     use crate::model::MapSecrets;
-    use crate::store::Sample;
 
     #[test]
     fn round_milestones_are_1_2_5_times_powers_of_ten() {
@@ -629,55 +532,45 @@ mod tests {
         Timestamp::from_millisecond(T0 + ms).unwrap()
     }
 
+    fn sample(ms: i64, n: i64) -> Sample {
+        Sample {
+            at_ms: T0 + ms,
+            followers: n,
+            following: None,
+            posts: None,
+        }
+    }
+
     struct Fixture {
-        _dir: tempfile::TempDir,
+        dir: tempfile::TempDir,
         store: Store,
         alerts: Alerts,
     }
 
     fn fixture() -> Fixture {
+        fixture_with("")
+    }
+
+    fn fixture_with(notify: &str) -> Fixture {
         let dir = tempfile::tempdir().unwrap();
-        let c = config(ALL_RULES, "");
+        let c = config(ALL_RULES, notify);
         let mut store = Store::open_dir(dir.path()).unwrap();
         store.sync_accounts(&c.accounts).unwrap();
-        let alerts = Alerts::new(&c, Arc::new(MapSecrets::default())).unwrap();
-        Fixture {
-            _dir: dir,
-            store,
-            alerts,
-        }
+        let alerts = Alerts::new(&c);
+        Fixture { dir, store, alerts }
     }
 
     impl Fixture {
-        /// A good poll of `id` at `ms` reading `n`.
+        /// A good poll of `id` at `ms` reading `n`, then the rules.
         fn poll(&mut self, id: &str, ms: i64, n: i64) -> Vec<String> {
-            let t = at(ms);
-            self.store
-                .record_success(
-                    id,
-                    Sample {
-                        at_ms: t.as_millisecond(),
-                        followers: n,
-                        following: None,
-                        posts: None,
-                    },
-                )
-                .unwrap();
-            let r = PollResult {
-                account: id.into(),
-                at: t,
-                outcome: Outcome::Ok(Counts {
-                    followers: n,
-                    following: None,
-                    posts: None,
-                }),
-            };
-            self.keys(Check::poll(&r))
+            self.store.record_success(id, sample(ms, n)).unwrap();
+            self.keys(at(ms))
         }
 
-        fn keys(&mut self, check: Check) -> Vec<String> {
+        fn keys(&mut self, now: Timestamp) -> Vec<String> {
             self.alerts
-                .evaluate(&mut self.store, &check)
+                .evaluate(&mut self.store, now)
+                .unwrap()
                 .into_iter()
                 .map(|a| a.key)
                 .collect()
@@ -705,13 +598,13 @@ mod tests {
         // falling further in the same episode fires nothing new
         assert!(f.poll("manual:a", 300_000, 900).is_empty());
         // silence: an hour after the last sample fires once
-        assert!(f.keys(Check::Stale(at(300_000 + hour))).is_empty());
-        let stale = f.keys(Check::Stale(at(300_000 + hour + 1)));
+        assert!(f.keys(at(300_000 + hour)).is_empty());
+        let stale = f.keys(at(300_000 + hour + 1));
         assert_eq!(stale, [format!("stale:manual:a:{}", T0 + 300_000)]);
-        assert!(f.keys(Check::Stale(at(300_000 + 2 * hour))).is_empty());
+        assert!(f.keys(at(300_000 + 2 * hour)).is_empty());
         // the rule watches only manual:a
         f.poll("manual:b", 0, 5);
-        assert!(f.keys(Check::Stale(at(10 * hour))).is_empty());
+        assert!(f.keys(at(10 * hour)).is_empty());
         let rows = f.store.alerts_since(Timestamp::MIN).unwrap();
         let kinds: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
         assert_eq!(kinds, ["milestone", "drop", "stale"]);
@@ -725,6 +618,11 @@ mod tests {
             "{}",
             rows[2].message
         );
+        // no [notify]: nothing to deliver
+        assert!(
+            rows.iter()
+                .all(|r| r.delivery == crate::store::Delivery::None)
+        );
     }
 
     #[test]
@@ -734,30 +632,61 @@ mod tests {
         // backfill from 0 to 5,000 before the latest: nothing fires
         for (i, n) in [0, 10, 100, 1_000, 5_000].iter().enumerate() {
             let ms = i as i64 * 1_000;
-            f.store
-                .insert_sample(
-                    "manual:a",
-                    Sample {
-                        at_ms: T0 + ms,
-                        followers: *n,
-                        following: None,
-                        posts: None,
-                    },
-                )
-                .unwrap();
-            let r = PollResult {
-                account: "manual:a".into(),
-                at: at(ms),
-                outcome: Outcome::Ok(Counts {
-                    followers: *n,
-                    following: None,
-                    posts: None,
-                }),
-            };
-            assert!(f.keys(Check::poll(&r)).is_empty(), "{n}");
+            f.store.insert_sample("manual:a", sample(ms, *n)).unwrap();
+            assert!(f.keys(at(ms)).is_empty(), "{n}");
         }
         // and the next poll compares with the latest, not with the backfill
         assert!(f.poll("manual:a", 1_060_000, 5_150).is_empty());
+    }
+
+    #[test]
+    fn samples_recorded_but_not_yet_evaluated_fire_later_from_any_connection() {
+        let mut f = fixture_with("[notify]\nwebhook = \"http://127.0.0.1:9/h\"\n");
+        f.poll("manual:a", 0, 990);
+        // a poll stopped after recording its samples, before the rules ran
+        f.store
+            .record_success("manual:a", sample(60_000, 1_010))
+            .unwrap();
+        f.store
+            .record_success("manual:a", sample(120_000, 2_100))
+            .unwrap();
+        // a value kept while the history could not be written, written late
+        f.store
+            .insert_polled("manual:a", sample(90_000, 1_500))
+            .unwrap();
+        // another process (another connection) finds them
+        let mut other = Store::open_dir(f.dir.path()).unwrap();
+        other
+            .sync_accounts(&config(ALL_RULES, "").accounts)
+            .unwrap();
+        let fired = f.alerts.evaluate(&mut other, at(130_000)).unwrap();
+        let keys: Vec<&str> = fired.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["milestone:manual:a:1000", "milestone:manual:a:2000"],
+            "990 → 1,010 → 1,500 → 2,100"
+        );
+        assert!(
+            fired
+                .iter()
+                .all(|a| a.delivery == crate::store::Delivery::Pending)
+        );
+        assert!(f.keys(at(130_000)).is_empty(), "and only once");
+        assert!(!f.store.has_queued().unwrap());
+    }
+
+    #[test]
+    fn equal_values_written_by_pollers_at_once_do_not_hide_a_crossing() {
+        let mut f = fixture();
+        f.poll("manual:a", 0, 990);
+        // three processes record 1,010 a moment apart; each evaluates after
+        // all three are written
+        for ms in [1_000, 1_001, 1_002] {
+            f.store
+                .record_success("manual:a", sample(ms, 1_010))
+                .unwrap();
+        }
+        assert_eq!(f.keys(at(2_000)), ["milestone:manual:a:1000"]);
     }
 
     #[test]
@@ -775,7 +704,7 @@ mod tests {
             at_ms: T0,
             value: Some(1_000),
             message: "a reached 1,000 followers".into(),
-            delivery_error: None,
+            ..AlertRow::default()
         };
         let (text, ct) = webhook_body(WebhookFormat::Text, &alert);
         assert_eq!(
@@ -815,16 +744,16 @@ mod tests {
             value: Some(959),
             // outside text that a shell would run if it were pasted in
             message: "$(touch pwned); `touch pwned2`".into(),
-            delivery_error: None,
+            ..AlertRow::default()
         };
         let cmd = format!(
-            "printf '%s|%s|%s|%s\\n' \"$SOCIALTOP_ACCOUNT\" \"$SOCIALTOP_KIND\" \"$SOCIALTOP_VALUE\" \"$SOCIALTOP_MESSAGE\" >> '{}'",
+            "printf '%s|%s|%s|%s|%s\\n' \"$SOCIALTOP_ACCOUNT\" \"$SOCIALTOP_KIND\" \"$SOCIALTOP_VALUE\" \"$SOCIALTOP_MESSAGE\" \"$SOCIALTOP_KEY\" >> '{}'",
             out.display()
         );
         run_command(&cmd, &alert, Duration::from_secs(10)).unwrap();
         assert_eq!(
             std::fs::read_to_string(&out).unwrap(),
-            "manual:a|drop|959|$(touch pwned); `touch pwned2`\n"
+            "manual:a|drop|959|$(touch pwned); `touch pwned2`|k\n"
         );
         assert!(!std::path::Path::new("pwned").exists());
         let err =

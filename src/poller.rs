@@ -558,8 +558,10 @@ impl Write {
         }
         let mut pending = self.pending.into_iter();
         let mut unwritten = Vec::new();
+        // queued for the alert rules like any polled sample, so a value
+        // written late still fires what it crossed
         for (id, sample) in pending.by_ref() {
-            if let Err(e) = store.insert_sample(&id, sample) {
+            if let Err(e) = store.insert_polled(&id, sample) {
                 unwritten.push((id, sample));
                 unwritten.extend(pending);
                 return (Err(e), unwritten);

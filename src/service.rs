@@ -7,6 +7,11 @@
 //! runs on the store's own threads ([`Handle`]) and the lease's, so no
 //! runtime worker waits on SQLite's lock.
 //!
+//! Alerts: after each poll and every minute the rules take what is queued
+//! ([`Alerts::fire`]); a [`Deliverer`] runs beside the task for the whole
+//! life of the service and delivers what the history has pending, from this
+//! process or another.
+//!
 //! One task owns the parts and reacts, in order, to commands, poll events and
 //! timers: the lease is renewed every [`lease::RENEW_EVERY`] (and once before
 //! the scheduler starts, so the first request goes out at once), silent
@@ -23,7 +28,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::alerts::{Alerts, Check};
+use crate::alerts::{self, Alerts, Deliverer, TryDone};
 use crate::config::Config;
 use crate::lease::{self, Lease};
 use crate::metrics;
@@ -59,6 +64,8 @@ pub enum ServiceEvent {
     Fired(Vec<AlertRow>),
     /// Alerts were recorded, here or by another process (the change watcher).
     AlertsChanged,
+    /// A try of an alert's delivery ended here.
+    Delivery(TryDone),
     Role(Role),
     /// Another process (or this one) wrote data: these accounts changed
     /// (none named: something else did, such as an alert).
@@ -86,7 +93,8 @@ enum Cmd {
     ReadConfig {
         force: bool,
     },
-    Stop(oneshot::Sender<()>),
+    /// Stop, giving tries of deliveries under way this long to end.
+    Stop(Duration, oneshot::Sender<()>),
 }
 
 /// A running service; [`Service::stop`] ends it.
@@ -121,12 +129,27 @@ impl Service {
         let (cmd, commands) = mpsc::unbounded_channel();
         let shared = Arc::new(RwLock::new(Arc::clone(&config)));
         let parts = Parts::new(&config, &store, &opts)?;
+        let deliverer = Arc::new(Deliverer::new(
+            &config.notify,
+            Arc::clone(&opts.secrets),
+            Arc::clone(&opts.clock),
+        ));
+        let delivering = {
+            let events = out.clone();
+            tokio::spawn(
+                Arc::clone(&deliverer).run(store.clone(), None, move |done| {
+                    let _ = events.send(ServiceEvent::Delivery(done.clone()));
+                }),
+            )
+        };
         let (gate, _) = watch::channel(false);
         let mut core = Core {
             config: Arc::clone(&shared),
             stamp: stamp(&config.path),
             store: store.clone(),
             parts,
+            deliverer,
+            delivering: Some(delivering),
             scheduler: None,
             polls: mpsc::unbounded_channel(),
             gate,
@@ -185,7 +208,7 @@ impl Service {
     /// and releases the lease.
     pub async fn stop(mut self, drain: Duration) {
         let (tx, rx) = oneshot::channel();
-        if self.cmd.send(Cmd::Stop(tx)).is_ok() {
+        if self.cmd.send(Cmd::Stop(drain, tx)).is_ok() {
             let _ = tokio::time::timeout(drain + Duration::from_secs(2), rx).await;
         }
         if let Some(t) = self.task.take() {
@@ -198,6 +221,16 @@ impl Drop for Service {
     fn drop(&mut self) {
         if let Some(t) = self.task.take() {
             t.abort();
+        }
+    }
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        // stopped without [`Core::shutdown`] (the service dropped): a try
+        // cut short stays pending and is tried again once its claim runs out
+        if let Some(task) = self.delivering.take() {
+            task.abort();
         }
     }
 }
@@ -217,7 +250,7 @@ impl Parts {
                 Arc::clone(&opts.clock),
                 Arc::clone(&opts.secrets),
             )?),
-            alerts: Arc::new(Alerts::new(config, Arc::clone(&opts.secrets))?),
+            alerts: Arc::new(Alerts::new(config)),
         })
     }
 }
@@ -236,6 +269,8 @@ struct Core {
     stamp: Stamp,
     store: Handle,
     parts: Parts,
+    deliverer: Arc<Deliverer>,
+    delivering: Option<JoinHandle<alerts::Report>>,
     scheduler: Option<(mpsc::UnboundedSender<Command>, JoinHandle<()>)>,
     polls: (mpsc::UnboundedSender<Event>, mpsc::UnboundedReceiver<Event>),
     /// Whether this process holds the lease, as the scheduler sees it.
@@ -302,8 +337,8 @@ impl Core {
             tokio::select! {
                 cmd = commands.recv() => match cmd {
                     None => break,
-                    Some(Cmd::Stop(done)) => {
-                        self.shutdown().await;
+                    Some(Cmd::Stop(drain, done)) => {
+                        self.shutdown(drain).await;
                         let _ = done.send(());
                         return;
                     }
@@ -312,12 +347,12 @@ impl Core {
                 },
                 Some(ev) = self.polls.1.recv() => {
                     if let Event::Finished(r) = &ev {
-                        self.fire(Check::poll(r));
+                        self.fire(r.at);
                     }
                     let _ = self.out.send(ServiceEvent::Poll(ev));
                 }
                 _ = lease_tick.tick() => self.renew().await,
-                _ = stale_tick.tick() => self.fire(Check::Stale(self.opts.clock.now())),
+                _ = stale_tick.tick() => self.fire(self.opts.clock.now()),
                 _ = change_tick.tick(), if seen.is_some() => {
                     let Some(before) = seen else { continue };
                     let read = self.store.read(move |s| {
@@ -340,30 +375,41 @@ impl Core {
                 _ = config_tick.tick() => self.read_config(false).await,
             }
         }
-        self.shutdown().await;
+        self.shutdown(Duration::from_secs(1)).await;
     }
 
-    /// Stops the scheduler, waits a moment for deliveries, releases the lease.
-    async fn shutdown(&mut self) {
+    /// Stops the scheduler, gives tries of deliveries under way up to
+    /// `drain` to end (one cut short stays pending, and is tried again once
+    /// its claim runs out), releases the lease.
+    async fn shutdown(&mut self, drain: Duration) {
         if let Some((_, task)) = self.scheduler.take() {
             task.abort();
         }
-        self.parts.alerts.drain(Duration::from_secs(5)).await;
+        self.deliverer.stop();
+        if let Some(mut task) = self.delivering.take()
+            && tokio::time::timeout(drain, &mut task).await.is_err()
+        {
+            task.abort();
+        }
         self.lease.release().await;
         self.gate.send_replace(false);
     }
 
-    /// Evaluates the alert rules for `check` off this task; what fired is
-    /// reported.
-    fn fire(&self, check: Check) {
-        let (alerts, store, out) = (
+    /// Takes what is queued and the silences at `now` through the alert
+    /// rules off this task; what fired is reported and delivered.
+    fn fire(&self, now: jiff::Timestamp) {
+        let (alerts, store, out, deliverer) = (
             Arc::clone(&self.parts.alerts),
             self.store.clone(),
             self.out.clone(),
+            Arc::clone(&self.deliverer),
         );
         tokio::spawn(async move {
-            let fired = alerts.fire(&store, check).await;
-            if !fired.is_empty() {
+            // an error is logged; what is queued stays for the next time
+            if let Ok(fired) = alerts.fire(&store, now).await
+                && !fired.is_empty()
+            {
+                deliverer.kick();
                 let _ = out.send(ServiceEvent::Fired(fired));
             }
         });
@@ -447,8 +493,9 @@ impl Core {
             .await
             .map_err(|e| format!("cannot register the accounts: {e}"))?;
         let parts = Parts::new(&config, &self.store, &self.opts).map_err(|e| format!("{e:#}"))?;
-        // deliveries under way finish on the old rules' client
+        // tries under way end with the old [notify]
         self.parts = parts;
+        self.deliverer.set_notify(&config.notify);
         self.start_scheduler();
         if let Some((_, exporter)) = &self.exporter {
             exporter.set_config(Arc::clone(&config));
@@ -462,18 +509,24 @@ impl Core {
 pub struct OnceReport {
     pub results: Vec<PollResult>,
     pub fired: Vec<AlertRow>,
-    /// Whether every delivery finished within the bound.
-    pub delivered: bool,
+    /// Why the alert rules could not run (what is queued stays queued).
+    pub not_evaluated: Option<String>,
+    /// What became of the deliveries it tried.
+    pub deliveries: alerts::Report,
+    /// How long it gave deliveries.
+    pub bound: Duration,
 }
 
 /// `poll --once`: every account polled once (concurrently), then the alert
-/// rules, then up to `drain` for the deliveries.
+/// rules over what is queued (this run's samples, and any that a stopped
+/// process left), then deliveries of what is due for at most
+/// [`alerts::deliver::once_bound`]; what is not delivered by then stays
+/// pending for the next run.
 pub async fn poll_once(
     config: &Config,
     store: &Handle,
     clock: Arc<dyn Clock>,
     secrets: Arc<dyn Secrets>,
-    drain: Duration,
 ) -> anyhow::Result<OnceReport> {
     let poller = Arc::new(Poller::with_seams(
         config,
@@ -481,19 +534,23 @@ pub async fn poll_once(
         Arc::clone(&clock),
         Arc::clone(&secrets),
     )?);
-    let alerts = Arc::new(Alerts::new(config, secrets)?);
+    let alerts = Arc::new(Alerts::new(config));
+    let deliverer = Arc::new(Deliverer::new(&config.notify, secrets, Arc::clone(&clock)));
     let results = poller.poll_all(None).await;
     // alerts after every poll is done, so no poll waits on a delivery
-    let mut fired = Vec::new();
-    for r in &results {
-        fired.extend(alerts.fire(store, Check::poll(r)).await);
-    }
-    fired.extend(alerts.fire(store, Check::Stale(clock.now())).await);
-    let delivered = alerts.drain(drain).await;
+    let (fired, not_evaluated) = match alerts.fire(store, clock.now()).await {
+        Ok(fired) => (fired, None),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
+    let bound = alerts::deliver::once_bound(&config.notify);
+    let deadline = tokio::time::Instant::now() + bound;
+    let deliveries = deliverer.run(store.clone(), Some(deadline), |_| {}).await;
     Ok(OnceReport {
         results,
         fired,
-        delivered,
+        not_evaluated,
+        deliveries,
+        bound,
     })
 }
 

@@ -704,8 +704,16 @@ fn the_dashboard_serves_metrics_when_metrics_listen_is_set() {
         Some("1234"),
         "{text}"
     );
-    let screen = tmux(&["capture-pane", "-p"]);
-    assert!(stdout(&screen).contains("manual"), "{}", stdout(&screen));
+    // the port can answer before the first frame is drawn
+    let drawn = Instant::now();
+    loop {
+        let screen = stdout(&tmux(&["capture-pane", "-p"]));
+        if screen.contains("manual") {
+            break;
+        }
+        assert!(drawn.elapsed() < Duration::from_secs(10), "{screen}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     // an account added to the config while the dashboard runs reaches the
     // scrapes within 5 s (it used to wait for a restart)
     env.write_config(&format!(

@@ -9,7 +9,6 @@ use anyhow::bail;
 use jiff::Timestamp;
 
 use super::{EffortFormat, Format, account, out, parse_entry_time, parse_time_arg};
-use crate::alerts;
 use crate::boot::{Paths, open, open_handle, runtime, shutdown_signal};
 use crate::config::Config;
 use crate::metrics;
@@ -30,9 +29,9 @@ pub(super) fn poll_once(paths: &Paths, textfile: Option<&Path>) -> anyhow::Resul
         &store,
         clock,
         Arc::new(EnvSecrets),
-        alerts::DRAIN_BOUND,
     ))?;
     report_alerts(&report.fired);
+    let delivered = report_deliveries(&report);
     // the textfile is written before the report, which a closed stdout cuts
     let written = textfile.map(|path| {
         let text = metrics::Exporter::open(&paths.data_dir, Arc::new(config.clone()))?
@@ -53,12 +52,6 @@ pub(super) fn poll_once(paths: &Paths, textfile: Option<&Path>) -> anyhow::Resul
         }
         Ok(())
     });
-    if !report.delivered {
-        eprintln!(
-            "socialtop: alert deliveries still running after {}; not waiting longer",
-            crate::util::format_duration(alerts::DRAIN_BOUND)
-        );
-    }
     printed?;
     written.transpose()?;
     if failed > 0 {
@@ -68,7 +61,42 @@ pub(super) fn poll_once(paths: &Paths, textfile: Option<&Path>) -> anyhow::Resul
         );
         return Ok(ExitCode::FAILURE);
     }
+    if !delivered {
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `poll --once` says about alerts it could not evaluate or deliver,
+/// one line each on standard error. Returns whether all went well.
+fn report_deliveries(report: &service::OnceReport) -> bool {
+    let mut ok = true;
+    if let Some(e) = &report.not_evaluated {
+        ok = false;
+        eprintln!(
+            "socialtop: the alert rules could not run: {}; the samples stay queued for the next run",
+            crate::text::clean(e)
+        );
+    }
+    for d in report.deliveries.not_delivered() {
+        ok = false;
+        eprintln!(
+            "socialtop: alert delivery failed: {} ({}): {}",
+            d.alert.kind,
+            d.alert.account,
+            crate::text::clean(&d.describe())
+        );
+    }
+    let left = report.deliveries.left;
+    if left > 0 {
+        ok = false;
+        eprintln!(
+            "socialtop: {left} alert {} due but not tried within {} (three tries of [notify] timeout and the waits between them); pending, for the next `poll`, dashboard or `poll --once`",
+            if left == 1 { "delivery" } else { "deliveries" },
+            crate::util::format_duration(report.bound)
+        );
+    }
+    ok
 }
 
 /// `poll`: starts the service and prints what it says, until a signal (or a
@@ -117,6 +145,16 @@ pub(super) fn poll_forever(
                 }
                 ServiceEvent::Poll(_) | ServiceEvent::Changed(_) | ServiceEvent::AlertsChanged => {}
                 ServiceEvent::Fired(fired) => report_alerts(&fired),
+                ServiceEvent::Delivery(done) => {
+                    if done.outcome != store::TryOutcome::Delivered {
+                        eprintln!(
+                            "socialtop: alert delivery failed: {} ({}): {}",
+                            done.alert.kind,
+                            done.alert.account,
+                            crate::text::clean(&done.describe())
+                        );
+                    }
+                }
                 ServiceEvent::Role(Role::Polling) => {}
                 ServiceEvent::Role(Role::Watching) => {
                     eprintln!(
@@ -175,6 +213,10 @@ pub(super) fn alerts_cmd(
                             "value": a.value,
                             "message": a.message,
                             "delivery_error": a.delivery_error,
+                            "delivery": a.delivery.name(),
+                            "tries": a.tries,
+                            "next_try": a.next_try_ms.map(|t| crate::util::ts_ms(t).to_string()),
+                            "last_error": a.last_error,
                         })
                     })
                     .collect();
@@ -192,18 +234,39 @@ pub(super) fn alerts_cmd(
                     .unwrap_or(7);
                 writeln!(
                     w,
-                    "{:<20}  {:<9}  {:<width$}  MESSAGE",
-                    "TIME", "KIND", "ACCOUNT"
+                    "{:<20}  {:<9}  {:<width$}  {:<9}  MESSAGE",
+                    "TIME", "KIND", "ACCOUNT", "DELIVERY"
                 )?;
                 for a in &rows {
                     let at = crate::util::utc_time(crate::util::ts_ms(a.at_ms));
                     write!(
                         w,
-                        "{at:<20}  {:<9}  {:<width$}  {}",
-                        a.kind, a.account, a.message
+                        "{at:<20}  {:<9}  {:<width$}  {:<9}  {}",
+                        a.kind,
+                        a.account,
+                        a.delivery.name(),
+                        a.message
                     )?;
-                    if let Some(e) = &a.delivery_error {
-                        write!(w, "  [delivery failed: {e}]")?;
+                    match (a.delivery, &a.delivery_error, &a.last_error) {
+                        (store::Delivery::Pending, _, Some(e)) => {
+                            let next = a.next_try_ms.map_or(String::new(), |t| {
+                                format!(
+                                    "; next try {}",
+                                    crate::util::ts_ms(t).strftime("%Y-%m-%dT%H:%M:%SZ")
+                                )
+                            });
+                            write!(
+                                w,
+                                "  [{} {}: {}{next}]",
+                                a.tries,
+                                if a.tries == 1 { "try" } else { "tries" },
+                                crate::text::clean(e)
+                            )?;
+                        }
+                        (_, Some(e), _) => {
+                            write!(w, "  [delivery failed: {}]", crate::text::clean(e))?;
+                        }
+                        _ => {}
                     }
                     writeln!(w)?;
                 }

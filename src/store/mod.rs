@@ -11,6 +11,9 @@
 //!   every process on the data dir.
 //! - `alerts`: every alert that fired, unique by its event key, so that no
 //!   event fires twice across polls, restarts and processes.
+//! - `alert_queue`: polled samples the alert rules have not looked at yet,
+//!   written with the sample; `deliveries`: each alert's delivery state per
+//!   target (see [`deliveries`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,7 +23,9 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
 pub use crate::model::{Account, AccountState, Sample, TimeEntry};
 
+pub mod deliveries;
 mod worker;
+pub use deliveries::{Claimed, Delivery, Queued, Target, TryOutcome};
 pub use worker::{Handle, Worker};
 
 /// File name of the database inside the data dir.
@@ -89,6 +94,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_alerts.sql"),
     include_str!("migrations/0008_changes.sql"),
     include_str!("migrations/0009_time_cover.sql"),
+    include_str!("migrations/0010_deliveries.sql"),
 ];
 
 pub struct Store {
@@ -408,12 +414,15 @@ impl Store {
         }
     }
 
-    /// Records a good poll: the sample, and a cleared error state.
+    /// Records a good poll: the sample, queued for the alert rules in the
+    /// same transaction (so a poll stopped before its alerts fired loses
+    /// none), and a cleared error state.
     pub fn record_success(&mut self, key: &str, sample: Sample) -> Result<()> {
         let id = self.row(key)?;
         check_sample(key, &sample)?;
         self.write(&[id], |tx| {
             insert_sample(tx, id, &sample)?;
+            deliveries::queue_sample(tx, id, sample.at_ms)?;
             tx.execute(
                 "INSERT INTO account_state (account, checked_at, failures, error, error_at) VALUES (?1, ?2, 0, NULL, NULL)
                  ON CONFLICT(account) DO UPDATE SET checked_at = ?2, failures = 0, error = NULL, error_at = NULL",
@@ -1064,8 +1073,8 @@ pub struct NewAlert {
     pub message: String,
 }
 
-/// An alert as recorded.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// An alert as recorded, with its delivery state.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct AlertRow {
     pub id: i64,
     pub key: String,
@@ -1074,15 +1083,42 @@ pub struct AlertRow {
     pub at_ms: i64,
     pub value: Option<i64>,
     pub message: String,
-    /// Why a delivery (command or webhook) failed, if one did.
+    /// Why a delivery (command or webhook) failed for good, if one did.
     pub delivery_error: Option<String>,
+    /// Over its targets: pending while one is still tried.
+    pub delivery: Delivery,
+    /// Tries so far, every target together.
+    pub tries: i64,
+    /// When a pending target is tried next.
+    pub next_try_ms: Option<i64>,
+    /// What the last failed try of a target not delivered said.
+    pub last_error: Option<String>,
 }
 
 const ALERT_COLUMNS: &str =
-    "al.id, al.key, a.key, al.kind, al.at, al.value, al.message, al.delivery_error
+    "al.id, al.key, a.key, al.kind, al.at, al.value, al.message, al.delivery_error,
+     (SELECT count(*) FROM deliveries d WHERE d.alert = al.id),
+     (SELECT count(*) FROM deliveries d WHERE d.alert = al.id AND d.state = 'pending'),
+     (SELECT count(*) FROM deliveries d WHERE d.alert = al.id AND d.state = 'failed'),
+     (SELECT coalesce(sum(d.tries), 0) FROM deliveries d WHERE d.alert = al.id),
+     (SELECT min(d.next_at) FROM deliveries d WHERE d.alert = al.id AND d.state = 'pending'),
+     (SELECT group_concat(d.error, '; ') FROM deliveries d WHERE d.alert = al.id AND d.state <> 'delivered')
      FROM alerts al JOIN accounts a ON a.id = al.account";
 
 fn alert_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertRow> {
+    let delivery_error: Option<String> = r.get(7)?;
+    let (targets, pending, failed): (i64, i64, i64) = (r.get(8)?, r.get(9)?, r.get(10)?);
+    // a target still tried makes it pending; then any failure; an alert of
+    // before delivery states with an error failed
+    let delivery = if pending > 0 {
+        Delivery::Pending
+    } else if failed > 0 || (targets == 0 && delivery_error.is_some()) {
+        Delivery::Failed
+    } else if targets > 0 {
+        Delivery::Delivered
+    } else {
+        Delivery::None
+    };
     Ok(AlertRow {
         id: r.get(0)?,
         key: r.get(1)?,
@@ -1091,7 +1127,11 @@ fn alert_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertRow> {
         at_ms: r.get(4)?,
         value: r.get(5)?,
         message: r.get(6)?,
-        delivery_error: r.get(7)?,
+        delivery_error,
+        delivery,
+        tries: r.get(11)?,
+        next_try_ms: r.get(12)?,
+        last_error: r.get(13)?,
     })
 }
 
@@ -1115,7 +1155,7 @@ impl Store {
             at_ms: alert.at_ms,
             value: alert.value,
             message: alert.message.clone(),
-            delivery_error: None,
+            ..AlertRow::default()
         }))
     }
 
@@ -1137,6 +1177,14 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
         stmt.query_map([since.as_millisecond()], alert_from_row)
             .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Whether an alert with this key fired.
+    pub fn alert_fired(&self, key: &str) -> Result<bool> {
+        self.conn
+            .prepare_cached("SELECT 1 FROM alerts WHERE key = ?1")
+            .and_then(|mut s| s.exists([key]))
             .map_err(|e| self.err(e))
     }
 
@@ -1285,7 +1333,7 @@ fn stop_in(
 
 /// Bumps the change counter, and marks the accounts a write touched with it.
 fn bump_generation(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     touched: impl Iterator<Item = i64>,
 ) -> rusqlite::Result<()> {
     tx.execute("UPDATE generation SET n = n + 1 WHERE id = 1", [])?;

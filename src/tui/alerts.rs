@@ -1,4 +1,5 @@
-//! The Alerts view (`a`): what fired, newest first, with any failed delivery.
+//! The Alerts view (`a`): what fired, newest first, with each alert's
+//! delivery state (pending with its last error, delivered, failed and why).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -7,6 +8,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::app::App;
 use super::theme::Theme;
+use crate::store::Delivery;
 use crate::text::clean;
 
 pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
@@ -36,16 +38,33 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         } else {
             theme.dim()
         };
+        let (state, state_style) = match a.delivery {
+            Delivery::Delivered => ("delivered", theme.dim()),
+            Delivery::Pending => ("pending", theme.warn()),
+            Delivery::Failed => ("failed", theme.error()),
+            Delivery::None => ("", theme.dim()),
+        };
         let mut spans = vec![
             Span::styled(format!("{at}  "), theme.dim()),
             Span::styled(format!("{:<9} ", a.kind), style),
+            Span::styled(format!("{state:<9} "), state_style),
             Span::raw(clean(&a.message)),
         ];
-        if let Some(e) = &a.delivery_error {
-            spans.push(Span::styled(
+        match (a.delivery, &a.delivery_error, &a.last_error) {
+            (Delivery::Pending, _, Some(e)) => spans.push(Span::styled(
+                format!(
+                    "  {} {}: {}",
+                    a.tries,
+                    if a.tries == 1 { "try" } else { "tries" },
+                    clean(e)
+                ),
+                theme.warn(),
+            )),
+            (_, Some(e), _) => spans.push(Span::styled(
                 format!("  delivery failed: {}", clean(e)),
                 theme.error(),
-            ));
+            )),
+            _ => {}
         }
         lines.push(Line::from(spans));
     }

@@ -105,7 +105,11 @@ async fn service_events(mut events: UnboundedReceiver<ServiceEvent>, tx: Tx) {
     while let Some(ev) = events.recv().await {
         let ev = match ev {
             ServiceEvent::Poll(e) => AppEvent::Poll(e),
-            ServiceEvent::Fired(_) | ServiceEvent::AlertsChanged => AppEvent::AlertsFired,
+            // alerts recorded here or elsewhere, or a delivery's state
+            // changed: the list shows it
+            ServiceEvent::Fired(_) | ServiceEvent::AlertsChanged | ServiceEvent::Delivery(_) => {
+                AppEvent::AlertsFired
+            }
             ServiceEvent::Role(r) => AppEvent::Role(r),
             ServiceEvent::Changed(keys) => AppEvent::DataChanged(keys),
             ServiceEvent::Config(c) => AppEvent::ConfigLoaded(c),
