@@ -910,3 +910,22 @@ fn keys_for_the_selection_do_nothing_where_it_does_not_show_and_the_filter_reach
     assert!(!table.is_empty(), "{s}");
     assert!(table.iter().all(|l| l.contains("GitHub")), "{s}");
 }
+
+#[test]
+fn the_sort_shows_its_direction_and_turns_around() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.color = false;
+    let header = |app: &mut App| screen(app, 120, 32).lines().nth(1).unwrap().to_string();
+    assert!(header(&mut app).contains("ACCOUNT ▴"), "A to Z");
+    let first = app.selected_row().unwrap().name().to_string();
+    app.update(AppEvent::Key(key('S')));
+    assert!(header(&mut app).contains("ACCOUNT ▾"), "Z to A");
+    let s = screen(&mut app, 120, 32);
+    let rows: Vec<&str> = s.lines().skip(2).take(6).collect();
+    assert!(rows.last().unwrap().contains(&first), "{s}");
+    app.update(AppEvent::Key(key('s')));
+    assert!(header(&mut app).contains("COUNT ▾"), "largest first");
+    app.update(AppEvent::Key(key('S')));
+    assert!(header(&mut app).contains("COUNT ▴"), "smallest first");
+}

@@ -73,7 +73,7 @@ fn keys_answer_within_100ms_while_another_process_holds_the_write_lock() {
     let tmux = Tmux::start(&program, 120, 32);
     let title = |name: &'static str| move |s: &str| s.contains(&format!(" {name} · manual · "));
     assert!(
-        tmux.wait_for(Duration::from_secs(15), |s| s.contains("ACCOUNT ▾")
+        tmux.wait_for(Duration::from_secs(15), |s| s.contains("ACCOUNT ▴")
             && title("Alpha")(s))
             .is_some(),
         "the dashboard came up:\n{}",
@@ -94,9 +94,9 @@ fn keys_answer_within_100ms_while_another_process_holds_the_write_lock() {
         ("End", Box::new(title("Charlie"))),
         (
             "Tab",
-            Box::new(|s: &str| !s.contains("ACCOUNT ▾") && s.contains("1:24h")),
+            Box::new(|s: &str| !s.contains("ACCOUNT ▴") && s.contains("1:24h")),
         ),
-        ("BTab", Box::new(|s: &str| s.contains("ACCOUNT ▾"))),
+        ("BTab", Box::new(|s: &str| s.contains("ACCOUNT ▴"))),
         ("g", Box::new(title("Alpha"))),
     ];
     let mut latencies = Vec::new();
@@ -148,7 +148,7 @@ fn keys_answer_within_100ms_while_another_process_holds_the_write_lock() {
     assert!(!pid.is_empty(), "the dashboard's pid");
     tmux.send("C-z");
     assert!(
-        tmux.wait_for(Duration::from_secs(2), |s| !s.contains("ACCOUNT ▾"))
+        tmux.wait_for(Duration::from_secs(2), |s| !s.contains("ACCOUNT ▴"))
             .is_some(),
         "Ctrl-Z left the alternate screen:\n{}",
         tmux.screen()
@@ -172,7 +172,7 @@ fn keys_answer_within_100ms_while_another_process_holds_the_write_lock() {
             .success()
     );
     assert!(
-        tmux.wait_for(Duration::from_secs(2), |s| s.contains("ACCOUNT ▾"))
+        tmux.wait_for(Duration::from_secs(2), |s| s.contains("ACCOUNT ▴"))
             .is_some(),
         "back after SIGCONT:\n{}",
         tmux.screen()

@@ -48,20 +48,25 @@ impl Col {
         Col::Platform,
     ];
 
-    fn title(self, sort: Sort, width: u16) -> &'static str {
-        match (self, sort) {
-            (Col::Platform, _) => "PLATFORM",
-            (Col::Name, Sort::Name) => "ACCOUNT ▾",
-            (Col::Name, _) => "ACCOUNT",
-            (Col::Count, Sort::Count) => "COUNT ▾",
-            (Col::Count, _) => "COUNT",
-            (Col::Day, _) => "24H",
-            (Col::Week, Sort::Change7d) => "7D ▾",
-            (Col::Week, _) => "7D",
-            (Col::Time, _) => "WEEK",
-            (Col::Spark, _) if width >= 7 => "30 DAYS",
-            (Col::Spark, _) => "30D",
-            (Col::State, _) => "STATE",
+    /// The column's title; the sorted one shows the direction: ▴ A to Z or
+    /// smallest first, ▾ Z to A or largest first.
+    fn title(self, sort: Sort, reversed: bool, width: u16) -> &'static str {
+        match (self, sort, reversed) {
+            (Col::Platform, ..) => "PLATFORM",
+            (Col::Name, Sort::Name, false) => "ACCOUNT ▴",
+            (Col::Name, Sort::Name, true) => "ACCOUNT ▾",
+            (Col::Name, ..) => "ACCOUNT",
+            (Col::Count, Sort::Count, false) => "COUNT ▾",
+            (Col::Count, Sort::Count, true) => "COUNT ▴",
+            (Col::Count, ..) => "COUNT",
+            (Col::Day, ..) => "24H",
+            (Col::Week, Sort::Change7d, false) => "7D ▾",
+            (Col::Week, Sort::Change7d, true) => "7D ▴",
+            (Col::Week, ..) => "7D",
+            (Col::Time, ..) => "WEEK",
+            (Col::Spark, ..) if width >= 7 => "30 DAYS",
+            (Col::Spark, ..) => "30D",
+            (Col::State, ..) => "STATE",
         }
     }
 
@@ -95,7 +100,7 @@ fn measure(app: &App, theme: &Theme, width: u16) -> Widths {
     let mut min = [0u16; 8];
     let mut full = [0u16; 8];
     for c in Col::ORDER {
-        let t = len(c.title(app.sort, u16::MAX));
+        let t = len(c.title(app.sort, app.reversed, u16::MAX));
         min[idx(c)] = t;
         full[idx(c)] = t;
     }
@@ -296,7 +301,7 @@ pub fn render(f: &mut Frame, app: &mut App, area: Rect, theme: &Theme) {
         for &(col, at, w) in &cols {
             spans.push(Span::raw(" ".repeat(at.saturating_sub(x) as usize)));
             spans.push(Span::styled(
-                cell(col.title(app.sort, w), w, col),
+                cell(col.title(app.sort, app.reversed, w), w, col),
                 theme.header(),
             ));
             x = at + w;

@@ -165,6 +165,8 @@ pub struct App {
     pub view: View,
     pub range: Range,
     pub sort: Sort,
+    /// The sort turned around (`S`): Z to A, smallest first.
+    pub reversed: bool,
     pub filter: String,
     /// `Some` while typing a filter after `/`.
     pub filter_input: Option<String>,
@@ -214,6 +216,7 @@ impl App {
             view: View::Accounts,
             range: Range::Month,
             sort: Sort::Name,
+            reversed: false,
             filter: String::new(),
             filter_input: None,
             help: false,
@@ -358,6 +361,9 @@ impl App {
                 .sort_by_key(|&i| std::cmp::Reverse(rows[i].status.followers.unwrap_or(i64::MIN))),
             Sort::Change7d => order
                 .sort_by_key(|&i| std::cmp::Reverse(rows[i].status.change_7d.unwrap_or(i64::MIN))),
+        }
+        if self.reversed {
+            order.reverse();
         }
         self.order = order;
         self.selected = keep
@@ -841,8 +847,24 @@ impl App {
             }
             Action::Sort => {
                 self.sort = self.sort.next();
+                self.reversed = false;
                 self.reorder();
                 self.say(format!("sorted by {}", self.sort.label()));
+                vec![]
+            }
+            Action::Reverse => {
+                self.reversed = !self.reversed;
+                self.reorder();
+                self.say(format!(
+                    "sorted by {}, {}",
+                    self.sort.label(),
+                    match (self.sort, self.reversed) {
+                        (Sort::Name, false) => "A to Z",
+                        (Sort::Name, true) => "Z to A",
+                        (_, false) => "largest first",
+                        (_, true) => "smallest first",
+                    }
+                ));
                 vec![]
             }
             Action::Help => {

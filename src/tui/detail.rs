@@ -36,16 +36,24 @@ fn facts(app: &App, d: &Detail, theme: &Theme, width: u16) -> Vec<Line<'static>>
     };
     let mut groups: Vec<Vec<Span<'static>>> = vec![vec![
         Span::styled(
-            row.status.followers.map_or("-".into(), thousands),
+            row.status
+                .followers
+                .map_or_else(|| "no count yet".into(), thousands),
             Style::new().add_modifier(ratatui::style::Modifier::BOLD),
         ),
-        Span::raw(format!(" {}", row.status.metric)),
+        Span::raw(match row.status.followers {
+            Some(_) => format!(" {}", row.status.metric),
+            None => String::new(),
+        }),
     ]];
     if let Some(r) = d.per_day {
         let style = if r >= 0.0 { theme.up() } else { theme.down() };
         groups.push(vec![
             Span::styled(rate_text(r), style),
-            Span::raw(format!(" over {}", d.range.label())),
+            Span::raw(match d.range {
+                super::data::Range::All => " over the whole history".to_string(),
+                r => format!(" over {}", r.label()),
+            }),
         ]);
     }
     match (&d.projection, d.per_day_30) {

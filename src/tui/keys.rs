@@ -28,6 +28,7 @@ pub enum Action {
     Alerts,
     Filter,
     Sort,
+    Reverse,
     Help,
     /// `E`: edit the config, then read it again.
     EditConfig,
@@ -111,6 +112,7 @@ impl Action {
                 | Action::PollSelected
                 | Action::Timer
                 | Action::Sort
+                | Action::Reverse
         )
     }
 }
@@ -134,7 +136,7 @@ const ENDS: &str = "first / last account";
 const VIEWS: &str = "next / previous view";
 const RANGE: &str = "range: 24h 7d 30d 1y all";
 const POLL: &str = "poll selected / all now";
-const FIND: &str = "filter / sort the rows";
+const FIND: &str = "filter / sort / reverse";
 const QUIT: &str = "quit (Ctrl-Z suspends)";
 const TIMER: &str = "timer on / off, export";
 const HELP: &str = "edit config / alerts / help";
@@ -260,6 +262,12 @@ pub const KEYS: &[Binding] = &[
         action: Action::Sort,
         help: FIND,
         bar: Some(("sort", ACCOUNTS)),
+    },
+    Binding {
+        keys: &[ch('S')],
+        action: Action::Reverse,
+        help: FIND,
+        bar: None,
     },
     Binding {
         keys: &[key(KeyCode::Esc)],
