@@ -11,6 +11,7 @@ mod dashboard;
 mod effort_cli;
 mod export;
 mod hostile;
+mod imports;
 mod layers;
 mod lease;
 mod locked_db;
