@@ -519,10 +519,16 @@ pub fn write_textfile(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Connections the kernel queues for the server to accept (capped by
+/// `net.core.somaxconn`): a burst of connections waits there instead of
+/// having its SYNs dropped, which would cost a scraper that comes with it a
+/// second or more before it is even connected.
+const BACKLOG: u32 = 1024;
+
 /// Binds the metrics address, saying plainly why it cannot be had.
 pub fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
     use std::io::ErrorKind;
-    let listener = std::net::TcpListener::bind(addr).map_err(|e| {
+    let why = |e: std::io::Error| {
         let why = match e.kind() {
             ErrorKind::AddrInUse => "the address is in use (another program, or another socialtop, listens there); choose another port".to_string(),
             ErrorKind::AddrNotAvailable => "no interface of this machine has that address".to_string(),
@@ -530,7 +536,24 @@ pub fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
             _ => e.to_string(),
         };
         anyhow::anyhow!("cannot serve metrics on {addr}: {why}")
-    })?;
+    };
+    // inside a runtime, a listen queue of BACKLOG; else std's (128)
+    let listener = if tokio::runtime::Handle::try_current().is_ok() {
+        let socket = match addr {
+            SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+            SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+        }
+        .map_err(why)?;
+        #[cfg(unix)]
+        socket.set_reuseaddr(true).map_err(why)?;
+        socket.bind(addr).map_err(why)?;
+        socket
+            .listen(BACKLOG)
+            .and_then(|l| l.into_std())
+            .map_err(why)?
+    } else {
+        std::net::TcpListener::bind(addr).map_err(why)?
+    };
     listener
         .set_nonblocking(true)
         .with_context(|| format!("cannot serve metrics on {addr}"))?;
@@ -733,9 +756,9 @@ pub fn serve(
     let Some(addr) = addr else {
         return Ok(None);
     };
+    let _in_runtime = rt.enter();
     let listener = bind(addr)?;
     let exporter = Exporter::open(data_dir, config)?;
-    let _in_runtime = rt.enter();
     start(listener, exporter).map(Some)
 }
 
