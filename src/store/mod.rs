@@ -1389,7 +1389,7 @@ fn create_new(path: &Path) -> Result<()> {
         _ => Path::new("."),
     };
     let io = |source: std::io::Error| StoreError::Dir {
-        path: path.to_path_buf(),
+        path: dir.to_path_buf(),
         source,
     };
     let tmp = tempfile::Builder::new()
