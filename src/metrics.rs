@@ -504,10 +504,16 @@ pub fn write_textfile(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Connections the kernel queues for the server to accept (capped by
+/// `net.core.somaxconn`): a burst of connections waits there instead of
+/// having its SYNs dropped, which would cost a scraper that comes with it a
+/// second or more before it is even connected.
+const BACKLOG: u32 = 1024;
+
 /// Binds the metrics address, saying plainly why it cannot be had.
 pub fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
     use std::io::ErrorKind;
-    let listener = std::net::TcpListener::bind(addr).map_err(|e| {
+    let why = |e: std::io::Error| {
         let why = match e.kind() {
             ErrorKind::AddrInUse => "the address is in use (another program, or another socialtop, listens there); choose another port".to_string(),
             ErrorKind::AddrNotAvailable => "no interface of this machine has that address".to_string(),
@@ -515,7 +521,24 @@ pub fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
             _ => e.to_string(),
         };
         anyhow::anyhow!("cannot serve metrics on {addr}: {why}")
-    })?;
+    };
+    // inside a runtime, a listen queue of BACKLOG; else std's (128)
+    let listener = if tokio::runtime::Handle::try_current().is_ok() {
+        let socket = match addr {
+            SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+            SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+        }
+        .map_err(why)?;
+        #[cfg(unix)]
+        socket.set_reuseaddr(true).map_err(why)?;
+        socket.bind(addr).map_err(why)?;
+        socket
+            .listen(BACKLOG)
+            .and_then(|l| l.into_std())
+            .map_err(why)?
+    } else {
+        std::net::TcpListener::bind(addr).map_err(why)?
+    };
     listener
         .set_nonblocking(true)
         .with_context(|| format!("cannot serve metrics on {addr}"))?;
@@ -534,11 +557,139 @@ impl Drop for Server {
     }
 }
 
-/// Connections answered at once; more wait to be accepted.
-const MAX_CONNECTIONS: usize = 8;
+/// Connections served at once. A connection still sending its request head
+/// is idle: when every slot is taken, the oldest idle one is closed to make
+/// room for the new one; when none is idle (every slot is writing an answer,
+/// each for at most [`WRITE_TIMEOUT`]), the new one is refused at once. So a
+/// flood of idle connections cannot keep a scrape out, nor queue it.
+const MAX_CONNECTIONS: usize = 256;
 /// The most a request head may take, in bytes and in time.
 const MAX_HEAD: usize = 16 * 1024;
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most the whole answer may take to write: a client that does not read
+/// it is dropped then.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The connection slots: those reading their head (evictable, oldest first)
+/// and those answering.
+#[derive(Default)]
+struct Slots {
+    next: u64,
+    idle: std::collections::BTreeMap<u64, tokio::sync::oneshot::Sender<()>>,
+    busy: usize,
+}
+
+/// One connection's hold on a slot, given back when dropped.
+struct Slot {
+    slots: Arc<std::sync::Mutex<Slots>>,
+    key: u64,
+    busy: bool,
+}
+
+impl Slot {
+    /// A slot for a new connection (closing the oldest idle connection when
+    /// all are taken), and what says it was closed; `None` when every slot
+    /// is answering.
+    fn admit(
+        slots: &Arc<std::sync::Mutex<Slots>>,
+    ) -> Option<(Slot, tokio::sync::oneshot::Receiver<()>)> {
+        let mut s = slots.lock().unwrap_or_else(|p| p.into_inner());
+        if s.idle.len() + s.busy >= MAX_CONNECTIONS {
+            let (_, oldest) = s.idle.pop_first()?;
+            let _ = oldest.send(());
+        }
+        let key = s.next;
+        s.next += 1;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        s.idle.insert(key, tx);
+        let slot = Slot {
+            slots: Arc::clone(slots),
+            key,
+            busy: false,
+        };
+        Some((slot, rx))
+    }
+
+    /// Marks the connection as answering (no longer evictable); false when it
+    /// was closed to make room meanwhile.
+    fn answering(&mut self) -> bool {
+        let mut s = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        if s.idle.remove(&self.key).is_none() {
+            return false;
+        }
+        s.busy += 1;
+        self.busy = true;
+        true
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut s = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        if self.busy {
+            s.busy -= 1;
+        } else {
+            s.idle.remove(&self.key);
+        }
+    }
+}
+
+/// Why a scrape gave no body.
+#[derive(Debug, Clone, Copy)]
+enum ScrapeFailed {
+    /// The history could not be read (the detail is logged).
+    Store,
+    /// The scrape panicked.
+    Crashed,
+}
+
+type Scraping = futures_util::future::Shared<
+    futures_util::future::BoxFuture<'static, Result<Arc<String>, ScrapeFailed>>,
+>;
+
+/// The exporter behind the server: scrapes run on the blocking pool, and
+/// requests that arrive while one of the same format runs share its body
+/// (so slow or many clients cost one scrape, and one copy of it, at a time).
+struct Scraper {
+    exporter: Arc<Exporter>,
+    running: std::sync::Mutex<[Option<Scraping>; 2]>,
+}
+
+impl Scraper {
+    fn scrape(&self, format: Format) -> Scraping {
+        use futures_util::FutureExt;
+        let i = match format {
+            Format::Text => 0,
+            Format::OpenMetrics => 1,
+        };
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = &running[i]
+            && s.peek().is_none()
+        {
+            return s.clone();
+        }
+        let exporter = Arc::clone(&self.exporter);
+        let job = tokio::task::spawn_blocking(move || exporter.scrape(format));
+        let shared = async move {
+            match job.await {
+                Ok(Ok(body)) => Ok(Arc::new(body)),
+                Ok(Err(e)) => {
+                    // the detail (with its paths) goes to the log, not to scrapers
+                    tracing::warn!(error = %e, "metrics scrape could not read the history");
+                    Err(ScrapeFailed::Store)
+                }
+                Err(_) => Err(ScrapeFailed::Crashed),
+            }
+        }
+        .boxed()
+        .shared();
+        // driven to its end even if every client leaves, so that a finished
+        // scrape is never handed to a later request
+        tokio::spawn(shared.clone());
+        running[i] = Some(shared.clone());
+        shared
+    }
+}
 
 /// Serves `exporter` on `listener` (from [`bind`]) until the server is
 /// dropped. Call inside the tokio runtime.
@@ -546,13 +697,13 @@ pub fn start(listener: std::net::TcpListener, exporter: Exporter) -> anyhow::Res
     let addr = listener.local_addr()?;
     let listener = tokio::net::TcpListener::from_std(listener)
         .with_context(|| format!("cannot serve metrics on {addr}"))?;
-    let exporter = Arc::new(exporter);
-    let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let scraper = Arc::new(Scraper {
+        exporter: Arc::new(exporter),
+        running: std::sync::Mutex::new([None, None]),
+    });
+    let slots = Arc::new(std::sync::Mutex::new(Slots::default()));
     let task = tokio::spawn(async move {
         loop {
-            let Ok(permit) = Arc::clone(&limit).acquire_owned().await else {
-                return;
-            };
             let stream = match listener.accept().await {
                 Ok((stream, _)) => stream,
                 Err(e) => {
@@ -562,10 +713,16 @@ pub fn start(listener: std::net::TcpListener, exporter: Exporter) -> anyhow::Res
                     continue;
                 }
             };
-            let exporter = Arc::clone(&exporter);
+            let Some((slot, evicted)) = Slot::admit(&slots) else {
+                // every slot is answering: say so at once rather than queue
+                let _ = stream.try_write(
+                    b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+                continue;
+            };
+            let scraper = Arc::clone(&scraper);
             tokio::spawn(async move {
-                let _ = answer(stream, exporter).await;
-                drop(permit);
+                let _ = answer(stream, &scraper, slot, evicted).await;
             });
         }
     });
@@ -600,64 +757,75 @@ fn parse_head(head: &str) -> Option<Request> {
     })
 }
 
-async fn answer(mut stream: tokio::net::TcpStream, exporter: Arc<Exporter>) -> std::io::Result<()> {
+/// Reads a request head: `Some` with it when complete, `None` when the
+/// client closed, failed or sent more than [`MAX_HEAD`] bytes.
+async fn read_head(stream: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
     let mut head = Vec::with_capacity(1024);
-    let read = tokio::time::timeout(HEAD_TIMEOUT, async {
-        let mut buf = [0u8; 2048];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-            if head.len() > MAX_HEAD {
-                return false;
-            }
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => return false,
-                Ok(n) => head.extend_from_slice(&buf[..n]),
-            }
+    let mut buf = [0u8; 2048];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        if head.len() > MAX_HEAD {
+            return None;
         }
-        true
-    })
-    .await;
-    if read != Ok(true) {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    Some(head)
+}
+
+async fn answer(
+    mut stream: tokio::net::TcpStream,
+    scraper: &Scraper,
+    mut slot: Slot,
+    evicted: tokio::sync::oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let head = tokio::select! {
+        head = tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut stream)) => head,
+        // closed to make room for a newer connection
+        _ = evicted => return Ok(()),
+    };
+    let Ok(Some(head)) = head else {
+        return Ok(());
+    };
+    if !slot.answering() {
         return Ok(());
     }
+    let plain = |text: &str| Arc::new(text.to_string());
     let request = parse_head(&String::from_utf8_lossy(&head));
     let (status, content_type, body, head_only) = match request {
         None => (
             "400 Bad Request",
             "text/plain; charset=utf-8",
-            "bad request\n".to_string(),
+            plain("bad request\n"),
             false,
         ),
         Some(r) if r.path != "/metrics" => (
             "404 Not Found",
             "text/plain; charset=utf-8",
-            "not found: socialtop serves /metrics\n".to_string(),
+            plain("not found: socialtop serves /metrics\n"),
             r.method == "HEAD",
         ),
         Some(r) if r.method != "GET" && r.method != "HEAD" => (
             "405 Method Not Allowed",
             "text/plain; charset=utf-8",
-            "only GET and HEAD\n".to_string(),
+            plain("only GET and HEAD\n"),
             false,
         ),
         Some(r) => {
             let format = Format::negotiate(r.accept.as_deref());
-            let scraped = tokio::task::spawn_blocking(move || exporter.scrape(format)).await;
-            match scraped {
-                Ok(Ok(body)) => ("200 OK", format.content_type(), body, r.method == "HEAD"),
-                Ok(Err(e)) => {
-                    // the detail (with its paths) goes to the log, not to scrapers
-                    tracing::warn!(error = %e, "metrics scrape could not read the history");
-                    (
-                        "503 Service Unavailable",
-                        "text/plain; charset=utf-8",
-                        "cannot read the history\n".to_string(),
-                        r.method == "HEAD",
-                    )
-                }
-                Err(_) => (
+            match scraper.scrape(format).await {
+                Ok(body) => ("200 OK", format.content_type(), body, r.method == "HEAD"),
+                Err(ScrapeFailed::Store) => (
+                    "503 Service Unavailable",
+                    "text/plain; charset=utf-8",
+                    plain("cannot read the history\n"),
+                    r.method == "HEAD",
+                ),
+                Err(ScrapeFailed::Crashed) => (
                     "500 Internal Server Error",
                     "text/plain; charset=utf-8",
-                    "the scrape failed\n".to_string(),
+                    plain("the scrape failed\n"),
                     r.method == "HEAD",
                 ),
             }
@@ -671,11 +839,18 @@ async fn answer(mut stream: tokio::net::TcpStream, exporter: Arc<Exporter>) -> s
         response.push_str("Allow: GET, HEAD\r\n");
     }
     response.push_str("\r\n");
-    stream.write_all(response.as_bytes()).await?;
-    if !head_only {
-        stream.write_all(body.as_bytes()).await?;
+    // a client that does not read its answer holds the slot this long at most
+    let write = async {
+        stream.write_all(response.as_bytes()).await?;
+        if !head_only {
+            stream.write_all(body.as_bytes()).await?;
+        }
+        stream.shutdown().await
+    };
+    match tokio::time::timeout(WRITE_TIMEOUT, write).await {
+        Ok(done) => done,
+        Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
     }
-    stream.shutdown().await
 }
 
 #[cfg(test)]
@@ -934,6 +1109,32 @@ handle = "bob@example.social"
             assert!(std::time::Instant::now() < deadline, "no refit: {text}");
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    #[test]
+    fn a_full_server_closes_its_oldest_idle_connection_or_refuses() {
+        let slots = Arc::new(std::sync::Mutex::new(Slots::default()));
+        let mut held: Vec<_> = (0..MAX_CONNECTIONS)
+            .map(|_| Slot::admit(&slots).unwrap())
+            .collect();
+        // one more: the oldest idle one is told to go
+        let newest = Slot::admit(&slots).unwrap();
+        assert!(held[0].1.try_recv().is_ok());
+        assert!(!held[0].0.answering());
+        assert!(held[1].1.try_recv().is_err());
+        held.remove(0);
+        held.push(newest);
+        // every slot answering: a new connection is refused
+        for (slot, _) in &mut held {
+            assert!(slot.answering());
+        }
+        assert!(Slot::admit(&slots).is_none());
+        // a slot given back is free again
+        held.pop();
+        assert!(Slot::admit(&slots).is_some());
+        drop(held);
+        let s = slots.lock().unwrap();
+        assert_eq!((s.busy, s.idle.len()), (0, 0));
     }
 
     #[test]

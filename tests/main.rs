@@ -12,6 +12,7 @@ mod edit_config;
 mod effort_cli;
 mod export;
 mod hostile;
+mod imports;
 mod layers;
 mod lease;
 mod locked_db;

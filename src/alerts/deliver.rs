@@ -478,7 +478,7 @@ mod tests {
             .local_addr()
             .unwrap()
             .port();
-        let now = jiff::Timestamp::now().as_millisecond();
+        let now = crate::model::SystemClock.now().as_millisecond();
         let fired = store
             .write(move |s| {
                 s.alert_round(|s| {

@@ -74,19 +74,29 @@ pub(super) fn print_report(report: &crate::import::Report, what: &str) -> anyhow
     )
 }
 
-/// The text of `file`, or of standard input for `-`, and its name for messages.
+/// The text of `file`, or of standard input for `-`, and its name for
+/// messages; at most [`crate::import::MAX_FILE`] bytes.
 fn read_input(file: &str) -> anyhow::Result<(String, String)> {
-    if file == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .context("cannot read standard input")?;
-        Ok((s, "<stdin>".to_string()))
+    use std::io::Read;
+    let max = crate::import::MAX_FILE;
+    let (reader, name): (Box<dyn Read>, String) = if file == "-" {
+        (Box::new(std::io::stdin()), "<stdin>".to_string())
     } else {
-        Ok((
-            std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?,
-            file.to_string(),
-        ))
+        let f = std::fs::File::open(file).with_context(|| format!("cannot read {file}"))?;
+        (Box::new(f), file.to_string())
+    };
+    let mut s = String::new();
+    reader
+        .take(max + 1)
+        .read_to_string(&mut s)
+        .with_context(|| format!("cannot read {name}"))?;
+    if s.len() as u64 > max {
+        anyhow::bail!(
+            "{name} is larger than {} MiB, more than an import reads: import it in parts (a time range at a time); nothing was imported",
+            max / (1024 * 1024)
+        );
     }
+    Ok((s, name))
 }
 
 pub(super) fn import_timewarrior(paths: &Paths, file: &str) -> anyhow::Result<ExitCode> {
@@ -133,7 +143,7 @@ fn import_client(
             .request_timeout
             .max(std::time::Duration::from_secs(30)),
     )?
-    .with_max_body(64 * 1024 * 1024);
+    .with_max_body(crate::import::api::MAX_BODY);
     Ok((since, http))
 }
 
@@ -157,8 +167,8 @@ pub(super) fn import_service(
     use crate::import::{clockify, toggl};
     let (entries, warnings) = runtime()?.block_on(async {
         match service {
-            Service::Toggl => toggl::collect(&http, url, &secrets, since, now).await,
-            Service::Clockify => clockify::collect(&http, url, &secrets, since, now).await,
+            Service::Toggl => toggl::collect(&config, &http, url, &secrets, since, now).await,
+            Service::Clockify => clockify::collect(&config, &http, url, &secrets, since, now).await,
         }
     })?;
     let source = match service {
@@ -174,7 +184,7 @@ pub(super) fn import_service(
         &config,
         source,
         "time entry",
-        &entries,
+        entries,
         now.as_second(),
         report,
     )?;

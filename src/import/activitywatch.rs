@@ -25,10 +25,19 @@ use crate::store::{Store, TimeEntry};
 
 pub const DEFAULT_URL: &str = "http://localhost:5600";
 
+/// Buckets of each kind read at most (the most recently updated ones).
+pub const MAX_BUCKETS: usize = 8;
+/// Requests one import makes at most: (days × buckets) + 1. They are made
+/// one at a time.
+pub const MAX_REQUESTS: usize = 1_000;
+
 #[derive(Debug, Deserialize)]
 struct Bucket {
     #[serde(rename = "type")]
     kind: String,
+    /// When the bucket last got an event (RFC 3339), as aw-server says.
+    #[serde(default)]
+    last_updated: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -36,7 +45,14 @@ struct Event {
     timestamp: Timestamp,
     duration: f64,
     #[serde(default)]
-    data: serde_json::Map<String, serde_json::Value>,
+    data: EventData,
+}
+
+/// The fields of an event's data that count: the rest is skipped unread.
+#[derive(Debug, Default, Deserialize)]
+struct EventData {
+    url: Option<String>,
+    status: Option<String>,
 }
 
 /// Domains whose browsing counts for an account: `domains` from the config,
@@ -117,18 +133,44 @@ fn interval(ev: &Event) -> (f64, f64) {
     (s, s + ev.duration.max(0.0))
 }
 
+/// `base` with `segments` appended as path segments, each percent-encoded
+/// (`/`, `?`, `#` and `%` included), so a bucket id never reaches another
+/// path or a query; `None` for a segment no URL can carry (`.`, `..`).
+fn url_of(base: &str, segments: &[&str]) -> anyhow::Result<Option<reqwest::Url>> {
+    let mut url = reqwest::Url::parse(base)
+        .map_err(|e| anyhow::anyhow!("`{}` is not a URL: {e}", crate::text::clean(base)))?;
+    if segments.iter().any(|s| matches!(*s, "." | "..")) {
+        return Ok(None);
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    match url.path_segments_mut() {
+        Ok(mut path) => {
+            path.pop_if_empty().extend(segments);
+        }
+        Err(()) => anyhow::bail!("`{}` is not an http URL", crate::text::clean(base)),
+    }
+    Ok(Some(url))
+}
+
 /// A GET that answers JSON, with errors that say where and what.
 async fn get_json<T: for<'de> Deserialize<'de>>(
     http: &Http,
     base: &str,
-    path: &str,
+    url: reqwest::Url,
     query: &[(&str, String)],
 ) -> anyhow::Result<T> {
-    let mut url = reqwest::Url::parse(&format!("{base}{path}"))
-        .map_err(|e| anyhow::anyhow!("`{base}` is not a URL: {e}"))?;
-    url.query_pairs_mut().extend_pairs(query);
-    let resp = http.get(url, &[]).await.map_err(|e| {
-        anyhow::anyhow!("cannot reach ActivityWatch at {base} (is aw-server running?): {e}")
+    let mut url = url;
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(query);
+    }
+    let path = url.path().to_string();
+    let resp = http.get(url, &[]).await.map_err(|e| match e {
+        crate::http::HttpError::TooLarge(n) => anyhow::anyhow!(
+            "ActivityWatch at {base} answered more than {} MiB for {path}, more than an import reads: nothing was imported (a later --since asks for less)",
+            n / (1024 * 1024)
+        ),
+        e => anyhow::anyhow!("cannot reach ActivityWatch at {base} (is aw-server running?): {e}"),
     })?;
     if !resp.is_success() {
         let body = String::from_utf8_lossy(&resp.body);
@@ -142,6 +184,42 @@ async fn get_json<T: for<'de> Deserialize<'de>>(
     }
     serde_json::from_slice(&resp.body)
         .map_err(|e| anyhow::anyhow!("unexpected answer from ActivityWatch at {base}{path}: {e}"))
+}
+
+/// The ids of the buckets of `kind`, the most recently updated first, at
+/// most [`MAX_BUCKETS`]; a warning when there were more, or ids no URL can
+/// carry.
+fn pick(
+    buckets: &HashMap<String, Bucket>,
+    kind: &str,
+    what: &str,
+    warnings: &mut Vec<String>,
+) -> Vec<String> {
+    let mut ids: Vec<(&Option<String>, &String)> = buckets
+        .iter()
+        .filter(|(_, b)| b.kind == kind)
+        .map(|(id, b)| (&b.last_updated, id))
+        .collect();
+    let unusable = ids
+        .iter()
+        .filter(|(_, id)| matches!(id.as_str(), "." | ".."))
+        .count();
+    ids.retain(|(_, id)| !matches!(id.as_str(), "." | ".."));
+    if unusable > 0 {
+        warnings.push(format!(
+            "skipped {unusable} {what} bucket(s) named `.` or `..` (no URL can name them)"
+        ));
+    }
+    // RFC 3339 times of one server sort as text; newest first, then by id
+    ids.sort_by(|a, b| b.0.cmp(a.0).then_with(|| a.1.cmp(b.1)));
+    if ids.len() > MAX_BUCKETS {
+        warnings.push(format!(
+            "ActivityWatch has {} {what} buckets; read the {MAX_BUCKETS} most recently updated, the most an import reads",
+            ids.len()
+        ));
+        ids.truncate(MAX_BUCKETS);
+    }
+    ids.into_iter().map(|(_, id)| id.clone()).collect()
 }
 
 /// Local day starts from the day of `since` up to `now`.
@@ -205,17 +283,12 @@ pub async fn collect(
             config.path.display()
         );
     }
-    let buckets: HashMap<String, Bucket> = get_json(http, base, "/api/0/buckets/", &[]).await?;
-    let web: Vec<&String> = buckets
-        .iter()
-        .filter(|(_, b)| b.kind == "web.tab.current")
-        .map(|(id, _)| id)
-        .collect();
-    let afk: Vec<&String> = buckets
-        .iter()
-        .filter(|(_, b)| b.kind == "afkstatus")
-        .map(|(id, _)| id)
-        .collect();
+    let list = url_of(base, &["api", "0", "buckets", ""])?
+        .ok_or_else(|| anyhow::anyhow!("`{}` is not a URL", crate::text::clean(base)))?;
+    let buckets: HashMap<String, Bucket> = get_json(http, base, list, &[]).await?;
+    let web = pick(&buckets, "web.tab.current", "browser", &mut report.warnings);
+    let afk = pick(&buckets, "afkstatus", "AFK", &mut report.warnings);
+    drop(buckets);
     if web.is_empty() {
         anyhow::bail!(
             "ActivityWatch at {base} has no browser data (no `web.tab.current` bucket: is aw-watcher-web installed?)"
@@ -226,28 +299,48 @@ pub async fn collect(
             .warnings
             .push("no AFK watcher bucket: time away from the keyboard cannot be removed".into());
     }
+    // counted before the days are listed: `--since` may be centuries back
+    let day_count = (now.as_second().saturating_sub(since.as_second()) / 86_400)
+        .saturating_add(2)
+        .unsigned_abs();
+    let per_day = (web.len() + afk.len()) as u64;
+    let requests = day_count.saturating_mul(per_day);
+    if requests > MAX_REQUESTS as u64 {
+        let fit = MAX_REQUESTS as u64 / per_day;
+        anyhow::bail!(
+            "reading about {day_count} days of {per_day} buckets would take about {requests} requests to ActivityWatch, more than the {MAX_REQUESTS} an import makes: use a later --since (at most {} days back); nothing was imported",
+            fit.saturating_sub(2)
+        );
+    }
+    let days = days(since, now, tz);
+    let events_url = |b: &str| -> anyhow::Result<reqwest::Url> {
+        url_of(base, &["api", "0", "buckets", b, "events"])?.ok_or_else(|| {
+            anyhow::anyhow!(
+                "bucket `{}` cannot be named in a URL",
+                crate::text::short(b, 60)
+            )
+        })
+    };
     let mut totals: BTreeMap<(String, jiff::civil::Date), (Timestamp, f64)> = BTreeMap::new();
-    for (date, start, end) in days(since, now, tz) {
+    for (date, start, end) in days {
         let window = [("start", start.to_string()), ("end", end.to_string())];
         let (ws, we) = (start.as_second() as f64, end.as_second() as f64);
         let clip = |(s, e): (f64, f64)| (s.max(ws), e.min(we));
         let mut active = Vec::new();
         for b in &afk {
-            let evs: Vec<Event> =
-                get_json(http, base, &format!("/api/0/buckets/{b}/events"), &window).await?;
+            let evs: Vec<Event> = get_json(http, base, events_url(b)?, &window).await?;
             active.extend(
                 evs.iter()
-                    .filter(|e| e.data.get("status").and_then(|s| s.as_str()) == Some("not-afk"))
+                    .filter(|e| e.data.status.as_deref() == Some("not-afk"))
                     .map(|e| clip(interval(e)))
                     .filter(|(s, e)| e > s),
             );
         }
         let active = merge(active);
         for b in &web {
-            let evs: Vec<Event> =
-                get_json(http, base, &format!("/api/0/buckets/{b}/events"), &window).await?;
+            let evs: Vec<Event> = get_json(http, base, events_url(b)?, &window).await?;
             for ev in &evs {
-                let Some(url) = ev.data.get("url").and_then(|u| u.as_str()) else {
+                let Some(url) = ev.data.url.as_deref() else {
                     continue;
                 };
                 let (s, e) = clip(interval(ev));
@@ -339,6 +432,26 @@ mod tests {
         );
         assert!(accounts_for("https://notgithub.com/", &t).is_empty());
         assert!(accounts_for("not a url", &t).is_empty());
+    }
+
+    #[test]
+    fn bucket_ids_are_one_path_segment() {
+        let url = |b| {
+            url_of(
+                "http://h:5600/prefix/",
+                &["api", "0", "buckets", b, "events"],
+            )
+        };
+        assert_eq!(
+            url("../../x?y=1#").unwrap().unwrap().as_str(),
+            "http://h:5600/prefix/api/0/buckets/..%2F..%2Fx%3Fy=1%23/events"
+        );
+        assert_eq!(
+            url("a%2Fb").unwrap().unwrap().path(),
+            "/prefix/api/0/buckets/a%252Fb/events"
+        );
+        assert!(url("..").unwrap().is_none());
+        assert!(url(".").unwrap().is_none());
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub struct Service {
     pub quota_header: Option<&'static str>,
 }
 
+/// The largest answer an import reads (streamed, refused past it): a page
+/// of 1,000 time entries is about 0.5 MiB.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
+
 /// How often a 429 is waited out before giving up.
 const RETRIES: u32 = 3;
 /// The longest wait for one 429.
@@ -33,6 +37,36 @@ pub async fn get_json<T: for<'de> Deserialize<'de>>(
     query: &[(&str, String)],
     headers: &[(&str, String)],
 ) -> anyhow::Result<T> {
+    let body = get(svc, http, base, path, query, headers).await?;
+    serde_json::from_slice(&body)
+        .map_err(|e| anyhow::anyhow!("unexpected answer from {} at {base}{path}: {e}", svc.name))
+}
+
+/// A JSON array of at most `max` items from `base` + `path` (see
+/// [`super::Capped`]).
+pub(crate) async fn get_capped<T: serde::de::DeserializeOwned>(
+    svc: &Service,
+    http: &Http,
+    base: &str,
+    path: &str,
+    query: &[(&str, String)],
+    headers: &[(&str, String)],
+    max: usize,
+) -> anyhow::Result<super::Capped<T>> {
+    let body = get(svc, http, base, path, query, headers).await?;
+    super::parse_capped(&body, max)
+        .map_err(|e| anyhow::anyhow!("unexpected answer from {} at {base}{path}: {e}", svc.name))
+}
+
+/// GETs `base` + `path` with `query` and `headers`: the body of a success.
+async fn get(
+    svc: &Service,
+    http: &Http,
+    base: &str,
+    path: &str,
+    query: &[(&str, String)],
+    headers: &[(&str, String)],
+) -> anyhow::Result<Vec<u8>> {
     let mut url = reqwest::Url::parse(&format!("{base}{path}"))
         .map_err(|e| anyhow::anyhow!("`{base}` is not a URL: {e}"))?;
     if !query.is_empty() {
@@ -41,10 +75,14 @@ pub async fn get_json<T: for<'de> Deserialize<'de>>(
     let name = svc.name;
     let mut attempt = 0;
     loop {
-        let resp = http
-            .get(url.clone(), headers)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot reach {name} at {base}: {e}"))?;
+        let resp = match http.get(url.clone(), headers).await {
+            Ok(r) => r,
+            Err(crate::http::HttpError::TooLarge(n)) => anyhow::bail!(
+                "{name} at {base} answered more than {} MiB for {path}, more than an import reads: nothing was imported (a later --since asks for less)",
+                n / (1024 * 1024)
+            ),
+            Err(e) => anyhow::bail!("cannot reach {name} at {base}: {e}"),
+        };
         let body = || {
             crate::text::clean(
                 &String::from_utf8_lossy(&resp.body)
@@ -54,11 +92,7 @@ pub async fn get_json<T: for<'de> Deserialize<'de>>(
             )
         };
         match resp.status {
-            s if (200..300).contains(&s) => {
-                return serde_json::from_slice(&resp.body).map_err(|e| {
-                    anyhow::anyhow!("unexpected answer from {name} at {base}{path}: {e}")
-                });
-            }
+            s if (200..300).contains(&s) => return Ok(resp.body),
             401 | 403 => anyhow::bail!(
                 "{name} refused the key in {} (HTTP {}): check it ({})",
                 svc.key_var,

@@ -15,8 +15,9 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::Foreign;
 use super::api::{self, Service};
+use super::{Capped, Foreign};
+use crate::config::Config;
 use crate::http::Http;
 
 pub const DEFAULT_URL: &str = "https://api.clockify.me";
@@ -30,8 +31,8 @@ pub const SERVICE: Service = Service {
 
 /// Entries per page.
 const PAGE_SIZE: usize = 1000;
-/// Pages read at most (a million entries).
-const MAX_PAGES: usize = 1000;
+/// Pages read at most: [`super::MAX_ENTRIES`] entries.
+const MAX_PAGES: usize = super::MAX_ENTRIES.div_ceil(PAGE_SIZE);
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -52,7 +53,8 @@ struct Named {
 struct Entry {
     id: String,
     description: Option<String>,
-    tag_ids: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "super::few_tags")]
+    tag_ids: Vec<String>,
     project_id: Option<String>,
     time_interval: Interval,
 }
@@ -63,8 +65,11 @@ struct Interval {
     end: Option<Timestamp>,
 }
 
-/// Reads the entries that started between `since` and `now` (network only).
+/// Reads the entries that started between `since` and `now` (network only),
+/// at most [`super::MAX_ENTRIES`] of them (a warning says when it stopped
+/// there), keeping only the tag and project names that name an account.
 pub async fn collect(
+    config: &Config,
     http: &Http,
     base: &str,
     secrets: &dyn crate::model::Secrets,
@@ -73,38 +78,41 @@ pub async fn collect(
 ) -> anyhow::Result<(Vec<Foreign>, Vec<String>)> {
     let base = base.trim_end_matches('/');
     let key = [("x-api-key", api::key(&SERVICE, secrets)?)];
-    let get = async |path: &str, query: &[(&str, String)]| -> anyhow::Result<serde_json::Value> {
-        api::get_json(&SERVICE, http, base, path, query, &key).await
-    };
-    let user: User = serde_json::from_value(get("/api/v1/user", &[]).await?).map_err(|e| {
-        anyhow::anyhow!("unexpected answer from Clockify at {base}/api/v1/user: {e}")
-    })?;
+    let user: User = api::get_json(&SERVICE, http, base, "/api/v1/user", &[], &key).await?;
     let ws = match user.active_workspace.or(user.default_workspace) {
         Some(ws) => ws,
         None => {
-            let all: Vec<Named> = serde_json::from_value(get("/api/v1/workspaces", &[]).await?)
-                .map_err(|e| {
-                    anyhow::anyhow!(
-                        "unexpected answer from Clockify at {base}/api/v1/workspaces: {e}"
-                    )
-                })?;
-            all.into_iter()
+            let all: Capped<Named> =
+                api::get_capped(&SERVICE, http, base, "/api/v1/workspaces", &[], &key, 1).await?;
+            all.items
+                .into_iter()
                 .next()
                 .map(|w| w.id)
                 .ok_or_else(|| anyhow::anyhow!("Clockify says this user has no workspace"))?
         }
     };
+    let ws = segment(&ws)?;
+    let user_id = segment(&user.id)?;
     let big = [("page-size", "5000".to_string())];
+    // only the names that name an account matter: the rest are not kept
     let names = async |what: &str| -> anyhow::Result<HashMap<String, String>> {
         let path = format!("/api/v1/workspaces/{ws}/{what}");
-        let list: Vec<Named> = serde_json::from_value(get(&path, &big).await?)
-            .map_err(|e| anyhow::anyhow!("unexpected answer from Clockify at {base}{path}: {e}"))?;
-        Ok(list.into_iter().map(|n| (n.id, n.name)).collect())
+        let list: Capped<Named> =
+            api::get_capped(&SERVICE, http, base, &path, &big, &key, usize::MAX).await?;
+        Ok(list
+            .items
+            .into_iter()
+            .filter(|n| !super::accounts_for(config, std::slice::from_ref(&n.name)).is_empty())
+            .map(|n| (n.id, n.name))
+            .collect())
     };
     let tags = names("tags").await?;
     let projects = names("projects").await?;
-    let path = format!("/api/v1/workspaces/{ws}/user/{}/time-entries", user.id);
-    let mut entries: Vec<Entry> = Vec::new();
+    let path = format!("/api/v1/workspaces/{ws}/user/{user_id}/time-entries");
+    let mut warnings = Vec::new();
+    let mut out = Vec::new();
+    let mut oldest: Option<Timestamp> = None;
+    let mut read = 0usize;
     for page in 1..=MAX_PAGES {
         let query = [
             ("start", since.to_string()),
@@ -112,41 +120,71 @@ pub async fn collect(
             ("page", page.to_string()),
             ("page-size", PAGE_SIZE.to_string()),
         ];
-        let batch: Vec<Entry> = serde_json::from_value(get(&path, &query).await?)
-            .map_err(|e| anyhow::anyhow!("unexpected answer from Clockify at {base}{path}: {e}"))?;
-        let last = batch.len() < PAGE_SIZE;
-        entries.extend(batch);
-        if last {
-            break;
+        let batch: Capped<Entry> =
+            api::get_capped(&SERVICE, http, base, &path, &query, &key, PAGE_SIZE).await?;
+        let full = batch.items.len() + batch.more >= PAGE_SIZE;
+        read += batch.items.len();
+        for e in batch.items {
+            oldest = Some(oldest.map_or(e.time_interval.start, |o| o.min(e.time_interval.start)));
+            let Some(end) = e.time_interval.end else {
+                warnings.push(format!(
+                    "skipped time entry {} started {} (still running)",
+                    crate::text::short(&e.id, 40),
+                    e.time_interval.start
+                ));
+                continue;
+            };
+            let mut names: Vec<String> = e
+                .tag_ids
+                .iter()
+                .filter_map(|t| tags.get(t).cloned())
+                .collect();
+            if let Some(p) = e.project_id.and_then(|p| projects.get(&p)) {
+                names.push(p.clone());
+            }
+            let interval = (e.time_interval.start.as_second(), end.as_second());
+            let Some(f) = Foreign::bounded(
+                config,
+                &e.id,
+                interval,
+                names,
+                e.description.as_deref(),
+                &e.id,
+            ) else {
+                warnings.push(format!(
+                    "skipped a time entry started {}: its id is longer than {} bytes",
+                    e.time_interval.start,
+                    super::MAX_ID
+                ));
+                continue;
+            };
+            out.push(f);
+        }
+        if !full {
+            return Ok((out, warnings));
         }
     }
-    let mut warnings = Vec::new();
-    let mut out = Vec::with_capacity(entries.len());
-    for e in entries {
-        let Some(end) = e.time_interval.end else {
-            warnings.push(format!(
-                "skipped time entry {} started {} (still running)",
-                e.id, e.time_interval.start
-            ));
-            continue;
-        };
-        let mut names: Vec<String> = e
-            .tag_ids
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|t| tags.get(t).cloned())
-            .collect();
-        if let Some(p) = e.project_id.and_then(|p| projects.get(&p)) {
-            names.push(p.clone());
-        }
-        out.push(Foreign {
-            label: e.id.clone(),
-            start: e.time_interval.start.as_second(),
-            end: end.as_second(),
-            names,
-            note: e.description.filter(|d| !d.is_empty()),
-            external_id: e.id,
-        });
-    }
+    warnings.push(format!(
+        "stopped after {MAX_PAGES} pages ({} time entries), the most an import reads: entries older than {} may not have been read (import again with a later --since to check the newest)",
+        crate::util::thousands(i64::try_from(read).unwrap_or(i64::MAX)),
+        oldest.map_or_else(|| since.to_string(), |t| t.to_string())
+    ));
     Ok((out, warnings))
+}
+
+/// An id from Clockify, fit for a URL path segment (its ids are hex).
+fn segment(id: &str) -> anyhow::Result<&str> {
+    if !id.is_empty()
+        && id.len() <= super::MAX_ID
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        Ok(id)
+    } else {
+        anyhow::bail!(
+            "Clockify answered an id that is not one (`{}`)",
+            crate::text::short(id, 40)
+        )
+    }
 }

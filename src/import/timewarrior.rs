@@ -14,7 +14,7 @@ struct Interval {
     id: Option<i64>,
     start: String,
     end: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::few_tags")]
     tags: Vec<String>,
     annotation: Option<String>,
 }
@@ -35,45 +35,49 @@ pub fn import(
     source: &str,
     now: jiff::Timestamp,
 ) -> anyhow::Result<Report> {
-    let intervals: Vec<Interval> = super::parse_json_array(
+    let mut report = Report::default();
+    let mut entries = Vec::new();
+    super::each_in_json_array(
         text,
         source,
         "a timewarrior export (the JSON array `timew export` prints)",
+        |iv: Interval| {
+            let label = iv
+                .id
+                .map_or_else(|| crate::text::short(&iv.start, 40), |id| format!("@{id}"));
+            let Some(end) = &iv.end else {
+                report.warnings.push(format!(
+                    "skipped open interval {label} started {} (still running)",
+                    crate::text::short(&iv.start, 40)
+                ));
+                return Ok(());
+            };
+            let (start_s, end_s) = (
+                parse_time(&iv.start)
+                    .map_err(|e| anyhow::anyhow!("{source}: interval {label}: {e}"))?,
+                parse_time(end).map_err(|e| anyhow::anyhow!("{source}: interval {label}: {e}"))?,
+            );
+            let external_id = format!("{}/{end}", iv.start);
+            if let Some(f) = Foreign::bounded(
+                config,
+                &label,
+                (start_s, end_s),
+                iv.tags,
+                iv.annotation.as_deref(),
+                &external_id,
+            ) {
+                entries.push(f);
+            }
+            Ok(())
+        },
     )?;
-    let mut report = Report::default();
-    let mut entries = Vec::with_capacity(intervals.len());
-    for iv in &intervals {
-        let label = iv
-            .id
-            .map_or_else(|| iv.start.clone(), |id| format!("@{id}"));
-        let Some(end) = &iv.end else {
-            report.warnings.push(format!(
-                "skipped open interval {label} started {} (still running)",
-                iv.start
-            ));
-            continue;
-        };
-        let (start_s, end_s) = (
-            parse_time(&iv.start)
-                .map_err(|e| anyhow::anyhow!("{source}: interval {label}: {e}"))?,
-            parse_time(end).map_err(|e| anyhow::anyhow!("{source}: interval {label}: {e}"))?,
-        );
-        entries.push(Foreign {
-            label,
-            start: start_s,
-            end: end_s,
-            names: iv.tags.clone(),
-            note: iv.annotation.clone(),
-            external_id: format!("{}/{end}", iv.start),
-        });
-    }
     let now = now.as_second();
     super::record(
         store,
         config,
         "timewarrior",
         "interval",
-        &entries,
+        entries,
         now,
         report,
     )

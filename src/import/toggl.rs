@@ -14,8 +14,9 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use super::Foreign;
 use super::api::{self, Service};
+use super::{Capped, Foreign};
+use crate::config::Config;
 use crate::http::Http;
 
 pub const DEFAULT_URL: &str = "https://api.track.toggl.com";
@@ -35,7 +36,8 @@ struct Entry {
     stop: Option<Timestamp>,
     duration: i64,
     description: Option<String>,
-    tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "super::few_tags")]
+    tags: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -44,8 +46,11 @@ struct Project {
     name: String,
 }
 
-/// Reads the entries that started between `since` and `now` (network only).
+/// Reads the entries that started between `since` and `now` (network only),
+/// at most [`super::MAX_ENTRIES`] of them (a warning says when there were
+/// more), keeping only the tag and project names that name an account.
 pub async fn collect(
+    config: &Config,
     http: &Http,
     base: &str,
     secrets: &dyn crate::model::Secrets,
@@ -63,27 +68,37 @@ pub async fn collect(
     )];
     let projects: Option<Vec<Project>> =
         api::get_json(&SERVICE, http, base, "/api/v9/me/projects", &[], &auth).await?;
+    // only the names that name an account matter: the rest are not kept
     let projects: HashMap<i64, String> = projects
         .unwrap_or_default()
         .into_iter()
+        .filter(|p| !super::accounts_for(config, std::slice::from_ref(&p.name)).is_empty())
         .map(|p| (p.id, p.name))
         .collect();
     let query = [
         ("start_date", since.to_string()),
         ("end_date", now.to_string()),
     ];
-    let entries: Vec<Entry> = api::get_json(
+    let entries: Capped<Entry> = api::get_capped(
         &SERVICE,
         http,
         base,
         "/api/v9/me/time_entries",
         &query,
         &auth,
+        super::MAX_ENTRIES,
     )
     .await?;
     let mut warnings = Vec::new();
-    let mut out = Vec::with_capacity(entries.len());
-    for e in entries {
+    if entries.more > 0 {
+        warnings.push(format!(
+            "Toggl listed {} time entries; only the first {} it listed were read, the most an import reads (a later --since asks for fewer)",
+            crate::util::thousands(i64::try_from(entries.items.len() + entries.more).unwrap_or(i64::MAX)),
+            crate::util::thousands(i64::try_from(entries.items.len()).unwrap_or(i64::MAX)),
+        ));
+    }
+    let mut out = Vec::with_capacity(entries.items.len());
+    for e in entries.items {
         let Some(stop) = e.stop.filter(|_| e.duration >= 0) else {
             warnings.push(format!(
                 "skipped time entry {} started {} (still running)",
@@ -91,18 +106,17 @@ pub async fn collect(
             ));
             continue;
         };
-        let mut names = e.tags.unwrap_or_default();
+        let mut names = e.tags;
         if let Some(p) = e.project_id.and_then(|p| projects.get(&p)) {
             names.push(p.clone());
         }
-        out.push(Foreign {
-            label: e.id.to_string(),
-            start: e.start.as_second(),
-            end: stop.as_second(),
-            names,
-            note: e.description.filter(|d| !d.is_empty()),
-            external_id: e.id.to_string(),
-        });
+        let id = e.id.to_string();
+        let interval = (e.start.as_second(), stop.as_second());
+        if let Some(f) =
+            Foreign::bounded(config, &id, interval, names, e.description.as_deref(), &id)
+        {
+            out.push(f);
+        }
     }
     Ok((out, warnings))
 }

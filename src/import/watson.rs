@@ -18,7 +18,7 @@ struct Frame {
     project: String,
     start: Timestamp,
     stop: Option<Timestamp>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::few_tags")]
     tags: Vec<String>,
 }
 
@@ -30,34 +30,32 @@ pub fn import(
     source: &str,
     now: jiff::Timestamp,
 ) -> anyhow::Result<Report> {
-    let frames: Vec<Frame> = super::parse_json_array(
+    let mut report = Report::default();
+    let mut entries = Vec::new();
+    super::each_in_json_array(
         text,
         source,
         "a Watson log (the JSON array `watson log --json` prints)",
+        |f: Frame| {
+            let short: String = f.id.chars().take(7).collect();
+            let Some(stop) = f.stop else {
+                report.warnings.push(format!(
+                    "skipped frame {} started {} (still running)",
+                    crate::text::clean(&short),
+                    f.start
+                ));
+                return Ok(());
+            };
+            let mut names = f.tags;
+            names.push(f.project);
+            let interval = (f.start.as_second(), stop.as_second());
+            if let Some(e) = Foreign::bounded(config, &short, interval, names, None, &f.id) {
+                entries.push(e);
+            }
+            Ok(())
+        },
     )?;
-    let mut report = Report::default();
-    let mut entries = Vec::with_capacity(frames.len());
-    for f in frames {
-        let short: String = f.id.chars().take(7).collect();
-        let Some(stop) = f.stop else {
-            report.warnings.push(format!(
-                "skipped frame {short} started {} (still running)",
-                f.start
-            ));
-            continue;
-        };
-        let mut names = f.tags;
-        names.push(f.project);
-        entries.push(Foreign {
-            label: short,
-            start: f.start.as_second(),
-            end: stop.as_second(),
-            names,
-            note: None,
-            external_id: f.id,
-        });
-    }
     let now = now.as_second();
-    super::record(store, config, "watson", "frame", &entries, now, report)
+    super::record(store, config, "watson", "frame", entries, now, report)
         .map_err(|e| anyhow::anyhow!("{source}: {e:#}"))
 }

@@ -28,6 +28,19 @@ mod worker;
 pub use deliveries::{Claimed, Delivery, Queued, Target, TryOutcome};
 pub use worker::{Handle, Worker};
 
+/// A sample an import brings for an `(account, time)` that already has
+/// other counts (in the history, or from an earlier row of the import).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportConflict {
+    /// The input line that brought it.
+    pub line: u64,
+    /// Its account, as an index into the keys given.
+    pub key: usize,
+    /// The import's sample, and the one already there.
+    pub ours: Sample,
+    pub theirs: Sample,
+}
+
 /// File name of the database inside the data dir.
 pub const DB_FILE: &str = "socialtop.db";
 
@@ -37,6 +50,10 @@ pub enum StoreError {
         "database {path} is corrupt or not a socialtop database ({detail}); move it aside to start a new history"
     )]
     Corrupt { path: PathBuf, detail: String },
+    #[error(
+        "database {path} is empty (0 bytes), so it holds no history (an interrupted copy or restore?); move it aside (or delete it) and socialtop starts a new history there"
+    )]
+    Empty { path: PathBuf },
     #[error("database {path} is locked by another process; try again in a moment")]
     Locked { path: PathBuf },
     #[error(
@@ -72,6 +89,7 @@ impl StoreError {
     pub fn path(&self) -> Option<&Path> {
         match self {
             StoreError::Corrupt { path, .. }
+            | StoreError::Empty { path }
             | StoreError::Locked { path }
             | StoreError::TooNew { path, .. }
             | StoreError::Dir { path, .. }
@@ -119,8 +137,20 @@ impl Store {
     }
 
     /// Opens (creating if needed) the database at `path` and migrates it.
+    ///
+    /// A new history is made only where there is no file: it is made under
+    /// a temporary name and moved into place only if the name is still free,
+    /// so no socialtop ever leaves (or sees another leave) an empty
+    /// `socialtop.db`, and an empty file found there is an error, not a new
+    /// history over whatever was lost.
     pub fn open(path: &Path) -> Result<Store> {
-        let conn = Connection::open(path).map_err(|e| classify(path, e))?;
+        if std::fs::symlink_metadata(path).is_err() {
+            create_new(path)?;
+        }
+        refuse_empty(path)?;
+        let flags =
+            rusqlite::OpenFlags::default().difference(rusqlite::OpenFlags::SQLITE_OPEN_CREATE);
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
         let mut store = Store {
             conn,
             clock: std::sync::Arc::new(crate::model::SystemClock),
@@ -160,6 +190,7 @@ impl Store {
                 ),
             });
         }
+        refuse_empty(&path)?;
         // first as any reader (it sees what a poller elsewhere has in the
         // WAL); where the WAL's index cannot be read or made (a read-only
         // mount), as an immutable file: what was checkpointed
@@ -840,19 +871,29 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// Adds samples in bulk, all or nothing: one transaction over everything
-    /// `rows` yields (accounts by id, each sample checked like any other); a
-    /// sample already present at the same time is left as it is. The first
-    /// error from `rows` or from a check rolls everything back. Returns
-    /// `(added, already there)`.
+    /// Imports samples in one `BEGIN IMMEDIATE` transaction (all or
+    /// nothing): `rows` are `(line, index into keys, sample)`, read from
+    /// where the caller spooled its input, so the write lock is held only
+    /// while they are written, never while input is awaited. A sample whose
+    /// `(account, time)` is there already with the same counts is counted as
+    /// present; with other counts (in the history, or written by an earlier
+    /// row) the import stops, nothing is written, and the conflict is
+    /// returned.
     pub fn import_samples<E: From<StoreError>>(
         &mut self,
-        rows: impl Iterator<Item = std::result::Result<(String, Sample), E>>,
-    ) -> std::result::Result<(u64, u64), E> {
+        keys: &[String],
+        rows: impl Iterator<Item = std::result::Result<(u64, usize, Sample), E>>,
+    ) -> std::result::Result<std::result::Result<(u64, u64), ImportConflict>, E> {
         let path = self.path.clone();
         let err = |e| E::from(classify(&path, e));
-        let ids = &self.ids;
-        let tx = self.conn.transaction().map_err(err)?;
+        let ids = keys
+            .iter()
+            .map(|k| self.row(k))
+            .collect::<Result<Vec<i64>>>()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
         let (mut added, mut present) = (0u64, 0u64);
         let mut touched = std::collections::BTreeSet::new();
         {
@@ -861,28 +902,44 @@ impl Store {
                     "INSERT OR IGNORE INTO samples (account, at, followers, following, posts) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )
                 .map_err(err)?;
+            let mut there = tx
+                .prepare_cached(
+                    "SELECT at, followers, following, posts FROM samples WHERE account = ?1 AND at = ?2",
+                )
+                .map_err(err)?;
             for row in rows {
-                let (key, s) = row?;
-                let id = *ids
-                    .get(&key)
-                    .ok_or_else(|| E::from(StoreError::UnknownAccount(key.clone())))?;
-                check_sample(&key, &s)?;
+                let (line, key, s) = row?;
+                let (Some(id), Some(name)) = (ids.get(key), keys.get(key)) else {
+                    return Err(E::from(StoreError::UnknownAccount(format!("#{key}"))));
+                };
+                check_sample(name, &s)?;
                 let n = insert
                     .execute(params![id, s.at_ms, s.followers, s.following, s.posts])
                     .map_err(err)?;
                 if n == 1 {
                     added += 1;
-                    touched.insert(id);
-                } else {
-                    present += 1;
+                    touched.insert(*id);
+                    continue;
                 }
+                let theirs = there
+                    .query_row(params![id, s.at_ms], sample_from_row)
+                    .map_err(err)?;
+                if theirs != s {
+                    return Ok(Err(ImportConflict {
+                        line,
+                        key,
+                        ours: s,
+                        theirs,
+                    }));
+                }
+                present += 1;
             }
         }
         if added > 0 {
             bump_generation(&tx, touched.into_iter()).map_err(err)?;
         }
         tx.commit().map_err(err)?;
-        Ok((added, present))
+        Ok(Ok((added, present)))
     }
 
     /// Runs `f` inside one read transaction, so that its many small reads see
@@ -1361,6 +1418,45 @@ fn sample_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Sample> {
         following: r.get(2)?,
         posts: r.get(3)?,
     })
+}
+
+/// An empty file where the history should be is an error (see [`Store::open`]).
+fn refuse_empty(path: &Path) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() && m.len() == 0 => Err(StoreError::Empty {
+            path: path.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Makes a new, empty history at `path` if there is still no file there:
+/// under a temporary name in the same directory (in WAL mode, so it is never
+/// 0 bytes), then moved into place only if the name is free. Another process
+/// that made one first wins; its history is used.
+fn create_new(path: &Path) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let io = |source: std::io::Error| StoreError::Dir {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".socialtop-new-")
+        .suffix(".db")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    let conn = Connection::open(tmp.path()).map_err(|e| classify(path, e))?;
+    conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0))
+        .map_err(|e| classify(path, e))?;
+    conn.close().map_err(|(_, e)| classify(path, e))?;
+    match tmp.persist_noclobber(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(io(e.error)),
+    }
 }
 
 /// Turns SQLite's codes into errors a person can act on.
