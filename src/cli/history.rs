@@ -263,7 +263,7 @@ pub(super) fn record(
         Some(t) => parse_entry_time(t)?,
         None => super::clock().now(),
     };
-    let replaced = store::lock(&store).insert_sample(
+    let replaced = store::lock(&store).insert_sample_from(
         &account.id,
         Sample {
             at_ms: at.as_millisecond(),
@@ -271,6 +271,7 @@ pub(super) fn record(
             following: None,
             posts: None,
         },
+        store::SampleSource::Manual,
     )?;
     out::confirm(
         &format!(
