@@ -7,6 +7,7 @@ use anyhow::bail;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use jiff::Timestamp;
 
+mod backfill;
 mod export;
 mod history;
 pub mod out;
@@ -117,6 +118,20 @@ pub enum Cmd {
         /// When: RFC 3339, YYYY-MM-DD, 36h (ago), yesterday, today, now (default: now)
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
+    },
+    /// Read an account's counts from before its first poll from its platform
+    /// (Misskey, GitHub stars, Twitch, Mailchimp, Kit, beehiiv, Buttondown);
+    /// idempotent, never changes a polled sample
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["id", "all"])))]
+    Backfill {
+        /// Account id, as in `socialtop status` (a unique prefix will do)
+        id: Option<String>,
+        /// Every account whose platform keeps its past
+        #[arg(long)]
+        all: bool,
+        /// From when: RFC 3339, YYYY-MM-DD, 90d (ago) (default and limit: 10 years ago)
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
     },
     /// Write the starter config (at --config, or the default path) and print where
     Init {
@@ -304,6 +319,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             time::import_service(&paths, time::Service::Clockify, &url, since.as_deref())
         }
         Cmd::Effort { format } => time::effort_cmd(&paths, format),
+        Cmd::Backfill { id, all, since } => {
+            backfill::backfill_cmd(&paths, id.as_deref(), all, since.as_deref())
+        }
         Cmd::Alerts { since, format } => history::alerts_cmd(&paths, since.as_deref(), format),
         Cmd::Init { .. } | Cmd::Completions { .. } | Cmd::Man => Ok(ExitCode::SUCCESS),
         Cmd::Export {

@@ -27,6 +27,7 @@ pub(crate) fn parse_json_array<T: serde::de::DeserializeOwned>(
 
 pub mod activitywatch;
 pub mod api;
+pub mod backfill;
 pub mod clockify;
 pub mod history;
 pub mod timewarrior;

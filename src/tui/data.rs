@@ -79,9 +79,9 @@ pub fn load_effort(
     config: &crate::config::Config,
     tz: &TimeZone,
 ) -> Result<EffortData> {
-    let points = crate::tracking::account_points(store, config, tz)?;
+    let (points, past) = crate::tracking::sourced_account_points(store, config, tz)?;
     Ok(EffortData {
-        effort: crate::effort::analyze(&points, config.effort_margin),
+        effort: crate::effort::analyze(&points, config.effort_margin).with_backfilled(past),
         points,
     })
 }
