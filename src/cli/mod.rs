@@ -167,11 +167,16 @@ pub enum ImportCmd {
         since: Option<String>,
     },
     /// Samples from `export --history` (CSV or NDJSON), matched by account id;
-    /// samples already there are skipped; all or nothing
+    /// or with --account, a two-column date,count CSV (a spreadsheet, another
+    /// tracker); samples already there are skipped; all or nothing
     History {
         /// The file, or - for standard input
         #[arg(default_value = "-")]
         file: String,
+        /// Read FILE as date,count rows for this account (header optional;
+        /// dates YYYY-MM-DD, the end of that day, or RFC 3339 times)
+        #[arg(long, value_name = "ID")]
+        account: Option<String>,
     },
     /// The JSON `watson log --json` prints (add --all for every frame); projects and tags name accounts
     Watson {
@@ -307,7 +312,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             note,
         } => time::log_time(&paths, &id, &duration, at.as_deref(), note),
         Cmd::Import(ImportCmd::Timewarrior { file }) => time::import_timewarrior(&paths, &file),
-        Cmd::Import(ImportCmd::History { file }) => history::import_history(&paths, &file),
+        Cmd::Import(ImportCmd::History { file, account }) => {
+            history::import_history(&paths, &file, account.as_deref())
+        }
         Cmd::Import(ImportCmd::Activitywatch { url, since }) => {
             time::import_activitywatch(&paths, &url, since.as_deref())
         }

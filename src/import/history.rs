@@ -4,13 +4,17 @@
 //! from another tracker. Accounts are matched by id; samples already present
 //! are skipped; the same bounds as `record` hold; all or nothing, streamed
 //! (memory does not grow with the file).
+//!
+//! A `source` column (field), as exports since schema 12 write, keeps each
+//! sample's source (`polled`, `backfilled`, ...); files without it import as
+//! `imported`. (`--account` files of `date,count` rows: [`super::counts`].)
 
 use std::io::BufRead;
 
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use crate::model::Sample;
+use crate::model::{Sample, SampleSource};
 use crate::store::Store;
 
 /// The earliest time a sample may have (2000-01-01).
@@ -32,6 +36,32 @@ struct Line {
     following: serde_json::Value,
     #[serde(default)]
     posts: serde_json::Value,
+    #[serde(default)]
+    source: Option<String>,
+}
+
+// ---- where a sample came from (the `source` column) ----
+
+/// A `source` cell: a source's name; absent or empty is `imported`.
+fn source_of(cell: Option<&str>) -> Result<SampleSource, String> {
+    match cell.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Ok(SampleSource::Imported),
+        Some(c) => SampleSource::parse(c).ok_or_else(|| {
+            format!(
+                "source `{}` is none of polled, backfilled, reconstructed, imported, manual",
+                crate::text::short(c, 40)
+            )
+        }),
+    }
+}
+
+/// Adds the source to a parsed row.
+fn with_source(
+    row: Result<(String, Sample), String>,
+    cell: Option<&str>,
+) -> Result<(String, Sample, SampleSource), String> {
+    let (id, s) = row?;
+    Ok((id, s, source_of(cell)?))
 }
 
 /// A count cell: an integer (a JSON number, or CSV digits); empty or null is none.
@@ -130,23 +160,27 @@ pub fn import(
                         serde_json::from_str::<Line>(&l)
                             .map_err(|e| e.to_string())
                             .and_then(|r| {
-                                sample(
-                                    &r.id,
-                                    &r.at,
-                                    &r.followers,
-                                    &r.following,
-                                    &r.posts,
-                                    latest_ms,
+                                with_source(
+                                    sample(
+                                        &r.id,
+                                        &r.at,
+                                        &r.followers,
+                                        &r.following,
+                                        &r.posts,
+                                        latest_ms,
+                                    ),
+                                    r.source.as_deref(),
                                 )
                             })
                             .map_err(|e| at_line(n, e)),
                     ),
                 }
             });
-            store.import_samples(rows)?
+            store.import_sourced_samples(rows)?
         }
         Some(_) => {
-            let mut reader = csv::ReaderBuilder::new().from_reader(input);
+            // flexible: files without the source column, and short rows, read
+            let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
             let headers = reader.headers()?.clone();
             let col = |name: &str| {
                 headers
@@ -161,23 +195,27 @@ pub fn import(
                 col("following")?,
                 col("posts")?,
             );
+            let csource = headers.iter().position(|h| h == "source");
             let cell = |r: &csv::StringRecord, i: usize| {
                 serde_json::Value::String(r.get(i).unwrap_or("").to_string())
             };
             let rows = reader.records().map(|rec| {
                 let rec = rec.map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
                 let n = rec.position().map_or(0, |p| p.line());
-                sample(
-                    rec.get(ci).unwrap_or(""),
-                    rec.get(ca).unwrap_or(""),
-                    &cell(&rec, cf),
-                    &cell(&rec, cfo),
-                    &cell(&rec, cpo),
-                    latest_ms,
+                with_source(
+                    sample(
+                        rec.get(ci).unwrap_or(""),
+                        rec.get(ca).unwrap_or(""),
+                        &cell(&rec, cf),
+                        &cell(&rec, cfo),
+                        &cell(&rec, cpo),
+                        latest_ms,
+                    ),
+                    csource.and_then(|i| rec.get(i)),
                 )
                 .map_err(|e| at_line(n, e))
             });
-            store.import_samples(rows)?
+            store.import_sourced_samples(rows)?
         }
     };
     Ok(Imported { added, present })

@@ -29,6 +29,7 @@ pub mod activitywatch;
 pub mod api;
 pub mod backfill;
 pub mod clockify;
+pub mod counts;
 pub mod history;
 pub mod timewarrior;
 pub mod toggl;
