@@ -10,6 +10,7 @@ use crate::store::{Result, Store};
 /// One account's model points: its time entries in one ordered read, merged
 /// (overlaps count once) and summed per week, and the follower count at the
 /// end of each of those weeks in one statement.
+#[cfg(any(test, feature = "test-util"))]
 pub fn points_of(store: &Store, id: &str, tz: &TimeZone) -> Result<Vec<Point>> {
     Ok(sourced_points_of(store, id, tz)?.0)
 }
@@ -32,17 +33,9 @@ pub fn sourced_points_of(store: &Store, id: &str, tz: &TimeZone) -> Result<(Vec<
     Ok((effort::points_from(&minutes, &followers), past))
 }
 
-/// Every account's model points (weeks with time and followers).
-pub fn account_points(
-    store: &Store,
-    config: &Config,
-    tz: &TimeZone,
-) -> Result<Vec<(String, Vec<Point>)>> {
-    Ok(sourced_account_points(store, config, tz)?.0)
-}
-
-/// [`account_points`], and how many of the points the model uses (those of
-/// accounts with two or more) rest on backfilled or reconstructed counts.
+/// Every account's model points (weeks with time and followers), and how
+/// many of the points the model uses (those of accounts with two or more)
+/// rest on backfilled or reconstructed counts.
 pub fn sourced_account_points(
     store: &Store,
     config: &Config,

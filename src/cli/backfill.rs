@@ -47,6 +47,9 @@ fn describe(b: &Backfilled) -> String {
             b.source.what
         ),
     };
+    if b.resumed {
+        line.push_str(" (going on from where an earlier run stopped)");
+    }
     match &b.stopped {
         Some(Stopped::RateLimited { until, detail }) => line.push_str(&format!(
             "; stopped by the rate limit until {} ({}): what was read is kept, and `socialtop backfill {}` goes on from there after then",

@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::history::Imported;
-use crate::model::{Sample, SampleSource};
+use crate::model::Sample;
 use crate::store::{MAX_COUNT, Store};
 
 /// The earliest time a sample may have (2000-01-01).
@@ -107,11 +107,12 @@ pub fn import(
         }
         Some(
             row(date, count, tz, latest_ms)
-                .map(|s| (account.to_string(), s, SampleSource::Imported))
+                .map(|s| (account.to_string(), s))
                 .map_err(|e| at_line(n, e)),
         )
     });
-    let (added, present) = store.import_sourced_samples(rows)?;
+    // without a source column: imported
+    let (added, present) = store.import_samples(rows)?;
     Ok(Imported { added, present })
 }
 

@@ -654,6 +654,7 @@ impl Store {
 
     /// The follower count of the newest sample at or before each of `times`
     /// (milliseconds), in one statement: one index seek per time.
+    #[cfg(any(test, feature = "test-util"))]
     pub fn followers_at_or_before_each(
         &self,
         key: &str,
@@ -1018,15 +1019,6 @@ impl Store {
     /// order, to `f`, one account's range read at a time (each a seek on the
     /// `(account, at)` key), all inside one read transaction. Stops at the
     /// first error `f` returns. Returns how many samples were passed.
-    pub fn for_each_sample_since<E: From<StoreError>>(
-        &self,
-        since: Timestamp,
-        mut f: impl FnMut(i64, &Sample) -> std::result::Result<(), E>,
-    ) -> std::result::Result<u64, E> {
-        self.for_each_sourced_sample_since(since, |id, s, _| f(id, s))
-    }
-
-    /// [`Store::for_each_sample_since`], with where each sample came from.
     pub fn for_each_sourced_sample_since<E: From<StoreError>>(
         &self,
         since: Timestamp,
@@ -1137,15 +1129,6 @@ impl Origin {
             .iter()
             .find(|r| r.0 == SampleSource::Polled)
             .map(|r| r.1)
-    }
-
-    /// The stretches of reconstructed (lower-bound) samples, `(from, to)` ms.
-    pub fn reconstructed(&self) -> Vec<(i64, i64)> {
-        self.runs
-            .iter()
-            .filter(|r| r.0 == SampleSource::Reconstructed)
-            .map(|r| (r.1, r.2))
-            .collect()
     }
 }
 
@@ -1861,6 +1844,106 @@ mod tests {
         let latest = s.latest("a").unwrap().unwrap();
         assert_eq!((latest.at_ms, latest.followers), (1_700_000_000_000, 42));
         assert_eq!(s.state("a").unwrap().checked_at_ms, Some(1_700_000_100_000));
+    }
+
+    /// Every sample of `key` with its source, oldest first.
+    fn sourced(s: &Store, key: &str) -> Vec<(i64, i64, SampleSource)> {
+        let id = s.row(key).unwrap();
+        let mut out = Vec::new();
+        s.for_each_sourced_sample_since(Timestamp::MIN, |row, x, src| -> Result<()> {
+            if row == id {
+                out.push((x.at_ms, x.followers, src));
+            }
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn samples_before_the_migration_are_polled_but_a_manual_accounts_are_manual() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        {
+            let c = Connection::open(&path).unwrap();
+            for (i, m) in MIGRATIONS[..9].iter().enumerate() {
+                c.execute_batch(m).unwrap();
+                c.pragma_update(None, "user_version", i as i64 + 1).unwrap();
+            }
+            c.execute_batch(
+                "INSERT INTO accounts (id, key, platform, handle, metric) VALUES (1, 'a', 'github', 'a', 'followers'), (2, 'm', 'manual', 'm', 'followers');
+                 INSERT INTO samples (account, at, followers) VALUES (1, 1700000000000, 42), (2, 1700000000000, 7);",
+            )
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(
+            sourced(&s, "a"),
+            [(1_700_000_000_000, 42, SampleSource::Polled)]
+        );
+        assert_eq!(
+            sourced(&s, "m"),
+            [(1_700_000_000_000, 7, SampleSource::Manual)]
+        );
+    }
+
+    #[test]
+    fn backfill_never_changes_a_sample_and_stops_before_the_first_poll() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        s.sync_accounts(&[account("a")]).unwrap();
+        s.record_success("a", sample(5_000_000, 50)).unwrap();
+        s.insert_sample_from("a", sample(2_000_000, 20), SampleSource::Manual)
+            .unwrap();
+        assert_eq!(s.first_polled_ms("a").unwrap(), Some(5_000_000));
+        let past: Vec<Sample> = [1_000_000, 2_000_000, 5_000_000, 6_000_000]
+            .iter()
+            .map(|&at| sample(at, 1))
+            .collect();
+        let added = s
+            .add_backfill(
+                "a",
+                &past,
+                SampleSource::Reconstructed,
+                5_000_000,
+                Some(("2", "{}")),
+            )
+            .unwrap();
+        assert_eq!(added, 1, "only the one before the poll where no sample was");
+        assert_eq!(
+            sourced(&s, "a"),
+            [
+                (1_000_000, 1, SampleSource::Reconstructed),
+                (2_000_000, 20, SampleSource::Manual),
+                (5_000_000, 50, SampleSource::Polled),
+            ]
+        );
+        assert_eq!(
+            s.backfill_progress("a").unwrap(),
+            Some(("2".to_string(), "{}".to_string()))
+        );
+        // again: nothing added; done: the progress is gone
+        let again = s
+            .add_backfill("a", &past, SampleSource::Reconstructed, 5_000_000, None)
+            .unwrap();
+        assert_eq!(again, 0);
+        assert_eq!(s.backfill_progress("a").unwrap(), None);
+        let o = s.origin("a").unwrap();
+        assert_eq!(o.first_polled_ms(), Some(5_000_000));
+        assert_eq!(
+            o.runs[0],
+            (SampleSource::Reconstructed, 1_000_000, 1_000_000)
+        );
+        // the effort model's lookup reads the source with the count
+        assert_eq!(
+            s.sourced_followers_at_or_before_each("a", &[500_000, 1_500_000, 9_000_000])
+                .unwrap(),
+            [
+                None,
+                Some((1, SampleSource::Reconstructed)),
+                Some((50, SampleSource::Polled))
+            ]
+        );
     }
 
     fn new_alert(key: &str, kind: &str, at: i64) -> NewAlert {
