@@ -534,3 +534,141 @@ async fn forty_thousand_stars_in_one_run_counted_per_day() {
         "one request a page"
     );
 }
+
+/// Twitch's followers, newest first, 100 a page with cursors: follower `k`
+/// came `300 - k` days ago.
+fn twitch_follow(k: i64) -> i64 {
+    today() - 300 * DAY + k * DAY + 3_600
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twitch_follow_dates_count_down_from_the_total_with_a_moderator_token() {
+    let tw = MockServer::start().await;
+    Mock::given(path("/helix/users"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"data": [{"id": "141981764", "login": "streamer"}]})),
+        )
+        .mount(&tw)
+        .await;
+    let total = 250;
+    for (after, range, cursor) in [
+        (None, 150..250, Some("c1")),
+        (Some("c1"), 50..150, Some("c2")),
+        (Some("c2"), 0..50, None),
+    ] {
+        let data: Vec<Value> = range
+            .rev()
+            .map(|k| {
+                json!({"user_id": k.to_string(), "user_login": format!("u{k}"), "user_name": format!("u{k}"),
+                       "followed_at": jiff::Timestamp::from_second(twitch_follow(k)).unwrap().to_string()})
+            })
+            .collect();
+        let pagination = match cursor {
+            Some(c) => json!({"cursor": c}),
+            None => json!({}),
+        };
+        let mut m = Mock::given(path("/helix/channels/followers")).and(
+            wiremock::matchers::query_param("broadcaster_id", "141981764"),
+        );
+        m = match after {
+            Some(a) => m.and(wiremock::matchers::query_param("after", a)),
+            None => m.and(wiremock::matchers::query_param_is_missing("after")),
+        };
+        m.and(wiremock::matchers::header(
+            "authorization",
+            "Bearer mod_token",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"total": total, "data": data, "pagination": pagination})),
+        )
+        .mount(&tw)
+        .await;
+    }
+    // another token sees the total only
+    Mock::given(path("/helix/channels/followers"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"total": total, "data": [], "pagination": {}})),
+        )
+        .with_priority(10)
+        .mount(&tw)
+        .await;
+    let env = Env::new(&format!(
+        "[[accounts]]\nid = \"tw\"\nplatform = \"twitch\"\nhandle = \"streamer\"\nbase_url = \"{}\"\n",
+        tw.uri()
+    ));
+    let id = ("TWITCH_CLIENT_ID", "cid");
+    let out = env.run_env(&["backfill", "tw"], &[id, ("TWITCH_TOKEN", "app_token")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "not the list of followers of streamer");
+    assert_stderr(&out, "moderator:read:followers");
+    let out = ok(env.run_env(&["backfill", "tw"], &[id, ("TWITCH_TOKEN", "mod_token")]));
+    assert!(
+        out.contains(
+            "tw: 300 daily samples from Twitch's follow dates (reconstructed, a lower bound)"
+        ),
+        "{out}"
+    );
+    let rows = history(&env, "tw");
+    assert_eq!(rows.len(), 300);
+    for (at, n, source) in &rows {
+        let want = (0..total).filter(|&k| twitch_follow(k) <= *at).count() as i64;
+        assert_eq!(*n, want, "at {at}");
+        assert_eq!(source, "reconstructed");
+    }
+    let again = ok(env.run_env(&["backfill", "tw"], &[id, ("TWITCH_TOKEN", "mod_token")]));
+    assert!(again.contains("nothing new"), "{again}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mailchimp_growth_history_gives_a_sample_at_each_month_end() {
+    let mc = MockServer::start().await;
+    let this_month = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+        .first_of_month();
+    let months: Vec<jiff::civil::Date> = (0..14)
+        .map(|i| this_month.checked_sub(jiff::Span::new().months(i)).unwrap())
+        .collect();
+    let growth: Vec<Value> = months
+        .iter()
+        .enumerate()
+        .map(|(i, m)| json!({"list_id": "abc123", "month": m.strftime("%Y-%m").to_string(), "existing": 2000 - 50 * i as i64, "optins": 3}))
+        .collect();
+    Mock::given(path("/3.0/lists/abc123/growth-history"))
+        .and(wiremock::matchers::query_param("offset", "0"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"history": growth, "list_id": "abc123", "total_items": 14})),
+        )
+        .mount(&mc)
+        .await;
+    let env = Env::new(&format!(
+        "[[accounts]]\nid = \"mc\"\nplatform = \"mailchimp\"\nhandle = \"abc123\"\nbase_url = \"{}\"\n",
+        mc.uri()
+    ));
+    let key = [("MAILCHIMP_API_KEY", "0123abcd-us6")];
+    let out = ok(env.run_env(&["backfill", "mc"], &key));
+    assert!(
+        out.contains("mc: 13 monthly samples from Mailchimp's growth history (backfilled, exact)"),
+        "{out}"
+    );
+    let rows = history(&env, "mc");
+    for (i, (at, n, source)) in rows.iter().rev().enumerate() {
+        let end = months[i + 1]
+            .checked_add(jiff::Span::new().months(1))
+            .unwrap()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .unwrap()
+            .timestamp()
+            .as_second()
+            - 1;
+        assert_eq!(
+            (*at, *n, source.as_str()),
+            (end, 2000 - 50 * (i as i64 + 1), "backfilled")
+        );
+    }
+    assert_eq!(rows.len(), 13, "the month under way is not over");
+}
