@@ -33,6 +33,9 @@ pub fn sourced_points_of(store: &Store, id: &str, tz: &TimeZone) -> Result<(Vec<
     Ok((effort::points_from(&minutes, &followers), past))
 }
 
+/// Each account's id and model points.
+pub type AccountPoints = Vec<(String, Vec<Point>)>;
+
 /// Every account's model points (weeks with time and followers), and how
 /// many of the points the model uses (those of accounts with two or more)
 /// rest on backfilled or reconstructed counts.
@@ -40,7 +43,7 @@ pub fn sourced_account_points(
     store: &Store,
     config: &Config,
     tz: &TimeZone,
-) -> Result<(Vec<(String, Vec<Point>)>, usize)> {
+) -> Result<(AccountPoints, usize)> {
     // one read transaction: one snapshot, locking paid once
     store.read(|store| {
         let mut past = 0;

@@ -120,7 +120,7 @@ pub enum Cmd {
         at: Option<String>,
     },
     /// Read an account's counts from before its first poll from its platform
-    /// (Misskey, GitHub stars, Twitch, Mailchimp, Kit, beehiiv, Buttondown);
+    /// (Misskey, GitHub stars, Twitch, Mailchimp);
     /// idempotent, never changes a polled sample
     #[command(group(clap::ArgGroup::new("which").required(true).args(["id", "all"])))]
     Backfill {
