@@ -279,7 +279,7 @@ impl Alerts {
                         )),
                         thousands(last.followers),
                         account.metric(),
-                        last.time().strftime("%Y-%m-%dT%H:%M:%SZ")
+                        crate::util::utc_time(last.time())
                     )),
                 });
             }

@@ -18,6 +18,8 @@ use crate::text::clean;
 
 /// The starter config written on first run.
 pub const STARTER_CONFIG: &str = include_str!("../assets/starter.toml");
+/// Every key documented, an account of each platform: `socialtop init --example`.
+pub const EXAMPLE_CONFIG: &str = include_str!("../assets/config.example.toml");
 
 /// A configuration error located in a file.
 #[derive(Debug, thiserror::Error)]
@@ -565,7 +567,9 @@ impl Config {
                 ));
             }
             let (line, _) = lines.line_col(span.start);
-            if let Some(first) = seen.insert(account.id.clone(), line) {
+            // ids that differ only in how their accents are encoded look
+            // the same everywhere they are shown: one id
+            if let Some(first) = seen.insert(crate::text::nfc(&account.id), line) {
                 return Err(at(
                     span,
                     format!(
@@ -1124,7 +1128,7 @@ base_url = "http://127.0.0.1:9/"
 
     #[test]
     fn example_config_is_valid() {
-        let c = parse(include_str!("../assets/config.example.toml")).unwrap();
+        let c = parse(EXAMPLE_CONFIG).unwrap();
         assert!(!c.accounts.is_empty());
     }
 }

@@ -441,43 +441,97 @@ impl Drop for Unfinished {
 }
 
 /// Writes to `path` through a temporary file that is moved into place only
-/// when complete, and never over an existing file.
+/// when complete, and never over an existing file. The file gets the
+/// permissions any new file gets (the umask decides, as for `>`), and the
+/// temporary files of exports killed before they finished (`kill -9`) are
+/// removed first.
 pub fn write_new_file(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    if path.exists() {
-        bail!(
+    let taken = || {
+        anyhow::anyhow!(
             "{} already exists; choose another --out or remove it first",
             path.display()
-        );
+        )
+    };
+    if path.exists() {
+        return Err(taken());
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".socialtop-export-")
-        .tempfile_in(&dir)
+    remove_abandoned(&dir);
+    let tmp = dir.join(format!(
+        "{TEMP_PREFIX}{}-{:016x}.tmp",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
-    let _unfinished = Unfinished::new(tmp.path());
-    {
-        let mut w = BufWriter::new(tmp.as_file());
+    let unfinished = Unfinished::new(&tmp);
+    let written = (|| -> anyhow::Result<()> {
+        let mut w = BufWriter::new(&file);
         write(&mut w)?;
         w.flush()?;
-    }
-    tmp.persist_noclobber(path).map_err(|e| {
-        if e.error.kind() == io::ErrorKind::AlreadyExists {
-            anyhow::anyhow!(
-                "{} already exists; choose another --out or remove it first",
-                path.display()
-            )
-        } else {
-            anyhow::anyhow!("cannot write {}: {}", path.display(), e.error)
+        drop(w);
+        file.sync_all()?;
+        // a link never replaces an existing file: two exports to one path
+        // cannot overwrite each other
+        match std::fs::hard_link(&tmp, path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(taken()),
+            // a file system without hard links: a rename, after one more look
+            Err(_) if !path.exists() => std::fs::rename(&tmp, path)
+                .with_context(|| format!("cannot write {}", path.display())),
+            Err(_) => Err(taken()),
         }
-    })?;
-    Ok(())
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    drop(unfinished);
+    written
+}
+
+/// How the temporary files of exports begin: `.socialtop-export-<pid>-`.
+const TEMP_PREFIX: &str = ".socialtop-export-";
+
+/// Removes the temporary files in `dir` that exports left when they were
+/// killed: those of processes that no longer run (where that can be told),
+/// else those untouched for a day.
+fn remove_abandoned(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id().to_string();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TEMP_PREFIX)) else {
+            continue;
+        };
+        let pid = rest.split('-').next().unwrap_or_default();
+        if pid == me || !pid.bytes().all(|b| b.is_ascii_digit()) || pid.is_empty() {
+            continue;
+        }
+        let proc = Path::new("/proc");
+        let gone = if proc.join("self").exists() {
+            !proc.join(pid).exists()
+        } else {
+            entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(86_400))
+        };
+        if gone {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Writes one snapshot format.
@@ -518,4 +572,43 @@ pub fn snapshot_files(
         written.push(path);
     }
     Ok(written)
+}
+
+/// A snapshot in the configured formats, in `dir` itself, never over a file
+/// (the demo's exports go to the current directory: its data dir is deleted
+/// when it ends).
+pub fn snapshot_files_in(
+    store: &Store,
+    config: &Config,
+    dir: &Path,
+    now: jiff::Timestamp,
+    tz: &jiff::tz::TimeZone,
+) -> anyhow::Result<Vec<PathBuf>> {
+    // default_path puts files under `<dir>/exports`: give it a parent whose
+    // `exports` is `dir`
+    let tmp = tempfile::tempdir()?;
+    let files = snapshot_files(store, config, tmp.path(), now, tz)?;
+    let mut moved = Vec::new();
+    for f in files {
+        let Some(name) = f.file_name() else { continue };
+        let mut to = dir.join(name);
+        let mut i = 1;
+        while to.exists() {
+            let stem = f
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let ext = f
+                .extension()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            to = dir.join(format!("{stem}-{i}.{ext}"));
+            i += 1;
+        }
+        if std::fs::rename(&f, &to).is_err() {
+            std::fs::copy(&f, &to)?;
+        }
+        moved.push(to);
+    }
+    Ok(moved)
 }

@@ -624,19 +624,21 @@ fn describe_store_error(e: &crate::store::StoreError) -> String {
     }
 }
 
-/// One line for a result: `github:octocat  followers 1,234` or the error.
-pub fn describe(result: &PollResult, metric: &str) -> String {
-    let line = match &result.outcome {
-        Outcome::Ok(c) => format!(
-            "{}  {} {}",
-            result.account,
-            crate::util::thousands(c.followers),
-            metric
-        ),
-        Outcome::Failed(e) | Outcome::Hidden(e) => format!("{}  error: {e}", result.account),
-        Outcome::Skipped(why) => format!("{}  skipped: {why}", result.account),
+/// One line for a result: `github:octocat  1,234 followers` or the error,
+/// the account padded to `width` columns so that lines align.
+pub fn describe(result: &PollResult, metric: &str, width: usize) -> String {
+    let account = crate::text::clean(&result.account);
+    let pad = width.saturating_sub(account.chars().count());
+    let what = match &result.outcome {
+        Outcome::Ok(c) => format!("{} {metric}", crate::util::thousands(c.followers)),
+        Outcome::Failed(e) | Outcome::Hidden(e) => format!("error: {e}"),
+        Outcome::Skipped(why) => format!("skipped: {why}"),
     };
-    crate::text::clean(&line)
+    format!(
+        "{account}{}  {}",
+        " ".repeat(pad),
+        crate::text::clean(&what)
+    )
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ use crate::poller::{self, Command, Event, PollResult, Poller};
 use crate::store::{AlertRow, Handle};
 
 /// How often the service checks whether another process wrote new data.
-pub const CHANGE_CHECK: Duration = Duration::from_secs(2);
+pub const CHANGE_CHECK: Duration = Duration::from_secs(1);
 /// How often it looks at the config file's modification time.
 pub const CONFIG_CHECK: Duration = Duration::from_millis(1500);
 /// How often it looks for silent accounts (besides after each poll).
@@ -57,6 +57,8 @@ pub enum ServiceEvent {
     Poll(Event),
     /// Alerts that fired here (recorded; deliveries run in the background).
     Fired(Vec<AlertRow>),
+    /// Alerts were recorded, here or by another process (the change watcher).
+    AlertsChanged,
     Role(Role),
     /// Another process (or this one) wrote data: these accounts changed
     /// (none named: something else did, such as an alert).
@@ -292,6 +294,10 @@ impl Core {
             t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         }
         let mut seen = self.opts.watch_changes;
+        let mut alerts_seen = match seen {
+            Some(_) => self.store.read(|s| s.last_alert_id()).await.unwrap_or(0),
+            None => 0,
+        };
         loop {
             tokio::select! {
                 cmd = commands.recv() => match cmd {
@@ -319,11 +325,16 @@ impl Core {
                         if g == before {
                             return Ok(None);
                         }
-                        Ok(Some((g, s.changed_since(before)?)))
+                        Ok(Some((g, s.changed_since(before)?, s.last_alert_id()?)))
                     }).await;
-                    if let Ok(Some((g, keys))) = read {
+                    if let Ok(Some((g, keys, last_alert))) = read {
                         seen = Some(g);
                         let _ = self.out.send(ServiceEvent::Changed(keys));
+                        // alerts recorded here or by another process
+                        if last_alert > alerts_seen {
+                            alerts_seen = last_alert;
+                            let _ = self.out.send(ServiceEvent::AlertsChanged);
+                        }
                     }
                 }
                 _ = config_tick.tick() => self.read_config(false).await,
@@ -486,10 +497,18 @@ pub async fn poll_once(
     })
 }
 
-/// One line for a poll result (see [`poller::describe`]).
+/// One line for a poll result (see [`poller::describe`]), the account
+/// column as wide as the config's longest id.
 pub fn describe(config: &Config, r: &PollResult) -> String {
     let metric = config
         .account(&r.account)
         .map_or("followers", |a| a.metric());
-    poller::describe(r, metric)
+    let width = config
+        .accounts
+        .iter()
+        .map(|a| a.id.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
+    poller::describe(r, metric, width)
 }

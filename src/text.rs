@@ -21,7 +21,7 @@ pub fn clean(text: &str) -> String {
             // C1 CSI / OSC / DCS / SOS / PM / APC introducers, as single characters
             '\u{9b}' => skip_csi(&mut chars),
             '\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
-            '\n' | '\r' => {
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' => {
                 if !out.ends_with(' ') {
                     out.push(' ');
                 }
@@ -33,11 +33,42 @@ pub fn clean(text: &str) -> String {
     out
 }
 
-/// Whether `c` must not reach a terminal: controls (but tab), DEL, C1, and
-/// bidirectional embedding, override and isolate characters.
+/// [`clean`] line by line, keeping the line breaks (a multi-line message).
+pub fn clean_lines(text: &str) -> String {
+    text.split_inclusive('\n')
+        .map(|line| match line.strip_suffix('\n') {
+            Some(l) => clean(l) + "\n",
+            None => clean(line),
+        })
+        .collect()
+}
+
+/// Whether `c` must not reach a terminal: controls (but tab), DEL, C1,
+/// bidirectional marks, embeddings, overrides and isolates (the Arabic letter
+/// mark too), the line and paragraph separators, the byte-order mark and
+/// the invisible tag characters.
 fn is_hazard(c: char) -> bool {
     (c.is_control() && c != '\t')
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        || matches!(
+            c,
+            '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{061c}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{feff}'
+                | '\u{e0000}'..='\u{e007f}'
+        )
+}
+
+/// `text` in Unicode normalization form C: an id typed with a precomposed
+/// `é` and one written `e` + combining accent are the same id.
+pub fn nfc(text: &str) -> String {
+    icu_normalizer::ComposingNormalizerBorrowed::new_nfc()
+        .normalize(text)
+        .into_owned()
 }
 
 fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
@@ -153,6 +184,15 @@ pub fn md_cell(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invisible_and_line_breaking_characters_go() {
+        let hostile = "a\u{061c}b\u{feff}c\u{e0041}\u{e007f}d\u{2028}e\u{2029}f";
+        assert_eq!(clean(hostile), "abcd e f");
+        // accents stay
+        assert_eq!(clean("caf\u{e9} e\u{301}"), "caf\u{e9} e\u{301}");
+        assert_eq!(nfc("e\u{301}"), "\u{e9}");
+    }
 
     #[test]
     fn escape_sequences_and_controls_are_removed() {

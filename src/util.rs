@@ -223,6 +223,12 @@ fn zone_from_tz(tz: &str) -> Result<jiff::tz::TimeZone, String> {
 /// The earliest time `--at` accepts.
 pub const EARLIEST_TIME: &str = "2000-01-01T00:00:00Z";
 
+/// A time as every human-facing line writes it: RFC 3339 in UTC, to the
+/// second (`2026-11-25T14:05:00Z`).
+pub fn utc_time(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 /// How far in the future `--at` may be (clock skew between machines).
 pub const FUTURE_SLACK_SECS: i64 = 5 * 60;
 

@@ -88,7 +88,19 @@ async fn two_polls_record_counts_and_changes() {
         text.contains("mastodon:alice@example.social  1,000 followers"),
         "{text}"
     );
-    assert!(text.contains("tool-stars  40 stars"), "{text}");
+    // the accounts are padded to the longest id: the counts line up
+    assert!(
+        text.contains("tool-stars                     40 stars"),
+        "{text}"
+    );
+    let starts: Vec<usize> = text
+        .lines()
+        .map(|l| {
+            l.find(|c: char| c.is_ascii_digit() && l.contains("  "))
+                .unwrap_or(0)
+        })
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{text}");
 
     let rows = env.status();
     assert_eq!(rows.len(), 4);

@@ -719,8 +719,13 @@ fn no_color_effort_legend_has_markers() {
     app.effort = Some(data::load_effort(&fx.store, &fx.config, &app.tz).unwrap());
     app.view = View::Effort;
     let s = screen(&mut app, 120, 32);
-    for m in ["• Mastodon", "█ Bluesky", "▄ GitHub"] {
+    // a letter per account, in the legend and on the plot
+    for m in ["a Mastodon", "b Bluesky", "c GitHub"] {
         assert!(s.contains(m), "{m}:\n{s}");
+    }
+    let plot: String = s.lines().filter(|l| l.contains('│')).collect();
+    for letter in ['a', 'b', 'c'] {
+        assert!(plot.contains(letter), "no `{letter}` on the plot:\n{s}");
     }
     assert!(s.contains("Claim:"), "{s}");
     insta::assert_snapshot!("effort_no_color_120x32", s);
@@ -882,4 +887,52 @@ fn the_detail_marks_reconstructed_stretches_and_says_where_the_history_comes_fro
     );
     // the lower-bound stretch is drawn in dots, the polls as a line
     assert!(s.contains('•'), "{s}");
+}
+
+#[test]
+fn the_alerts_view_has_its_tab_its_keys_and_a_whole_empty_state() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.color = false;
+    app.update(AppEvent::Key(key('a')));
+    for (w, h) in [(120, 32), (80, 24), (50, 12)] {
+        let s = screen(&mut app, w, h);
+        let lines: Vec<&str> = s.lines().collect();
+        assert!(
+            lines[0].trim_end().ends_with(" Alerts") || lines[0].contains(" Alerts "),
+            "{w}x{h}: no Alerts tab:\n{s}"
+        );
+        let bar = lines[usize::from(h) - 1];
+        assert!(
+            bar.contains("q quit") || bar.contains("? more"),
+            "{w}x{h}: {bar}"
+        );
+        assert!(!bar.trim_end().ends_with('·'), "{w}x{h}: dangling ·: {bar}");
+        // the empty state is read whole, wrapped if need be
+        let text: String = lines
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            text.contains("No alert has fired. Rules are [[alerts]] in the config."),
+            "{w}x{h}:\n{s}"
+        );
+    }
+    let s = screen(&mut app, 120, 32);
+    assert!(s.lines().last().unwrap().contains("Esc back"), "{s}");
+    // the header says what this process is, not what it is doing
+    assert!(s.lines().next().unwrap().contains("polls here"), "{s}");
+}
+
+#[test]
+fn a_narrow_key_bar_says_there_is_more() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    let s = screen(&mut app, 80, 24);
+    let bar = s.lines().last().unwrap();
+    assert!(bar.contains("? more"), "{bar}");
+    let s = screen(&mut app, 200, 50);
+    let bar = s.lines().last().unwrap();
+    assert!(bar.contains("? help"), "{bar}");
 }

@@ -374,3 +374,56 @@ async fn history_round_trips_through_import_history_once_and_all_or_nothing() {
         "nothing was kept"
     );
 }
+
+/// An export gets the permissions the umask gives any new file (not the
+/// temporary file's 0600), and temporary files of exports that were killed
+/// (`kill -9` leaves them) are removed by the next export in that directory.
+#[cfg(unix)]
+#[test]
+fn exports_follow_the_umask_and_killed_exports_leave_nothing_behind() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new("[[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\n");
+    assert!(env.run(&["record", "manual:a", "5"]).status.success());
+    let out_dir = env.dir.path().join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    // what a killed export leaves: a pid that runs no more
+    let abandoned = out_dir.join(".socialtop-export-4194303-00000000deadbeef.tmp");
+    std::fs::write(&abandoned, vec![b'x'; 1 << 20]).unwrap();
+    // and a file of an export still running (this test process) stays
+    let running = out_dir.join(format!(
+        ".socialtop-export-{}-0000000000000001.tmp",
+        std::process::id()
+    ));
+    std::fs::write(&running, b"x").unwrap();
+    let file = out_dir.join("snap.json");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("umask 022; exec \"$@\"")
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_socialtop"))
+        .arg("--config")
+        .arg(env.config())
+        .arg("--data-dir")
+        .arg(env.data())
+        .args(["export", "--format", "json", "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644, "mode {mode:o} under umask 022");
+    assert!(
+        !abandoned.exists(),
+        "the killed export's temporary file stays"
+    );
+    assert!(running.exists(), "a running export's file was removed");
+    let left: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            n.starts_with(".socialtop-export-") && !n.contains(&std::process::id().to_string())
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

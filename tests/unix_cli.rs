@@ -43,7 +43,10 @@ fn status_and_poll_into_a_closed_pipe_end_quietly_with_141() {
     assert!(first.starts_with('['), "{first}");
     assert_quiet_broken_pipe(&out);
     let (first, out) = head_1(&env, &["poll", "--once"]);
-    assert!(first.starts_with("m0  skipped"), "{first}");
+    assert!(
+        first.starts_with("m0 ") && first.contains("  skipped"),
+        "{first}"
+    );
     assert_quiet_broken_pipe(&out);
 }
 
@@ -145,6 +148,33 @@ fn completions_and_man_page() {
     let page = stdout(&out);
     assert!(page.contains(".TH socialtop 1"), "{page}");
     assert!(page.contains("completions"), "{page}");
+    // every section a user looks for, and no page that is not shipped
+    for section in ["COMMANDS", "KEYS", "FILES", "ENVIRONMENT", "EXIT STATUS"] {
+        assert!(
+            page.lines()
+                .any(|l| l.starts_with(".SH") && l.trim_matches(|c| c == '"').ends_with(section)),
+            "{section}: {page}"
+        );
+    }
+    assert!(page.contains("import history"), "{page}");
+    assert!(page.contains("SOCIALTOP_DATA_DIR"), "{page}");
+    assert!(
+        !page.contains("socialtop\\-poll(1)") && !page.contains("socialtop-poll(1)"),
+        "{page}"
+    );
+    // the example config the starter one points to is in the binary
+    let out = env.run(&["init", "--example"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("[[accounts]]"), "{}", stdout(&out));
+    let starter = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/starter.toml"),
+    )
+    .unwrap();
+    assert!(starter.contains("socialtop init --example"));
+    assert!(
+        !starter.contains("assets/"),
+        "the starter config cites a source file"
+    );
     // neither touches the history
     assert!(!env.data().exists());
 }
@@ -249,6 +279,104 @@ fn log_durations_are_bounded_with_a_clear_error() {
         assert_stderr(&out, limit);
         assert!(!stderr(&out).contains("CHECK"), "{}", stderr(&out));
     }
+    // a week reads as a span here: the error says how to log it
+    let out = env.run(&["log", "m0", "7d"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "log each day's time on its own");
     let out = env.run(&["log", "m0", "24h"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // times are written one way: RFC 3339, UTC, to the second
+    let out = env.run(&[
+        "record",
+        "m0",
+        "5",
+        "--at",
+        "2026-03-01T09:30:00.123456789Z",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(" at 2026-03-01T09:30:00Z"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_handle_or_label_names_an_account_and_accents_are_one_id() {
+    let env = Env::new(
+        "[[accounts]]\nplatform = \"manual\"\nhandle = \"octocat\"\nlabel = \"Octo\"\n\
+         [[accounts]]\nplatform = \"manual\"\nhandle = \"x\"\nid = \"e\u{301}x\"\n",
+    );
+    // the handle as shown, with or without its @, and the label
+    for (who, n) in [("octocat", "60"), ("@octocat", "61"), ("octo", "62")] {
+        let out = env.run(&["record", who, n]);
+        assert!(out.status.success(), "{who}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("for manual:octocat"),
+            "{}",
+            stdout(&out)
+        );
+    }
+    // `e` does not begin the id é·x (an e with a combining accent)
+    let out = env.run(&["record", "e", "5"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_stderr(&out, "unknown account `e`");
+    // typed precomposed, it names that id
+    let out = env.run(&["record", "\u{e9}x", "6"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // two ids that look the same are one id: a config error naming the line
+    env.write_config(
+        "[[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\nid = \"\u{e9}\"\n\
+         [[accounts]]\nplatform = \"manual\"\nhandle = \"b\"\nid = \"e\u{301}\"\n",
+    );
+    let out = env.run(&["status"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "duplicate account id");
+    assert_stderr(&out, "first defined at line 1");
+}
+
+#[test]
+fn usage_errors_say_socialtop_and_exit_2_and_demo_goes_anywhere() {
+    let env = Env::new("[[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\n");
+    let out = env.run(&["status", "--frobnicate"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("socialtop: error: unexpected argument '--frobnicate'"),
+        "{}",
+        stderr(&out)
+    );
+    // help is not an error
+    let out = env.run(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("import"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("history"), "{}", stdout(&out));
+    // --demo before or after the command
+    for args in [["--demo", "status"], ["status", "--demo"]] {
+        let out = env.run(&args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert!(stdout(&out).contains("ACCOUNT"), "{}", stdout(&out));
+    }
+}
+
+#[test]
+fn export_without_a_format_writes_every_configured_one() {
+    let env = Env::new(
+        "export_formats = [\"json\", \"md\"]\n[[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\n",
+    );
+    assert!(env.run(&["record", "manual:a", "5"]).status.success());
+    let out = env.run(&["export"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let files: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(
+        files[0].ends_with(".json") && files[1].ends_with(".md"),
+        "{files:?}"
+    );
+    for f in &files {
+        assert!(std::path::Path::new(f).is_file(), "{f}");
+    }
+    // --out and --history need a format
+    let out = env.run(&["export", "--out", "x.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_stderr(&out, "--format");
 }

@@ -14,13 +14,17 @@ use crate::store;
 
 pub(super) fn export_cmd(
     paths: &Paths,
-    format: ExportFormat,
+    format: Option<ExportFormat>,
     history: bool,
     since: Option<&str>,
     out: Option<&str>,
+    demo_here: bool,
 ) -> anyhow::Result<ExitCode> {
     use crate::export;
     use ExportFormat as Format;
+    let Some(format) = format else {
+        return export_configured(paths, demo_here);
+    };
     if history && matches!(format, ExportFormat::Md | ExportFormat::Svg) {
         bail!(
             "--history exports csv or json (newline-delimited), not {}",
@@ -67,6 +71,34 @@ pub(super) fn export_cmd(
         Ok(())
     };
     run_interruptible(work)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `export` without `--format`: a snapshot in every format of the config's
+/// `export_formats`, in the data dir's exports (the demo's in the current
+/// directory), as `e` writes them.
+fn export_configured(paths: &Paths, here: bool) -> anyhow::Result<ExitCode> {
+    let (config, store) = open(paths)?;
+    let now = super::clock().now();
+    let tz = crate::util::local_tz();
+    let files = {
+        let store = store::lock(&store);
+        if here {
+            let cwd = std::env::current_dir()?;
+            crate::export::snapshot_files_in(&store, &config, &cwd, now, &tz)?
+        } else {
+            crate::export::snapshot_files(&store, &config, &paths.data_dir, now, &tz)?
+        }
+    };
+    if files.is_empty() {
+        bail!("nothing exported: export_formats in the config is empty");
+    }
+    stdout::with_stdout(|w| {
+        for f in &files {
+            writeln!(w, "{}", f.display())?;
+        }
+        Ok(())
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -106,7 +106,7 @@ pub(super) fn poll_forever(
                 ServiceEvent::Poll(Event::Finished(r)) => {
                     let line = format!(
                         "{}  {}",
-                        r.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        crate::util::utc_time(r.at),
                         service::describe(&service.config(), &r)
                     );
                     // nobody reads any more (`poll | head`): stop polling
@@ -115,7 +115,7 @@ pub(super) fn poll_forever(
                         break;
                     }
                 }
-                ServiceEvent::Poll(_) | ServiceEvent::Changed(_) => {}
+                ServiceEvent::Poll(_) | ServiceEvent::Changed(_) | ServiceEvent::AlertsChanged => {}
                 ServiceEvent::Fired(fired) => report_alerts(&fired),
                 ServiceEvent::Role(Role::Polling) => {}
                 ServiceEvent::Role(Role::Watching) => {
@@ -196,7 +196,7 @@ pub(super) fn alerts_cmd(
                     "TIME", "KIND", "ACCOUNT"
                 )?;
                 for a in &rows {
-                    let at = crate::util::ts_ms(a.at_ms).strftime("%Y-%m-%dT%H:%M:%SZ");
+                    let at = crate::util::utc_time(crate::util::ts_ms(a.at_ms));
                     write!(
                         w,
                         "{at:<20}  {:<9}  {:<width$}  {}",
@@ -279,7 +279,7 @@ pub(super) fn record(
             crate::util::thousands(count),
             account.metric(),
             account.id,
-            at,
+            crate::util::utc_time(at),
             if replaced {
                 " (replacing the sample recorded for that time)"
             } else {

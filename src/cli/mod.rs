@@ -34,7 +34,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "SOCIALTOP_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// Simulated accounts with a year of history (no config, no network): the dashboard, or `status`, `export`, `effort` on them
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub demo: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
@@ -65,7 +65,7 @@ pub enum Cmd {
     },
     /// Log time spent on an account
     Log {
-        /// Account id, as in `socialtop status` (a unique prefix will do)
+        /// The account: its id, handle or label, or a unique start of its id
         id: String,
         /// How long, 1s to 24h: 25m, 1h30m, 90s
         duration: String,
@@ -76,7 +76,7 @@ pub enum Cmd {
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
-    /// Import time spent from timewarrior, Watson, Toggl, Clockify or ActivityWatch
+    /// Import time spent (timewarrior, Watson, Toggl, Clockify, ActivityWatch) or a history (`export --history` output)
     #[command(subcommand)]
     Import(ImportCmd),
     /// Does a bigger audience take more of your time? The verdict from your own data
@@ -87,17 +87,18 @@ pub enum Cmd {
     },
     /// Export a snapshot (JSON, CSV, Markdown, SVG chart) or the whole history
     Export {
-        /// json, csv, md (a report to paste into notes) or svg (a chart)
+        /// json, csv, md (a report to paste into notes) or svg (a chart); without it,
+        /// every format of the config's export_formats (as `e` in the dashboard)
         #[arg(long, value_enum)]
-        format: ExportFormat,
+        format: Option<ExportFormat>,
         /// Every sample instead of a snapshot (csv or json, streamed)
-        #[arg(long)]
+        #[arg(long, requires = "format")]
         history: bool,
         /// From when: RFC 3339, YYYY-MM-DD, 7d (ago), yesterday, today (SVG default: 30 days ago; history default: all)
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
         /// Where to write; - for standard output (default: <data dir>/exports/socialtop-<time>.<ext>)
-        #[arg(long, value_name = "PATH")]
+        #[arg(long, value_name = "PATH", requires = "format")]
         out: Option<String>,
     },
     /// List the alerts that fired (milestones, drops, silent accounts), oldest first
@@ -111,7 +112,7 @@ pub enum Cmd {
     },
     /// Add a sample by hand (backfill, or manual accounts such as LinkedIn)
     Record {
-        /// Account id, as in `socialtop status` (a unique prefix will do)
+        /// The account: its id, handle or label, or a unique start of its id
         id: String,
         /// The count (followers, stars, members...)
         count: i64,
@@ -138,6 +139,10 @@ pub enum Cmd {
         /// Overwrite an existing config
         #[arg(long)]
         force: bool,
+        /// Print the example config instead (every key, an account of each
+        /// platform, with comments) and write nothing
+        #[arg(long, conflicts_with = "force")]
+        example: bool,
     },
     /// Print a shell completion script (e.g. `socialtop completions bash > ~/.local/share/bash-completion/completions/socialtop`)
     Completions {
@@ -222,7 +227,10 @@ pub enum Format {
 /// 141 (as if killed by SIGPIPE) when standard output was closed under us,
 /// which is not reported unless a write was done that the user must know of.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => match out::stdout_error(&e) {
@@ -244,12 +252,137 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The man page: clap's sections, then the commands (no separate pages are
+/// shipped, so none is cited), the dashboard's keys from its keymap, files,
+/// environment and exit status.
+fn man_page() -> anyhow::Result<Vec<u8>> {
+    use clap_mangen::roff::{Roff, bold, roman};
+    let cmd = Cli::command();
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    let mut roff = Roff::default();
+    roff.control("SH", ["COMMANDS"]);
+    for sub in cmd.get_subcommands() {
+        roff.control("TP", []);
+        roff.text([bold(format!("socialtop {}", sub.get_name()))]);
+        let about = sub.get_about().map(ToString::to_string).unwrap_or_default();
+        roff.text([roman(about)]);
+        for inner in sub.get_subcommands() {
+            roff.control("TP", []);
+            roff.text([bold(format!(
+                "socialtop {} {}",
+                sub.get_name(),
+                inner.get_name()
+            ))]);
+            let about = inner
+                .get_about()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            roff.text([roman(about)]);
+        }
+    }
+    roff.text([roman("Each command's options: socialtop COMMAND --help.")]);
+    roff.control("SH", ["KEYS"]);
+    roff.text([roman("In the dashboard (socialtop without a command):")]);
+    for (keys, help) in crate::tui::keys::help_lines() {
+        roff.control("TP", []);
+        roff.text([bold(keys)]);
+        roff.text([roman(help)]);
+    }
+    roff.control("SH", ["FILES"]);
+    for (file, what) in [
+        (
+            "~/.config/socialtop/config.toml",
+            "the accounts and settings (Linux; the platform's config dir elsewhere); socialtop init writes a starter one",
+        ),
+        (
+            "~/.local/share/socialtop/socialtop.db",
+            "the history: one SQLite file (the platform's data dir elsewhere)",
+        ),
+        (
+            "~/.local/share/socialtop/exports/",
+            "snapshots written by export and by e in the dashboard",
+        ),
+        ("~/.local/share/socialtop/socialtop.log", "the log"),
+    ] {
+        roff.control("TP", []);
+        roff.text([bold(file)]);
+        roff.text([roman(what)]);
+    }
+    roff.control("SH", ["ENVIRONMENT"]);
+    for (var, what) in [
+        ("SOCIALTOP_CONFIG", "the config file (as --config)"),
+        ("SOCIALTOP_DATA_DIR", "the data dir (as --data-dir)"),
+        (
+            "token_env variables",
+            "each account's token comes from the variable its config names; secrets are never written anywhere",
+        ),
+        ("VISUAL, EDITOR", "the editor E opens the config in"),
+        ("NO_COLOR", "no colours (charts use markers)"),
+        (
+            "COLORFGBG",
+            "tells a light terminal from a dark one (theme = auto)",
+        ),
+        ("TZ", "the time zone of weeks and times shown"),
+    ] {
+        roff.control("TP", []);
+        roff.text([bold(var)]);
+        roff.text([roman(what)]);
+    }
+    roff.control("SH", ["EXIT STATUS"]);
+    for (code, what) in [
+        ("0", "success"),
+        (
+            "1",
+            "an error (named on stderr); for poll --once, a failed account",
+        ),
+        ("2", "the command line could not be read"),
+        ("130", "interrupted (Ctrl-C)"),
+        ("141", "standard output was closed (| head)"),
+    ] {
+        roff.control("TP", []);
+        roff.text([bold(code)]);
+        roff.text([roman(what)]);
+    }
+    roff.to_writer(&mut page)?;
+    man.render_version_section(&mut page)?;
+    Ok(page)
+}
+
+/// Exit status of a command line that cannot be read (clap's convention).
+pub const USAGE_STATUS: u8 = 2;
+
+/// `--help` and `--version` print and succeed; a command line that cannot be
+/// read is said on stderr like every other error, and exits 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = e.render().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    eprint!("socialtop: error: {}", crate::text::clean_lines(text));
+    ExitCode::from(USAGE_STATUS)
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let paths = Paths::resolve(cli.config.clone(), cli.data_dir.clone());
     let Some(cmd) = cli.command else {
         return crate::tui::run(&paths, cli.demo);
     };
     // --demo: the commands that read the history read the simulated one
+    let cli_demo = cli.demo;
     let _demo_dir;
     let (paths, cmd) = if cli.demo {
         if !matches!(
@@ -269,7 +402,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     // commands that touch neither history nor log
     match cmd {
-        Cmd::Init { force } => return init(&paths, force),
+        Cmd::Init { example: true, .. } => {
+            out::with_stdout(|w| Ok(w.write_all(config::EXAMPLE_CONFIG.as_bytes())?))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Cmd::Init { force, .. } => return init(&paths, force),
         Cmd::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "socialtop", &mut script);
@@ -277,8 +414,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         Cmd::Man => {
-            let mut page = Vec::new();
-            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            let page = man_page()?;
             out::with_stdout(|w| Ok(w.write_all(&page)?))?;
             return Ok(ExitCode::SUCCESS);
         }
@@ -336,7 +472,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             history,
             since,
             out,
-        } => export::export_cmd(&paths, format, history, since.as_deref(), out.as_deref()),
+        } => export::export_cmd(
+            &paths,
+            format,
+            history,
+            since.as_deref(),
+            out.as_deref(),
+            cli_demo,
+        ),
     }
 }
 
@@ -345,7 +488,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn demo_export_here(cmd: Cmd) -> Cmd {
     match cmd {
         Cmd::Export {
-            format,
+            format: Some(format),
             history,
             since,
             out: None,
@@ -357,7 +500,7 @@ fn demo_export_here(cmd: Cmd) -> Cmd {
                 .strftime("%Y%m%d-%H%M%S")
                 .to_string();
             Cmd::Export {
-                format,
+                format: Some(format),
                 history,
                 since,
                 out: Some(format!("socialtop-demo-{stamp}.{ext}")),
@@ -381,38 +524,58 @@ pub fn account<'a>(config: &'a Config, id: &str) -> anyhow::Result<&'a config::A
     if let Some(a) = config.account(id) {
         return Ok(a);
     }
-    let matches: Vec<&config::Account> = if id.is_empty() {
-        Vec::new()
-    } else {
-        config
-            .accounts
-            .iter()
-            .filter(|a| a.id.starts_with(id))
-            .collect()
+    let want = crate::text::nfc(id);
+    let bare = want.trim_start_matches('@').to_lowercase();
+    let unique = |pick: &dyn Fn(&config::Account) -> bool| -> Vec<&'a config::Account> {
+        config.accounts.iter().filter(|a| pick(a)).collect()
     };
-    match matches.as_slice() {
-        [one] => Ok(one),
-        [] => {
-            let ids: Vec<&str> = config.accounts.iter().map(|a| a.id.as_str()).collect();
-            bail!(
-                "unknown account `{id}` in {} (known: {})",
-                config.path.display(),
-                if ids.is_empty() {
-                    "none".to_string()
-                } else {
+    // the id (however its accents are encoded), then the handle or the label
+    // as shown, then the start of an id: whichever names one account
+    let steps: [&dyn Fn(&config::Account) -> bool; 3] = [
+        &|a| crate::text::nfc(&a.id) == want,
+        &|a| {
+            !bare.is_empty()
+                && (crate::text::nfc(&a.handle).to_lowercase() == bare
+                    || a.label
+                        .as_deref()
+                        .is_some_and(|l| crate::text::nfc(l).to_lowercase() == bare))
+        },
+        &|a| !want.is_empty() && crate::text::nfc(&a.id).starts_with(&want),
+    ];
+    for step in steps {
+        match unique(step).as_slice() {
+            [] => continue,
+            [one] => return Ok(one),
+            many => {
+                let ids: Vec<String> = many.iter().map(|a| crate::text::clean(&a.id)).collect();
+                bail!(
+                    "account `{}` is ambiguous: it names {} accounts ({}); give the id",
+                    crate::text::clean(id),
+                    ids.len(),
                     ids.join(", ")
-                }
-            )
-        }
-        many => {
-            let ids: Vec<&str> = many.iter().map(|a| a.id.as_str()).collect();
-            bail!(
-                "account `{id}` is ambiguous: it begins {} ids ({}); give more of it",
-                ids.len(),
-                ids.join(", ")
-            )
+                )
+            }
         }
     }
+    let known: Vec<String> = config
+        .accounts
+        .iter()
+        .map(|a| match &a.label {
+            Some(l) => format!("{} ({})", a.id, l),
+            None => a.id.clone(),
+        })
+        .map(|s| crate::text::clean(&s))
+        .collect();
+    bail!(
+        "unknown account `{}` in {} (known: {})",
+        crate::text::clean(id),
+        config.path.display(),
+        if known.is_empty() {
+            "none".to_string()
+        } else {
+            known.join(", ")
+        }
+    )
 }
 
 /// The clock every command reads the time from (once, where it starts).

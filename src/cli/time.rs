@@ -18,7 +18,16 @@ pub(super) fn log_time(
     at: Option<&str>,
     note: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let d = config::Dur::parse_within(duration, LOG_BOUNDS).map_err(anyhow::Error::msg)?;
+    let d = config::Dur::parse_within(duration, LOG_BOUNDS).map_err(|e| {
+        if e.contains("longer than the maximum") {
+            // `7d` reads as a span here, and as "7 days ago" for --at
+            anyhow::anyhow!(
+                "{e}: log each day's time on its own; --at says when it started (--at 7d is 7 days ago)"
+            )
+        } else {
+            anyhow::Error::msg(e)
+        }
+    })?;
     let at = at.map(parse_entry_time).transpose()?;
     let (config, store) = open(paths)?;
     let account = account(&config, id)?;

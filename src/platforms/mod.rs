@@ -221,9 +221,9 @@ impl FetchError {
     }
 }
 
-/// `2026-11-25 14:05:00Z` style, short enough for a status line.
+/// `2026-11-25T14:05:00Z`, as every human-facing line writes a time.
 pub fn short_time(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%d %H:%M:%SZ").to_string()
+    crate::util::utc_time(t)
 }
 
 /// Everything socialtop knows about one platform. Single-request platforms

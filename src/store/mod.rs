@@ -1343,6 +1343,14 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The id of the alert recorded last (0 when none has fired): a change
+    /// here is how a watching process learns of alerts another one recorded.
+    pub fn last_alert_id(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT coalesce(max(id), 0) FROM alerts", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
     /// The `limit` alerts recorded last, newest first.
     pub fn recent_alerts(&self, limit: usize) -> Result<Vec<AlertRow>> {
         let sql = format!("SELECT {ALERT_COLUMNS} ORDER BY al.id DESC LIMIT ?1");

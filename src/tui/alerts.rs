@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use super::app::App;
 use super::theme::Theme;
@@ -19,7 +19,8 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     if app.alerts.is_empty() {
         f.render_widget(
             Paragraph::new("No alert has fired. Rules are [[alerts]] in the config.")
-                .style(theme.dim()),
+                .style(theme.dim())
+                .wrap(Wrap { trim: true }),
             inner,
         );
         return;

@@ -2,7 +2,7 @@
 //! threads, polls and config reloads through the service. Each reports back as
 //! an [`AppEvent::Loaded`] (polls as the service's own events).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,7 +92,7 @@ impl Runner {
                 let export_dir = self.export_dir.clone();
                 self.read(move |s, _, _| {
                     let written = match &export_dir {
-                        Some(out) => export_to(s, &config, out, now, &tz),
+                        Some(out) => crate::export::snapshot_files_in(s, &config, out, now, &tz),
                         None => crate::export::snapshot_files(s, &config, &dir, now, &tz),
                     };
                     Ok(Some(Loaded::Message(match written {
@@ -162,44 +162,6 @@ fn toggle_timer(s: &mut Store, id: &str, now: jiff::Timestamp) -> String {
         Ok((None, false)) => "no timer was running".into(),
         Err(e) => format!("cannot record the timer: {e}"),
     }
-}
-
-/// A snapshot in the configured formats, in `dir` itself (the demo's exports
-/// go to the current directory: its data dir is deleted on quit).
-fn export_to(
-    store: &Store,
-    config: &Config,
-    dir: &Path,
-    now: jiff::Timestamp,
-    tz: &jiff::tz::TimeZone,
-) -> anyhow::Result<Vec<PathBuf>> {
-    // default_path puts files under `<dir>/exports`: give it a parent whose
-    // `exports` is `dir`
-    let tmp = tempfile::tempdir()?;
-    let files = crate::export::snapshot_files(store, config, tmp.path(), now, tz)?;
-    let mut moved = Vec::new();
-    for f in files {
-        let Some(name) = f.file_name() else { continue };
-        let mut to = dir.join(name);
-        let mut i = 1;
-        while to.exists() {
-            let stem = f
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let ext = f
-                .extension()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            to = dir.join(format!("{stem}-{i}.{ext}"));
-            i += 1;
-        }
-        if std::fs::rename(&f, &to).is_err() {
-            std::fs::copy(&f, &to)?;
-        }
-        moved.push(to);
-    }
-    Ok(moved)
 }
 
 /// "exported json, csv, md, svg to DIR/socialtop-20261125-173500.*"

@@ -18,20 +18,17 @@ use super::theme::Theme;
 use crate::effort::{Point, Verdict};
 use crate::util::thousands;
 
-/// Without colour, accounts differ by marker; the legend shows each one.
-const MARKERS: [(Marker, &str); 4] = [
-    (Marker::Dot, "•"),
-    (Marker::Block, "█"),
-    (Marker::Bar, "▄"),
-    (Marker::Braille, "⠿"),
-];
+/// Without colour, accounts differ by their marker: a letter each (a–z,
+/// then 0–9), which the legend shows.
+const LETTERS: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// The `i`th account's marker and the glyph its legend shows.
-fn marker(i: usize, theme: &Theme) -> (Marker, &'static str) {
+fn marker(i: usize, theme: &Theme) -> (Marker, char) {
     if theme.color {
-        (Marker::Braille, "■")
+        (Marker::Braille, '■')
     } else {
-        MARKERS[i % MARKERS.len()]
+        let c = char::from(LETTERS[i % LETTERS.len()]);
+        (Marker::Custom(c), c)
     }
 }
 

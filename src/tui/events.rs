@@ -105,7 +105,7 @@ async fn service_events(mut events: UnboundedReceiver<ServiceEvent>, tx: Tx) {
     while let Some(ev) = events.recv().await {
         let ev = match ev {
             ServiceEvent::Poll(e) => AppEvent::Poll(e),
-            ServiceEvent::Fired(_) => AppEvent::AlertsFired,
+            ServiceEvent::Fired(_) | ServiceEvent::AlertsChanged => AppEvent::AlertsFired,
             ServiceEvent::Role(r) => AppEvent::Role(r),
             ServiceEvent::Changed(keys) => AppEvent::DataChanged(keys),
             ServiceEvent::Config(c) => AppEvent::ConfigLoaded(c),

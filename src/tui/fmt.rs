@@ -94,9 +94,10 @@ pub fn error_code(e: &str, now: Timestamp) -> String {
         }
     }
     if let Some(rest) = e.strip_prefix("rate limited until ") {
-        // written as `2026-06-01 12:13:00Z`
+        // written as `2026-06-01T12:13:00Z` (before: with a space for the T)
         let until = rest.get(..19).and_then(|t| {
-            jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", t)
+            jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M:%S", t)
+                .or_else(|_| jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", t))
                 .ok()
                 .and_then(|d| jiff::tz::TimeZone::UTC.to_timestamp(d).ok())
         });
@@ -244,6 +245,12 @@ mod tests {
         assert_eq!(error_code("HTTP 404 Not Found: x", now), "HTTP 404");
         assert_eq!(error_code("hidden: x hides it", now), "hidden");
         let until = Timestamp::from_second(1_780_315_200 + 13 * 60).unwrap();
+        let e = format!(
+            "rate limited until {} (quota)",
+            crate::util::utc_time(until)
+        );
+        assert_eq!(error_code(&e, now), "rate-limited 13m");
+        // as histories written before recorded it
         let e = format!(
             "rate limited until {} (quota)",
             until.strftime("%Y-%m-%d %H:%M:%SZ")

@@ -107,8 +107,8 @@ pub struct Binding {
 const LIST: &[View] = &[View::Accounts, View::Detail];
 const ACCOUNTS: &[View] = &[View::Accounts];
 const DETAIL: &[View] = &[View::Detail];
-const AWAY: &[View] = &[View::Detail, View::Effort];
-const EVERY: &[View] = &[View::Accounts, View::Detail, View::Effort];
+const AWAY: &[View] = &[View::Detail, View::Effort, View::Alerts];
+const EVERY: &[View] = &[View::Accounts, View::Detail, View::Effort, View::Alerts];
 
 const MOVE: &str = "move the selection";
 const ENDS: &str = "first / last account";

@@ -159,6 +159,12 @@ async fn edit_config(
     })
 }
 
+/// A file's modification time and length, to tell whether an editor changed it.
+fn file_stamp(path: &std::path::Path) -> Option<(std::time::SystemTime, u64)> {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.modified().ok()?, m.len()))
+}
+
 /// What `socialtop` says when it has no terminal to draw on.
 pub const NO_TERMINAL: &str = "socialtop needs a terminal; `socialtop status` prints the same data";
 
@@ -307,13 +313,14 @@ async fn event_loop(
                     }
                     Effect::EditConfig => {
                         let path = runner.config().path.clone();
-                        match edit_config(terminal, pause, &path).await? {
+                        let before = file_stamp(&path);
+                        let problem = edit_config(terminal, pause, &path).await?;
+                        app.now = clock.now();
+                        match problem {
                             // the editor's failure is the news: no reload
                             // message may cover it
-                            Some(problem) => {
-                                app.now = clock.now();
-                                app.say(problem);
-                            }
+                            Some(problem) => app.say(problem),
+                            None if file_stamp(&path) == before => app.say("config unchanged"),
                             // read now, even if the watcher saw the change
                             // first: the result (applied, or the error) shows
                             None => runner.reload_config(),

@@ -59,9 +59,14 @@ pub fn timer_text(secs: i64) -> String {
 /// The tab bar: every view by name, the current one highlighted; on a
 /// narrow pane only the current one.
 fn tabs(app: &App, theme: &Theme, room: usize) -> Vec<Span<'static>> {
-    let full: usize = View::ALL.iter().map(|v| v.title().len() + 2).sum();
+    // the Alerts view is not in the Tab cycle; while it shows, it has a tab
+    let mut views: Vec<View> = View::ALL.to_vec();
+    if !views.contains(&app.view) {
+        views.push(app.view);
+    }
+    let full: usize = views.iter().map(|v| v.title().len() + 2).sum();
     if full <= room {
-        View::ALL
+        views
             .iter()
             .map(|v| {
                 let style = if *v == app.view {
@@ -132,7 +137,7 @@ fn header(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         facts.push(format!("filter: {}", app.filter));
     }
     facts.push(match app.role {
-        Role::Polling => "polling".into(),
+        Role::Polling => "polls here".into(),
         Role::Watching => "watching (another socialtop polls)".into(),
         Role::Unreachable(_) => "not polling (the history cannot be written)".into(),
     });
@@ -237,7 +242,11 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         fitted.push(s);
     }
     let mut spans = fitted;
-    spans.extend(key_bar(app, theme, width.saturating_sub(used)));
+    let keys = key_bar(app, theme, width.saturating_sub(used));
+    if keys.is_empty() && spans.last().is_some_and(|s| s.content == " · ") {
+        spans.pop();
+    }
+    spans.extend(keys);
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
@@ -251,13 +260,25 @@ fn key_bar(app: &App, theme: &Theme, room: usize) -> Vec<Span<'static>> {
             .sum::<usize>()
             + 2 * e.len().saturating_sub(1)
     };
-    // drop from the end of the view's own keys, keeping `? help` and `q quit`
+    // drop from the end of the view's own keys, keeping `? help` and `q
+    // quit`; once any is dropped, `?` says there is more
+    let all = entries.len();
     while entries.len() > 2 && width(&entries) > room {
         let at = entries.len() - 3;
         entries.remove(at);
     }
     if width(&entries) > room {
         entries.retain(|e| e.1 == "help");
+    }
+    if entries.len() < all {
+        for e in &mut entries {
+            if e.1 == "help" {
+                e.1 = "more";
+            }
+        }
+    }
+    if width(&entries) > room {
+        entries.clear();
     }
     let mut spans = Vec::new();
     for (i, (k, w)) in entries.into_iter().enumerate() {

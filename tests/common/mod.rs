@@ -3,7 +3,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
@@ -256,4 +257,93 @@ pub async fn answer(status: u16, headers: &[(&str, &str)], body: Value) -> wirem
         .mount(&server)
         .await;
     server
+}
+
+/// A tmux server of our own (its own socket, no user config), killed on drop.
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket, "-f", "/dev/null"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    }
+
+    /// Whether tmux is installed (with CI=true, a missing one fails).
+    pub fn available() -> bool {
+        let have = Command::new("tmux").arg("-V").output().is_ok();
+        require_in_ci(have, "tmux (Debian package tmux)");
+        have
+    }
+
+    pub fn start(program: &[String], w: u16, h: u16) -> Tmux {
+        let t = Tmux {
+            socket: format!(
+                "socialtop-test-{}-{}",
+                std::process::id(),
+                fastrand::u32(..)
+            ),
+        };
+        let out = t
+            .cmd()
+            .args(["new-session", "-d", "-s", "dash", "-x"])
+            .arg(w.to_string())
+            .arg("-y")
+            .arg(h.to_string())
+            .args(program)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "tmux: {}", stderr(&out));
+        t
+    }
+
+    pub fn screen(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-t", "dash"])
+            .output()
+            .unwrap();
+        stdout(&out)
+    }
+
+    pub fn send(&self, key: &str) {
+        let out = self
+            .cmd()
+            .args(["send-keys", "-t", "dash", key])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "send-keys {key}: {}", stderr(&out));
+    }
+
+    pub fn alive(&self) -> bool {
+        self.cmd()
+            .args(["has-session", "-t", "dash"])
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Polls the screen until `ok` holds; the time it took, or `None` after `limit`.
+    pub fn wait_for(&self, limit: Duration, ok: impl Fn(&str) -> bool) -> Option<Duration> {
+        let start = Instant::now();
+        loop {
+            if ok(&self.screen()) {
+                return Some(start.elapsed());
+            }
+            if start.elapsed() > limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").status();
+    }
 }
