@@ -243,6 +243,25 @@ pub struct Effort {
     /// For an inconclusive verdict: roughly how many more weeks of data would
     /// settle it if the estimate stayed where it is (an estimate).
     pub weeks_to_settle: Option<u32>,
+    /// How many of the `n` account-weeks rest on counts read from the
+    /// platforms' past (`backfilled` or `reconstructed` samples) rather than
+    /// polled or entered ([`Effort::with_backfilled`]).
+    pub backfilled_weeks: usize,
+}
+
+impl Effort {
+    /// Notes how many of the account-weeks rest on backfilled or
+    /// reconstructed counts, in the field and at the end of the sentence.
+    pub fn with_backfilled(mut self, weeks: usize) -> Effort {
+        self.backfilled_weeks = weeks;
+        if weeks > 0 {
+            self.sentence.push_str(&format!(
+                " {weeks} of its {} account-weeks rest on backfilled or reconstructed counts (read from the platforms' past, not polled).",
+                self.n
+            ));
+        }
+        self
+    }
 }
 
 /// Slope and centred sums of an OLS fit of y on x (with intercept).
@@ -520,6 +539,7 @@ pub fn analyze(accounts: &[(String, Vec<Point>)], margin: f64) -> Effort {
         growth,
         margin_pct: 2f64.powf(margin) - 1.0,
         weeks_to_settle,
+        backfilled_weeks: 0,
     }
 }
 

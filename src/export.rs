@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::effort::Effort;
 use crate::model::ExportFormat as Format;
 use crate::status::AccountStatus;
-use crate::store::Store;
+use crate::store::{SampleSource, Store};
 use crate::text::md_cell;
 use crate::util::{ago, signed, thousands};
 
@@ -353,35 +353,44 @@ pub fn write_history(
     let (mut times, mut num) = (TimeFormat::new(), itoa::Buffer::new());
     let mut line = String::with_capacity(160);
     if format == Format::Csv {
-        out.write_all(b"id,platform,handle,at,followers,following,posts\n")?;
+        out.write_all(b"id,platform,handle,at,followers,following,posts,source\n")?;
     }
     let (null, sep, open, close) = match format {
         Format::Json => (
             "null",
-            [",\"followers\":", ",\"following\":", ",\"posts\":"],
+            [
+                ",\"followers\":",
+                ",\"following\":",
+                ",\"posts\":",
+                ",\"source\":\"",
+            ],
             "\"",
-            "}\n",
+            "\"}\n",
         ),
-        _ => ("", [",", ",", ","], "", "\n"),
+        _ => ("", [",", ",", ",", ","], "", "\n"),
     };
-    let n = store.for_each_sample_since(since, |account, sample| -> anyhow::Result<()> {
-        let Some(prefix) = prefixes.get(&account) else {
-            return Ok(());
+    let write =
+        |account: i64, sample: &crate::store::Sample, source: SampleSource| -> anyhow::Result<()> {
+            let Some(prefix) = prefixes.get(&account) else {
+                return Ok(());
+            };
+            line.clear();
+            line.push_str(prefix);
+            line.push_str(times.fmt(sample.at_ms));
+            line.push_str(open);
+            line.push_str(sep[0]);
+            line.push_str(num.format(sample.followers));
+            line.push_str(sep[1]);
+            line.push_str(sample.following.map_or(null, |v| num.format(v)));
+            line.push_str(sep[2]);
+            line.push_str(sample.posts.map_or(null, |v| num.format(v)));
+            line.push_str(sep[3]);
+            line.push_str(source.name());
+            line.push_str(close);
+            out.write_all(line.as_bytes())?;
+            Ok(())
         };
-        line.clear();
-        line.push_str(prefix);
-        line.push_str(times.fmt(sample.at_ms));
-        line.push_str(open);
-        line.push_str(sep[0]);
-        line.push_str(num.format(sample.followers));
-        line.push_str(sep[1]);
-        line.push_str(sample.following.map_or(null, |v| num.format(v)));
-        line.push_str(sep[2]);
-        line.push_str(sample.posts.map_or(null, |v| num.format(v)));
-        line.push_str(close);
-        out.write_all(line.as_bytes())?;
-        Ok(())
-    })?;
+    let n = store.for_each_sourced_sample_since(since, write)?;
     Ok(n)
 }
 

@@ -203,6 +203,87 @@ pub struct Sample {
     pub posts: Option<i64>,
 }
 
+/// Where a sample came from. Kept with every sample (`samples.source`, a
+/// small integer: the code below), shown by `export --history` and read back
+/// by `import history`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum SampleSource {
+    /// Read from the platform by a poll.
+    #[default]
+    Polled,
+    /// The platform's own record of past counts (Misskey's follower chart,
+    /// Mailchimp's growth history): exact.
+    Backfilled,
+    /// Rebuilt from the dates of current followers (GitHub's star dates,
+    /// Twitch's follow dates, newsletter sign-ups): a lower bound, as those
+    /// who left are gone from the list.
+    Reconstructed,
+    /// Read from a file (`import history`).
+    Imported,
+    /// Entered by hand (`record`).
+    Manual,
+}
+
+impl SampleSource {
+    pub const ALL: [SampleSource; 5] = [
+        SampleSource::Polled,
+        SampleSource::Backfilled,
+        SampleSource::Reconstructed,
+        SampleSource::Imported,
+        SampleSource::Manual,
+    ];
+
+    /// The name exports write and imports read.
+    pub fn name(self) -> &'static str {
+        match self {
+            SampleSource::Polled => "polled",
+            SampleSource::Backfilled => "backfilled",
+            SampleSource::Reconstructed => "reconstructed",
+            SampleSource::Imported => "imported",
+            SampleSource::Manual => "manual",
+        }
+    }
+
+    /// The code kept in the database (0 costs no bytes in a SQLite record).
+    pub fn code(self) -> i64 {
+        match self {
+            SampleSource::Polled => 0,
+            SampleSource::Backfilled => 1,
+            SampleSource::Reconstructed => 2,
+            SampleSource::Imported => 3,
+            SampleSource::Manual => 4,
+        }
+    }
+
+    /// The source of a database code; an unknown code reads as imported.
+    pub fn from_code(code: i64) -> SampleSource {
+        SampleSource::ALL
+            .into_iter()
+            .find(|s| s.code() == code)
+            .unwrap_or(SampleSource::Imported)
+    }
+
+    /// The source a name (as exports write it) stands for.
+    pub fn parse(name: &str) -> Option<SampleSource> {
+        let name = name.trim();
+        SampleSource::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Read from the past rather than polled or entered: what the effort
+    /// verdict reports it rests on.
+    pub fn is_from_past(self) -> bool {
+        matches!(self, SampleSource::Backfilled | SampleSource::Reconstructed)
+    }
+}
+
+impl fmt::Display for SampleSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// One stretch of time spent on an account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TimeEntry {

@@ -10,38 +10,62 @@ use crate::store::{Result, Store};
 /// One account's model points: its time entries in one ordered read, merged
 /// (overlaps count once) and summed per week, and the follower count at the
 /// end of each of those weeks in one statement.
+#[cfg(any(test, feature = "test-util"))]
 pub fn points_of(store: &Store, id: &str, tz: &TimeZone) -> Result<Vec<Point>> {
+    Ok(sourced_points_of(store, id, tz)?.0)
+}
+
+/// [`points_of`], and how many of the points rest on a backfilled or
+/// reconstructed count (read in the same statement).
+pub fn sourced_points_of(store: &Store, id: &str, tz: &TimeZone) -> Result<(Vec<Point>, usize)> {
     let minutes = effort::weekly_minutes(&store.time_entries(id)?, tz);
     let ends: Vec<i64> = effort::week_ends(&minutes, tz)
         .into_iter()
         .map(|t| t.saturating_mul(1000))
         .collect();
-    let followers = store.followers_at_or_before_each(id, &ends)?;
-    Ok(effort::points_from(&minutes, &followers))
+    let sourced = store.sourced_followers_at_or_before_each(id, &ends)?;
+    let followers: Vec<Option<i64>> = sourced.iter().map(|v| v.map(|(f, _)| f)).collect();
+    // the points are the weeks with followers (see effort::points_from)
+    let past = sourced
+        .iter()
+        .filter(|v| v.is_some_and(|(f, s)| f > 0 && s.is_from_past()))
+        .count();
+    Ok((effort::points_from(&minutes, &followers), past))
 }
 
-/// Every account's model points (weeks with time and followers).
-pub fn account_points(
+/// Each account's id and model points.
+pub type AccountPoints = Vec<(String, Vec<Point>)>;
+
+/// Every account's model points (weeks with time and followers), and how
+/// many of the points the model uses (those of accounts with two or more)
+/// rest on backfilled or reconstructed counts.
+pub fn sourced_account_points(
     store: &Store,
     config: &Config,
     tz: &TimeZone,
-) -> Result<Vec<(String, Vec<Point>)>> {
+) -> Result<(AccountPoints, usize)> {
     // one read transaction: one snapshot, locking paid once
     store.read(|store| {
-        config
+        let mut past = 0;
+        let points = config
             .accounts
             .iter()
-            .map(|a| Ok((a.id.clone(), points_of(store, &a.id, tz)?)))
-            .collect()
+            .map(|a| {
+                let (points, from_past) = sourced_points_of(store, &a.id, tz)?;
+                if points.len() >= 2 {
+                    past += from_past;
+                }
+                Ok((a.id.clone(), points))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((points, past))
     })
 }
 
 /// The effort model over the whole history.
 pub fn effort(store: &Store, config: &Config, tz: &TimeZone) -> Result<Effort> {
-    Ok(effort::analyze(
-        &account_points(store, config, tz)?,
-        config.effort_margin,
-    ))
+    let (points, past) = sourced_account_points(store, config, tz)?;
+    Ok(effort::analyze(&points, config.effort_margin).with_backfilled(past))
 }
 
 /// Seconds spent on `key` in the ISO week containing `now`, the running timer

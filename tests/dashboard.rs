@@ -826,6 +826,74 @@ fn one_effort_fit_at_a_time_however_many_changes_arrive() {
 }
 
 #[test]
+fn the_detail_marks_reconstructed_stretches_and_says_where_the_history_comes_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    let text = "[[accounts]]\nplatform = \"github\"\nhandle = \"octo/hello\"\nid = \"octo\"\n";
+    std::fs::write(&path, text).unwrap();
+    let config = Config::parse(text, &path).unwrap();
+    let mut store = Store::open_dir(&dir.path().join("data")).unwrap();
+    store.sync_accounts(&config.accounts).unwrap();
+    let day = 86_400;
+    let first_poll = NOW - 30 * day;
+    // a year of star dates before the first poll, then a month of polls
+    let stars: Vec<Sample> = (1..=365)
+        .map(|d| Sample {
+            at_ms: (first_poll - (366 - d) * day) * 1000,
+            followers: 100 + d,
+            following: None,
+            posts: None,
+        })
+        .collect();
+    store
+        .add_backfill(
+            "octo",
+            &stars,
+            socialtop::store::SampleSource::Reconstructed,
+            first_poll * 1000,
+            None,
+        )
+        .unwrap();
+    let polls: Vec<Sample> = (0..=30)
+        .map(|d| Sample {
+            at_ms: (first_poll + d * day) * 1000,
+            followers: 470 + d,
+            following: None,
+            posts: None,
+        })
+        .collect();
+    store.insert_samples("octo", &polls).unwrap();
+    let fx = Fixture {
+        _dir: dir,
+        store,
+        config,
+    };
+    let mut app = app(&fx);
+    app.range = Range::Year;
+    load_detail(&fx, &mut app);
+    let d = app.detail.as_ref().unwrap();
+    assert_eq!(
+        d.origin.as_deref(),
+        Some("since 2025 from GitHub's star dates (a lower bound); polled since 2026-05-02"),
+    );
+    assert_eq!(d.lower, vec![(first_poll - 365 * day, first_poll)]);
+    app.on_key(code(KeyCode::Enter));
+    let s = screen(&mut app, 120, 32);
+    assert!(
+        s.contains(
+            "history since 2025 from GitHub's star dates (a lower bound); polled since 2026-05-02"
+        ),
+        "{s}"
+    );
+    assert!(
+        s.contains("lower bound") && s.contains("counted"),
+        "the legend:\n{s}"
+    );
+    // the lower-bound stretch is drawn in dots, the polls as a line
+    assert!(s.contains('•'), "{s}");
+}
+
+#[test]
 fn the_alerts_view_has_its_tab_its_keys_and_a_whole_empty_state() {
     let fx = fixture();
     let mut app = app(&fx);

@@ -166,11 +166,13 @@ async fn history_holds_every_sample_as_csv_and_ndjson() {
             "at",
             "followers",
             "following",
-            "posts"
+            "posts",
+            "source"
         ]
     );
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 4, "two samples for each polled account");
+    assert!(rows.iter().all(|r| &r[7] == "polled"), "{rows:?}");
     let alice: Vec<&str> = rows
         .iter()
         .filter(|r| &r[0] == "github:alice")
@@ -194,6 +196,7 @@ async fn history_holds_every_sample_as_csv_and_ndjson() {
     assert_eq!(lines[1]["id"], "github:alice");
     assert_eq!(lines[1]["followers"], 130);
     assert_eq!(lines[3]["following"], Value::Null);
+    assert_eq!(lines[3]["source"], "polled");
     let t0: jiff::Timestamp = lines[0]["at"].as_str().unwrap().parse().unwrap();
     let t1: jiff::Timestamp = lines[1]["at"].as_str().unwrap().parse().unwrap();
     assert!(t1 > t0);

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod all_platforms;
+mod backfill;
 mod cli_poll;
 mod common;
 mod config_cli;

@@ -326,7 +326,7 @@ pub(super) fn record(
         Some(t) => parse_entry_time(t)?,
         None => super::clock().now(),
     };
-    let replaced = store::lock(&store).insert_sample(
+    let replaced = store::lock(&store).insert_sample_from(
         &account.id,
         Sample {
             at_ms: at.as_millisecond(),
@@ -334,6 +334,7 @@ pub(super) fn record(
             following: None,
             posts: None,
         },
+        store::SampleSource::Manual,
     )?;
     out::confirm(
         &format!(
@@ -353,17 +354,31 @@ pub(super) fn record(
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn import_history(paths: &Paths, file: &str) -> anyhow::Result<ExitCode> {
-    let (_config, store) = open(paths)?;
+pub(super) fn import_history(
+    paths: &Paths,
+    file: &str,
+    account_id: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let (config, store) = open(paths)?;
     let now = super::clock().now();
+    let account_id = account_id
+        .map(|id| account(&config, id).map(|a| a.id.clone()))
+        .transpose()?;
+    let tz = crate::util::local_tz();
+    let read = |input: &mut dyn std::io::BufRead, name: &str| match &account_id {
+        Some(id) => {
+            crate::import::counts::import(&mut store::lock(&store), input, name, id, now, &tz)
+        }
+        None => crate::import::history::import(&mut store::lock(&store), input, name, now),
+    };
     let imported = if file == "-" {
         let stdin = std::io::stdin();
-        crate::import::history::import(&mut store::lock(&store), stdin.lock(), "<stdin>", now)?
+        read(&mut stdin.lock(), "<stdin>")?
     } else {
         let f =
             std::fs::File::open(file).map_err(|e| anyhow::anyhow!("cannot read {file}: {e}"))?;
-        let input = std::io::BufReader::with_capacity(1 << 16, f);
-        crate::import::history::import(&mut store::lock(&store), input, file, now)?
+        let mut input = std::io::BufReader::with_capacity(1 << 16, f);
+        read(&mut input, file)?
     };
     out::confirm(
         &format!(

@@ -7,6 +7,7 @@ use anyhow::bail;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use jiff::Timestamp;
 
+mod backfill;
 mod export;
 mod history;
 pub mod out;
@@ -119,6 +120,20 @@ pub enum Cmd {
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
     },
+    /// Read an account's counts from before its first poll from its platform
+    /// (Misskey, GitHub stars, Twitch, Mailchimp);
+    /// idempotent, never changes a polled sample
+    #[command(group(clap::ArgGroup::new("which").required(true).args(["id", "all"])))]
+    Backfill {
+        /// Account id, as in `socialtop status` (a unique prefix will do)
+        id: Option<String>,
+        /// Every account whose platform keeps its past
+        #[arg(long)]
+        all: bool,
+        /// From when: RFC 3339, YYYY-MM-DD, 90d (ago) (default and limit: 10 years ago)
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+    },
     /// Write the starter config (at --config, or the default path) and print where
     Init {
         /// Overwrite an existing config
@@ -157,11 +172,16 @@ pub enum ImportCmd {
         since: Option<String>,
     },
     /// Samples from `export --history` (CSV or NDJSON), matched by account id;
-    /// samples already there are skipped; all or nothing
+    /// or with --account, a two-column date,count CSV (a spreadsheet, another
+    /// tracker); samples already there are skipped; all or nothing
     History {
         /// The file, or - for standard input
         #[arg(default_value = "-")]
         file: String,
+        /// Read FILE as date,count rows for this account (header optional;
+        /// dates YYYY-MM-DD, the end of that day, or RFC 3339 times)
+        #[arg(long, value_name = "ID")]
+        account: Option<String>,
     },
     /// The JSON `watson log --json` prints (add --all for every frame); projects and tags name accounts
     Watson {
@@ -428,7 +448,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             note,
         } => time::log_time(&paths, &id, &duration, at.as_deref(), note),
         Cmd::Import(ImportCmd::Timewarrior { file }) => time::import_timewarrior(&paths, &file),
-        Cmd::Import(ImportCmd::History { file }) => history::import_history(&paths, &file),
+        Cmd::Import(ImportCmd::History { file, account }) => {
+            history::import_history(&paths, &file, account.as_deref())
+        }
         Cmd::Import(ImportCmd::Activitywatch { url, since }) => {
             time::import_activitywatch(&paths, &url, since.as_deref())
         }
@@ -440,6 +462,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             time::import_service(&paths, time::Service::Clockify, &url, since.as_deref())
         }
         Cmd::Effort { format } => time::effort_cmd(&paths, format),
+        Cmd::Backfill { id, all, since } => {
+            backfill::backfill_cmd(&paths, id.as_deref(), all, since.as_deref())
+        }
         Cmd::Alerts { since, format } => history::alerts_cmd(&paths, since.as_deref(), format),
         Cmd::Init { .. } | Cmd::Completions { .. } | Cmd::Man => Ok(ExitCode::SUCCESS),
         Cmd::Export {

@@ -10,6 +10,10 @@
 //! input that is slow to come (a pipe that stays open) holds no lock, and
 //! memory does not grow with the input: a line is at most [`MAX_LINE`], and
 //! nothing else is kept per row.
+//!
+//! A `source` column (field), as exports since schema 12 write, keeps each
+//! sample's source (`polled`, `backfilled`, ...); files without it import as
+//! `imported`. (`--account` files of `date,count` rows: [`super::counts`].)
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, Write};
@@ -17,7 +21,7 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Seek, Write};
 use jiff::Timestamp;
 use serde::Deserialize;
 
-use crate::model::Sample;
+use crate::model::{Sample, SampleSource};
 use crate::store::Store;
 
 /// The earliest time a sample may have (2000-01-01).
@@ -42,6 +46,23 @@ struct Line {
     following: serde_json::Value,
     #[serde(default)]
     posts: serde_json::Value,
+    #[serde(default)]
+    source: Option<String>,
+}
+
+// ---- where a sample came from (the `source` column) ----
+
+/// A `source` cell: a source's name; absent or empty is `imported`.
+fn source_of(cell: Option<&str>) -> Result<SampleSource, String> {
+    match cell.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Ok(SampleSource::Imported),
+        Some(c) => SampleSource::parse(c).ok_or_else(|| {
+            format!(
+                "source `{}` is none of polled, backfilled, reconstructed, imported, manual",
+                crate::text::short(c, 40)
+            )
+        }),
+    }
 }
 
 /// An id as messages show it: characters that cleaning would drop or change
@@ -163,8 +184,8 @@ struct Spool {
     index: HashMap<String, usize>,
 }
 
-/// `line`, key index, time, followers, following, posts.
-const RECORD: usize = 8 + 4 + 8 * 4;
+/// `line`, key index, time, followers, following, posts, source.
+const RECORD: usize = 8 + 4 + 8 * 4 + 1;
 /// "None" for an optional count (counts are 0..=2^53).
 const NONE: i64 = i64::MIN;
 
@@ -189,7 +210,14 @@ impl Spool {
     }
 
     /// Adds a checked row; an id not in the history is an error.
-    fn push(&mut self, store: &Store, line: u64, id: &str, s: &Sample) -> Result<(), String> {
+    fn push(
+        &mut self,
+        store: &Store,
+        line: u64,
+        id: &str,
+        s: &Sample,
+        source: SampleSource,
+    ) -> Result<(), String> {
         let key = match self.index.get(id) {
             Some(k) => *k,
             None => {
@@ -217,6 +245,7 @@ impl Spool {
         for (i, v) in values.iter().enumerate() {
             rec[12 + 8 * i..20 + 8 * i].copy_from_slice(&v.to_le_bytes());
         }
+        rec[RECORD - 1] = u8::try_from(source.code()).unwrap_or(u8::MAX);
         self.file
             .write_all(&rec)
             .map_err(|e| format!("cannot spool the import to a temporary file: {e}"))?;
@@ -234,7 +263,7 @@ impl Spool {
             .map_err(|e| anyhow::anyhow!("cannot spool the import: {}", e.error()))?;
         file.rewind()?;
         let mut reader = BufReader::with_capacity(1 << 16, file);
-        let records = (0..rows).map(|_| -> anyhow::Result<(u64, usize, Sample)> {
+        let records = (0..rows).map(|_| -> anyhow::Result<(u64, usize, Sample, SampleSource)> {
             let mut rec = [0u8; RECORD];
             reader
                 .read_exact(&mut rec)
@@ -258,6 +287,7 @@ impl Spool {
                     following: opt(word(2)),
                     posts: opt(word(3)),
                 },
+                SampleSource::from_code(i64::from(rec[RECORD - 1])),
             ))
         });
         match store.import_samples(&keys, records)? {
@@ -439,8 +469,9 @@ pub fn import(
                     latest_ms,
                 )
                 .map_err(|e| at_line(n, format!("`{}`: {e}", visible(&row.id))))?;
+                let from = source_of(row.source.as_deref()).map_err(|e| at_line(n, e))?;
                 spool
-                    .push(store, n, &row.id, &s)
+                    .push(store, n, &row.id, &s, from)
                     .map_err(|e| at_line(n, e))?;
             }
         }
@@ -450,7 +481,8 @@ pub fn import(
                 inner: input,
                 state: std::rc::Rc::clone(&state),
             };
-            let mut reader = csv::ReaderBuilder::new().from_reader(capped);
+            // flexible: files without the source column, and short rows, read
+            let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(capped);
             let header_line = skipped_lines + 1;
             let csv_err = |e: csv::Error, line: u64| {
                 if state.over.get() {
@@ -480,6 +512,7 @@ pub fn import(
                 col("following")?,
                 col("posts")?,
             );
+            let csource = headers.iter().position(|h| h == "source");
             let cell = |r: &csv::StringRecord, i: usize| {
                 serde_json::Value::String(r.get(i).unwrap_or("").to_string())
             };
@@ -502,7 +535,11 @@ pub fn import(
                     latest_ms,
                 )
                 .map_err(|e| at_line(n, format!("`{}`: {e}", visible(id))))?;
-                spool.push(store, n, id, &s).map_err(|e| at_line(n, e))?;
+                let from =
+                    source_of(csource.and_then(|i| rec.get(i))).map_err(|e| at_line(n, e))?;
+                spool
+                    .push(store, n, id, &s, from)
+                    .map_err(|e| at_line(n, e))?;
             }
         }
     }

@@ -185,7 +185,9 @@ fn cut(text: &str, max: usize) -> &str {
 
 pub mod activitywatch;
 pub mod api;
+pub mod backfill;
 pub mod clockify;
+pub mod counts;
 pub mod history;
 pub mod timewarrior;
 pub mod toggl;

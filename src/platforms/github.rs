@@ -5,16 +5,26 @@
 //! 403 or 429 with `x-ratelimit-remaining: 0` and `x-ratelimit-reset` (epoch
 //! seconds), or a `retry-after` for secondary limits; otherwise wait a minute.
 //! Token: `GITHUB_TOKEN`, or the variable named by `token_env`.
+//!
+//! Past (repositories): `GET /repos/{owner}/{repo}/stargazers?per_page=100&page=N`
+//! with `Accept: application/vnd.github.star+json` answers
+//! `[{"starred_at": "2019-02-01T10:00:00Z", "user": {...}}, ...]`, oldest
+//! first, the next page named by a `Link: <...>; rel="next"` header. Only
+//! current stargazers are listed (a lower bound). GitHub pages at most 400
+//! pages deep (40,000 stars): beyond, 422. Since July 2026 the list is shown
+//! only to the repository's admins and collaborators: another token gets a
+//! 403 or 404.
 
+use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Hue, PlatformKind, Request, Secrets, SimpleApi, count,
-    default_hold, epoch_header, int_header, json, opt_count, retry_after, said, status_error,
-    token, url, why,
+    Counts, FetchError, Fetched, Hue, PastKind, PastPage, PastSource, PlatformKind, Request,
+    Secrets, SimpleApi, count, default_hold, epoch_header, has_next_link, int_header, json,
+    opt_count, retry_after, rfc3339, said, status_error, token, url, why,
 };
-use crate::http::Response;
+use crate::http::{Http, Response};
 use crate::model::Account;
 
 pub const API_ROOT: &str = "https://api.github.com";
@@ -41,8 +51,137 @@ struct ApiError {
     message: String,
 }
 
+#[derive(Deserialize)]
+struct Star {
+    #[serde(deserialize_with = "said")]
+    starred_at: String,
+}
+
 fn is_repo(handle: &str) -> bool {
     handle.contains('/')
+}
+
+/// Stargazers per page: the most GitHub gives.
+const PER_PAGE: &str = "100";
+
+/// The request's headers: the API version and the token, if any.
+fn authorized(
+    req: Request,
+    account: &Account,
+    secrets: &dyn Secrets,
+) -> Result<Request, FetchError> {
+    let mut req = req.header("x-github-api-version", "2022-11-28");
+    if let Some(t) = token(account, Some("GITHUB_TOKEN"), secrets)? {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    Ok(req)
+}
+
+/// A rate-limit answer (403 or 429 that says so) as the error it is.
+fn limited(resp: &Response, message: &str, now: Timestamp) -> Option<FetchError> {
+    let exhausted = int_header(resp, "x-ratelimit-remaining") == Some(0);
+    let message = message.to_lowercase();
+    let secondary = message.contains("secondary rate limit") || message.contains("abuse");
+    let limited = resp.status == 429
+        || (resp.status == 403
+            && (exhausted
+                || secondary
+                || resp.header("retry-after").is_some()
+                || message.contains("rate limit")));
+    if !limited {
+        return None;
+    }
+    let until = retry_after(resp, now)
+        .or_else(|| {
+            (exhausted && !secondary)
+                .then(|| epoch_header(resp, "x-ratelimit-reset"))
+                .flatten()
+        })
+        .unwrap_or_else(|| default_hold(now));
+    // a token only helps the primary limit of anonymous calls (60 an hour)
+    let anonymous = int_header(resp, "x-ratelimit-limit").is_none_or(|l| l <= 60);
+    let detail = if secondary {
+        "secondary rate limit (too many requests at once); GitHub asks to wait".to_string()
+    } else if anonymous {
+        "API rate limit exceeded; a token (GITHUB_TOKEN) raises it".to_string()
+    } else {
+        "API rate limit used up for this token".to_string()
+    };
+    Some(FetchError::RateLimited { until, detail })
+}
+
+/// One page of a repository's stargazers with their star dates.
+async fn stargazers(
+    http: &Http,
+    account: &Account,
+    secrets: &dyn Secrets,
+    cursor: Option<&str>,
+    now: Timestamp,
+) -> Result<PastPage, FetchError> {
+    let page: u32 = match cursor {
+        None => 1,
+        Some(c) => c
+            .parse()
+            .map_err(|_| FetchError::BadResponse(format!("bad backfill cursor `{c}`")))?,
+    };
+    let root = SimpleApi::api_root(&Github, account);
+    let path = format!("/repos/{}/stargazers", account.handle);
+    let page_text = page.to_string();
+    let req = Request::get(url(
+        &root,
+        &path,
+        &[("per_page", PER_PAGE), ("page", &page_text)],
+    )?)
+    .header("accept", "application/vnd.github.star+json");
+    let resp = super::send(http, authorized(req, account, secrets)?).await?;
+    let var = account.token_env.as_deref().unwrap_or("GITHUB_TOKEN");
+    if resp.status == 200 {
+        let stars: Vec<Star> = json(&resp)?;
+        let joined = stars
+            .iter()
+            .map(|s| rfc3339(&s.starred_at, "starred_at"))
+            .collect::<Result<Vec<i64>, _>>()?;
+        let exhausted = int_header(&resp, "x-ratelimit-remaining") == Some(0);
+        return Ok(PastPage {
+            joined,
+            next: has_next_link(&resp).then(|| (page + 1).to_string()),
+            hold_until: if exhausted {
+                epoch_header(&resp, "x-ratelimit-reset")
+            } else {
+                None
+            },
+            ..PastPage::default()
+        });
+    }
+    let e: ApiError = json(&resp).unwrap_or_default();
+    if let Some(limit) = limited(&resp, &e.message, now) {
+        return Err(limit);
+    }
+    let has_token = token(account, Some("GITHUB_TOKEN"), secrets)?.is_some();
+    match resp.status {
+        // paging stops 400 pages deep: what was read stands, as a lower bound
+        422 => Ok(PastPage {
+            note: Some(format!(
+                "GitHub lists only the first {} stargazers; later stars are not dated",
+                crate::util::thousands(i64::from(page.saturating_sub(1)) * 100)
+            )),
+            ..PastPage::default()
+        }),
+        401 => Err(FetchError::Auth(format!(
+            "GitHub rejected the token in {var} ({})",
+            why(&resp, &e.message)
+        ))),
+        403 | 404 => Err(FetchError::Auth(format!(
+            "GitHub does not show the stargazers of {} to {}: set {var} to a token of one of the repository's admins or collaborators (fine-grained: this repository, Metadata read-only; classic: repo scope)",
+            account.handle,
+            if has_token {
+                format!("the token in {var}")
+            } else {
+                "a request without a token".to_string()
+            }
+        ))),
+        _ => Err(status_error(&resp, Some(e.message))),
+    }
 }
 
 impl SimpleApi for Github {
@@ -94,13 +233,9 @@ impl SimpleApi for Github {
         } else {
             format!("/users/{}", account.handle)
         };
-        let mut req = Request::get(url(root, &path, &[])?)
-            .header("accept", "application/vnd.github+json")
-            .header("x-github-api-version", "2022-11-28");
-        if let Some(t) = token(account, Some("GITHUB_TOKEN"), secrets)? {
-            req = req.header("authorization", format!("Bearer {t}"));
-        }
-        Ok(req)
+        let req =
+            Request::get(url(root, &path, &[])?).header("accept", "application/vnd.github+json");
+        authorized(req, account, secrets)
     }
 
     fn interpret(
@@ -137,32 +272,8 @@ impl SimpleApi for Github {
             });
         }
         let e: ApiError = json(resp).unwrap_or_default();
-        let message = e.message.to_lowercase();
-        let secondary = message.contains("secondary rate limit") || message.contains("abuse");
-        let limited = resp.status == 429
-            || (resp.status == 403
-                && (exhausted
-                    || secondary
-                    || resp.header("retry-after").is_some()
-                    || message.contains("rate limit")));
-        if limited {
-            let until = retry_after(resp, now)
-                .or_else(|| {
-                    (exhausted && !secondary)
-                        .then(|| epoch_header(resp, "x-ratelimit-reset"))
-                        .flatten()
-                })
-                .unwrap_or_else(|| default_hold(now));
-            // a token only helps the primary limit of anonymous calls (60 an hour)
-            let anonymous = int_header(resp, "x-ratelimit-limit").is_none_or(|l| l <= 60);
-            let detail = if secondary {
-                "secondary rate limit (too many requests at once); GitHub asks to wait".to_string()
-            } else if anonymous {
-                "API rate limit exceeded; a token (GITHUB_TOKEN) raises it".to_string()
-            } else {
-                "API rate limit used up for this token".to_string()
-            };
-            return Err(FetchError::RateLimited { until, detail });
+        if let Some(limit) = limited(resp, &e.message, now) {
+            return Err(limit);
         }
         match resp.status {
             404 if is_repo(&account.handle) => Err(FetchError::NotFound(format!(
@@ -179,5 +290,28 @@ impl SimpleApi for Github {
             ))),
             _ => Err(status_error(resp, Some(e.message))),
         }
+    }
+
+    fn past(&self, account: &Account) -> Option<PastSource> {
+        is_repo(&account.handle).then_some(PastSource {
+            kind: PastKind::JoinedOldestFirst,
+            what: "GitHub's star dates",
+            monthly: false,
+        })
+    }
+
+    fn past_page<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        secrets: &'a dyn Secrets,
+        cursor: Option<&'a str>,
+        _since: Timestamp,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<PastPage, FetchError>> {
+        if !is_repo(&account.handle) {
+            return Box::pin(async move { Err(super::no_past(account)) });
+        }
+        Box::pin(stargazers(http, account, secrets, cursor, now))
     }
 }

@@ -6,16 +6,21 @@
 //! Errors are RFC 7807 problems `{"type", "title", "status", "detail",
 //! "instance"}`: 401 "API Key Invalid", 403 "User Disabled" / "Forbidden",
 //! 404 "Resource Not Found", 429 "Too Many Requests".
+//!
+//! Past: `GET /3.0/lists/{list_id}/growth-history?count=..&offset=..` →
+//! `{"history": [{"month": "2024-05", "existing": N, "optins": ..., ...}],
+//! "total_items": N}`: the members of each month, exact (monthly samples).
 
 use base64::Engine;
+use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Hue, PlatformKind, Request, Secrets, SimpleApi, count, json,
-    required_token, said, status_error, url, why,
+    Counts, FetchError, Fetched, Hue, PastKind, PastPage, PastSource, PlatformKind, Request,
+    Secrets, SimpleApi, count, json, required_token, said, status_error, url, why,
 };
-use crate::http::Response;
+use crate::http::{Http, Response};
 use crate::model::Account;
 
 /// Only a placeholder for [`super::host_of`]: the real host comes from the key.
@@ -28,6 +33,17 @@ pub struct Mailchimp;
 struct List {
     stats: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+#[derive(Deserialize)]
+struct Growth {
+    #[serde(default)]
+    history: Vec<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    total_items: serde_json::Value,
+}
+
+/// Months per growth-history request (the API gives at most 1,000).
+const MONTHS: usize = 1_000;
 
 #[derive(Deserialize, Default)]
 struct Problem {
@@ -75,25 +91,28 @@ impl SimpleApi for Mailchimp {
         _root: &str,
         secrets: &dyn Secrets,
     ) -> Result<Request, FetchError> {
-        let var = account.token_env.as_deref().unwrap_or(TOKEN_VAR);
-        let key = required_token(account, TOKEN_VAR, secrets)?;
-        let root = match &account.base_url {
-            Some(b) => b.clone(),
-            None => {
-                let dc = data_centre(&key).ok_or_else(|| {
-                    FetchError::Auth(format!(
-                        "the key in {var} has no data-centre suffix (it ends like -us6); copy the whole key from Account → Extras → API keys"
-                    ))
-                })?;
-                format!("https://{dc}.api.mailchimp.com")
-            }
-        };
         let path = format!("/3.0/lists/{}", account.handle);
-        let basic = base64::engine::general_purpose::STANDARD.encode(format!("socialtop:{key}"));
-        Ok(
-            Request::get(url(&root, &path, &[("fields", "stats.member_count")])?)
-                .header("authorization", format!("Basic {basic}")),
-        )
+        authorized(account, secrets, &path, &[("fields", "stats.member_count")])
+    }
+
+    fn past(&self, _account: &Account) -> Option<PastSource> {
+        Some(PastSource {
+            kind: PastKind::Counts,
+            what: "Mailchimp's growth history",
+            monthly: true,
+        })
+    }
+
+    fn past_page<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        secrets: &'a dyn Secrets,
+        cursor: Option<&'a str>,
+        _since: Timestamp,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<PastPage, FetchError>> {
+        Box::pin(growth_history(http, account, secrets, cursor, now))
     }
 
     fn interpret(
@@ -102,7 +121,6 @@ impl SimpleApi for Mailchimp {
         account: &Account,
         now: Timestamp,
     ) -> Result<Fetched, FetchError> {
-        let var = account.token_env.as_deref().unwrap_or(TOKEN_VAR);
         if resp.status == 200 {
             let l: List = json(resp)?;
             let stats = l.stats.unwrap_or_default();
@@ -112,30 +130,111 @@ impl SimpleApi for Mailchimp {
                 posts: None,
             }));
         }
-        let p: Problem = json(resp).unwrap_or_default();
-        let said = if p.detail.is_empty() {
-            p.title.clone()
-        } else {
-            format!("{}: {}", p.title, p.detail)
-        };
-        match resp.status {
-            401 => Err(FetchError::Auth(format!(
-                "Mailchimp refused the key in {var} ({}); create a key in Account → Extras → API keys",
-                why(resp, &p.title)
-            ))),
-            403 => Err(FetchError::Auth(format!(
-                "Mailchimp denied access ({})",
-                why(resp, &said)
-            ))),
-            404 => Err(FetchError::NotFound(format!(
-                "no Mailchimp audience {}",
-                account.handle
-            ))),
-            429 => Err(FetchError::RateLimited {
-                until: super::wait_until(resp, None, now),
-                detail: "Mailchimp API limit (10 simultaneous connections)".into(),
-            }),
-            _ => Err(status_error(resp, Some(said))),
+        Err(error(resp, account, now))
+    }
+}
+
+/// A GET of `path` under the account's API root, with its key.
+fn authorized(
+    account: &Account,
+    secrets: &dyn Secrets,
+    path: &str,
+    query: &[(&str, &str)],
+) -> Result<Request, FetchError> {
+    let var = account.token_env.as_deref().unwrap_or(TOKEN_VAR);
+    let key = required_token(account, TOKEN_VAR, secrets)?;
+    let root = match &account.base_url {
+        Some(b) => b.clone(),
+        None => {
+            let dc = data_centre(&key).ok_or_else(|| {
+                FetchError::Auth(format!(
+                    "the key in {var} has no data-centre suffix (it ends like -us6); copy the whole key from Account → Extras → API keys"
+                ))
+            })?;
+            format!("https://{dc}.api.mailchimp.com")
         }
+    };
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("socialtop:{key}"));
+    Ok(Request::get(url(&root, path, query)?).header("authorization", format!("Basic {basic}")))
+}
+
+/// One page of the audience's growth history (`cursor`: the offset).
+async fn growth_history(
+    http: &Http,
+    account: &Account,
+    secrets: &dyn Secrets,
+    cursor: Option<&str>,
+    now: Timestamp,
+) -> Result<PastPage, FetchError> {
+    let offset: usize = match cursor {
+        None => 0,
+        Some(c) => c
+            .parse()
+            .map_err(|_| FetchError::BadResponse(format!("bad backfill cursor `{c}`")))?,
+    };
+    let path = format!("/3.0/lists/{}/growth-history", account.handle);
+    let (count_text, offset_text) = (MONTHS.to_string(), offset.to_string());
+    let req = authorized(
+        account,
+        secrets,
+        &path,
+        &[
+            ("count", &count_text),
+            ("offset", &offset_text),
+            ("fields", "history.month,history.existing,total_items"),
+        ],
+    )?;
+    let resp = super::send(http, req).await?;
+    if resp.status != 200 {
+        return Err(error(&resp, account, now));
+    }
+    let g: Growth = json(&resp)?;
+    let mut counts = Vec::with_capacity(g.history.len());
+    for h in &g.history {
+        let month = h.get("month").and_then(|m| m.as_str()).unwrap_or("");
+        let start = jiff::civil::Date::strptime("%Y-%m-%d", format!("{}-01", month.trim()))
+            .ok()
+            .and_then(|d| d.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok())
+            .ok_or_else(|| {
+                FetchError::BadResponse(format!(
+                    "month `{}` is not YYYY-MM",
+                    crate::text::short(month, 20)
+                ))
+            })?;
+        counts.push((
+            start.timestamp().as_second(),
+            count(super::field(h, "existing"), "existing")?,
+        ));
+    }
+    let total = super::opt_count(&g.total_items, "total_items")?.unwrap_or(0);
+    let seen = offset + g.history.len();
+    Ok(PastPage {
+        counts,
+        next: (!g.history.is_empty() && (seen as i64) < total).then(|| seen.to_string()),
+        ..PastPage::default()
+    })
+}
+
+/// What an answer other than 200 means.
+fn error(resp: &Response, account: &Account, now: Timestamp) -> FetchError {
+    let var = account.token_env.as_deref().unwrap_or(TOKEN_VAR);
+    let p: Problem = json(resp).unwrap_or_default();
+    let said = if p.detail.is_empty() {
+        p.title.clone()
+    } else {
+        format!("{}: {}", p.title, p.detail)
+    };
+    match resp.status {
+        401 => FetchError::Auth(format!(
+            "Mailchimp refused the key in {var} ({}); create a key in Account → Extras → API keys",
+            why(resp, &p.title)
+        )),
+        403 => FetchError::Auth(format!("Mailchimp denied access ({})", why(resp, &said))),
+        404 => FetchError::NotFound(format!("no Mailchimp audience {}", account.handle)),
+        429 => FetchError::RateLimited {
+            until: super::wait_until(resp, None, now),
+            detail: "Mailchimp API limit (10 simultaneous connections)".into(),
+        },
+        _ => status_error(resp, Some(said)),
     }
 }

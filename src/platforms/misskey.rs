@@ -5,15 +5,25 @@
 //! Handle `user@instance`. A user whose follower list is not public
 //! (`followersVisibility`, `ffVisibility` before 2023.x, "followers" or
 //! "private") is answered with `followersCount: 0`: that is a hidden count.
+//!
+//! Past: `POST /api/charts/user/following` with `{"userId", "span": "day",
+//! "limit": 1..500, "offset": null | ms}` answers
+//! `{"local": {"followings": {...}, "followers": {"total": [...], "inc": [...],
+//! "dec": [...]}}, "remote": {...}}`: arrays newest first, index 0 the current
+//! UTC day (or the day holding `offset`), index i the day i days before it.
+//! Followers per day are `local.followers.total + remote.followers.total`;
+//! days before the chart's first record read 0. The user id comes from
+//! `users/show`.
 
+use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Hue, PlatformKind, Request, Secrets, SimpleApi, count, json,
-    opt_count, said, status_error, url, why,
+    Counts, FetchError, Fetched, Hue, PastKind, PastPage, PastSource, PlatformKind, Request,
+    Secrets, SimpleApi, count, json, opt_count, said, status_error, url, utc_day, why,
 };
-use crate::http::Response;
+use crate::http::{Http, Response};
 use crate::model::Account;
 
 pub struct Misskey;
@@ -31,6 +41,33 @@ struct User {
     following_visibility: Option<String>,
     ff_visibility: Option<String>,
 }
+
+#[derive(Deserialize)]
+struct UserId {
+    #[serde(deserialize_with = "said")]
+    id: String,
+}
+
+/// `charts/user/following`: only the followers' totals are read.
+#[derive(Deserialize)]
+struct Chart {
+    local: Side,
+    remote: Side,
+}
+
+#[derive(Deserialize)]
+struct Side {
+    followers: Totals,
+}
+
+#[derive(Deserialize)]
+struct Totals {
+    total: Vec<serde_json::Value>,
+}
+
+/// Days per chart request: the most the API gives.
+const CHART_DAYS: i64 = 500;
+const DAY: i64 = 86_400;
 
 #[derive(Deserialize, Default)]
 struct ErrorBody {
@@ -122,35 +159,137 @@ impl SimpleApi for Misskey {
                 posts: opt_count(&u.notes_count, "notesCount")?,
             }));
         }
-        let e = json::<ErrorBody>(resp).unwrap_or_default().error;
-        match (resp.status, e.code.as_str()) {
-            (_, "NO_SUCH_USER") | (404, _) => Err(FetchError::NotFound(format!(
-                "no Misskey user {}",
-                account.handle
-            ))),
-            (_, "RATE_LIMIT_EXCEEDED") | (429, _) => {
-                let reset_ms = e
-                    .info
-                    .get("resetMs")
-                    .or_else(|| e.info.get("fullResetMs"))
-                    .and_then(|v| v.as_f64())
-                    .filter(|ms| ms.is_finite() && (0.0..=86_400_000.0 * 7.0).contains(ms));
-                let until = match reset_ms {
-                    Some(ms) => now
-                        .checked_add(jiff::SignedDuration::from_millis(ms.ceil() as i64))
-                        .unwrap_or(now),
-                    None => super::wait_until(resp, None, now),
-                };
-                Err(FetchError::RateLimited {
-                    until,
-                    detail: "Misskey rate limit".into(),
-                })
+        Err(error(resp, account, now))
+    }
+
+    fn past(&self, _account: &Account) -> Option<PastSource> {
+        Some(PastSource {
+            kind: PastKind::Counts,
+            what: "Misskey's follower chart",
+            monthly: false,
+        })
+    }
+
+    fn past_page<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        secrets: &'a dyn Secrets,
+        cursor: Option<&'a str>,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<PastPage, FetchError>> {
+        Box::pin(chart_page(self, http, account, secrets, cursor, since, now))
+    }
+}
+
+/// One request of the follower chart: 500 days back from the cursor's day
+/// (`"<user id> <ms>"`; the first page looks the user id up and ends today).
+async fn chart_page(
+    api: &Misskey,
+    http: &Http,
+    account: &Account,
+    secrets: &dyn Secrets,
+    cursor: Option<&str>,
+    since: Timestamp,
+    now: Timestamp,
+) -> Result<PastPage, FetchError> {
+    let root = SimpleApi::api_root(api, account);
+    let (user_id, offset) = match cursor.and_then(|c| c.split_once(' ')) {
+        Some((id, ms)) => (
+            id.to_string(),
+            Some(
+                ms.parse::<i64>()
+                    .map_err(|_| FetchError::BadResponse(format!("bad backfill cursor `{ms}`")))?,
+            ),
+        ),
+        None => {
+            let resp = super::send(http, api.request(account, &root, secrets)?).await?;
+            if resp.status != 200 {
+                return Err(error(&resp, account, now));
             }
-            (401 | 403, _) => Err(FetchError::Auth(format!(
-                "the server refused the request ({})",
-                why(resp, &e.message)
-            ))),
-            _ => Err(status_error(resp, Some(e.message))),
+            let u: UserId = json(&resp)?;
+            if u.id.is_empty() {
+                return Err(FetchError::BadResponse("no user id in the answer".into()));
+            }
+            (u.id, None)
         }
+    };
+    let body = serde_json::json!({
+        "userId": user_id,
+        "span": "day",
+        "limit": CHART_DAYS,
+        "offset": offset,
+    });
+    let req = Request::post_json(url(&root, "/api/charts/user/following", &[])?, body);
+    let resp = super::send(http, req).await?;
+    if resp.status != 200 {
+        return Err(error(&resp, account, now));
+    }
+    let chart: Chart = json(&resp)?;
+    let (local, remote) = (&chart.local.followers.total, &chart.remote.followers.total);
+    let newest = utc_day(offset.map_or(now.as_second(), |ms| ms.div_euclid(1000)));
+    let mut counts = Vec::with_capacity(local.len());
+    for i in 0..local.len().max(remote.len()) {
+        let l = local
+            .get(i)
+            .map_or(Ok(0), |v| count(v, "local.followers.total"))?;
+        let r = remote
+            .get(i)
+            .map_or(Ok(0), |v| count(v, "remote.followers.total"))?;
+        let total = l
+            .checked_add(r)
+            .filter(|t| *t <= super::MAX_COUNT)
+            .ok_or_else(|| {
+                FetchError::BadResponse(format!("followers {l} + {r} is not a count"))
+            })?;
+        counts.push((newest - i as i64 * DAY, total));
+    }
+    // days before the chart's first record read 0: the chart starts after them
+    let before = counts.len();
+    while counts.last().is_some_and(|c| c.1 == 0) {
+        counts.pop();
+    }
+    let oldest = newest - (before as i64 - 1) * DAY;
+    let next =
+        (counts.len() == before && before as i64 == CHART_DAYS && oldest > since.as_second())
+            .then(|| format!("{user_id} {}", (oldest - DAY) * 1000));
+    Ok(PastPage {
+        counts,
+        next,
+        ..PastPage::default()
+    })
+}
+
+/// What an answer other than 200 means: unknown user, rate limit, refusal.
+fn error(resp: &Response, account: &Account, now: Timestamp) -> FetchError {
+    let e = json::<ErrorBody>(resp).unwrap_or_default().error;
+    match (resp.status, e.code.as_str()) {
+        (_, "NO_SUCH_USER") | (404, _) => {
+            FetchError::NotFound(format!("no Misskey user {}", account.handle))
+        }
+        (_, "RATE_LIMIT_EXCEEDED") | (429, _) => {
+            let reset_ms = e
+                .info
+                .get("resetMs")
+                .or_else(|| e.info.get("fullResetMs"))
+                .and_then(|v| v.as_f64())
+                .filter(|ms| ms.is_finite() && (0.0..=86_400_000.0 * 7.0).contains(ms));
+            let until = match reset_ms {
+                Some(ms) => now
+                    .checked_add(jiff::SignedDuration::from_millis(ms.ceil() as i64))
+                    .unwrap_or(now),
+                None => super::wait_until(resp, None, now),
+            };
+            FetchError::RateLimited {
+                until,
+                detail: "Misskey rate limit".into(),
+            }
+        }
+        (401 | 403, _) => FetchError::Auth(format!(
+            "the server refused the request ({})",
+            why(resp, &e.message)
+        )),
+        _ => status_error(resp, Some(e.message)),
     }
 }

@@ -100,6 +100,49 @@ impl Fetched {
     }
 }
 
+/// How a platform tells its past ([`Platform::past`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PastKind {
+    /// The count per day (or month) as the platform recorded it: exact
+    /// (Misskey's follower chart, Mailchimp's growth history).
+    Counts,
+    /// When each current follower came, oldest first (GitHub's stargazers):
+    /// a lower bound, as those who left are not listed.
+    JoinedOldestFirst,
+    /// When each current follower came, newest first, with the current
+    /// total (Twitch's followers): a lower bound.
+    JoinedNewestFirst,
+}
+
+/// Where an account's past counts come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PastSource {
+    pub kind: PastKind,
+    /// What it is, for people: "GitHub's star dates".
+    pub what: &'static str,
+    /// Counts per calendar month (UTC) rather than per UTC day.
+    pub monthly: bool,
+}
+
+/// One page of an account's past ([`Platform::past_page`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PastPage {
+    /// [`PastKind::Counts`]: `(start of the UTC day or month in epoch
+    /// seconds, count)`, in any order.
+    pub counts: Vec<(i64, i64)>,
+    /// The `Joined...` kinds: when each follower on the page came (epoch
+    /// seconds), in the order the platform lists them.
+    pub joined: Vec<i64>,
+    /// The current total, where the platform gives it with the list (Twitch).
+    pub total: Option<i64>,
+    /// The cursor of the next page; `None` after the last one.
+    pub next: Option<String>,
+    /// The answer's rate-limit headers say no calls are left until then.
+    pub hold_until: Option<Timestamp>,
+    /// Something the person should know about the pages (a cap on paging).
+    pub note: Option<String>,
+}
+
 /// Why a poll failed, in words a person understands.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FetchError {
@@ -230,6 +273,44 @@ pub trait Platform: Send + Sync {
         now: Timestamp,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>>;
 
+    /// Where the account's past counts come from, if the platform keeps
+    /// them where socialtop can read them (default: nowhere).
+    fn past(&self, _account: &Account) -> Option<PastSource> {
+        None
+    }
+
+    /// Reads one page of the account's past, from `cursor` (`None`: the
+    /// first page); `since` is the oldest time wanted (a platform may stop
+    /// paging there). Callers use [`Platform::fetch_past`].
+    fn past_page<'a>(
+        &'a self,
+        _http: &'a Http,
+        account: &'a Account,
+        _secrets: &'a dyn Secrets,
+        _cursor: Option<&'a str>,
+        _since: Timestamp,
+        _now: Timestamp,
+    ) -> BoxFuture<'a, Result<PastPage, FetchError>> {
+        Box::pin(async move { Err(no_past(account)) })
+    }
+
+    /// [`Platform::past_page`], errors tidied like [`Platform::fetch`]'s.
+    fn fetch_past<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        secrets: &'a dyn Secrets,
+        cursor: Option<&'a str>,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<PastPage, FetchError>> {
+        Box::pin(async move {
+            self.past_page(http, account, secrets, cursor, since, now)
+                .await
+                .map_err(FetchError::tidy)
+        })
+    }
+
     /// [`Platform::fetch_counts`], with every error tidied on its way out
     /// (cleaned, short): written once here, for every platform.
     fn fetch<'a>(
@@ -292,6 +373,34 @@ pub(crate) trait SimpleApi: Send + Sync {
     fn api_root(&self, account: &Account) -> String {
         root_or(account, Self::ROOT)
     }
+
+    /// See [`Platform::past`].
+    fn past(&self, _account: &Account) -> Option<PastSource> {
+        None
+    }
+
+    /// See [`Platform::past_page`].
+    fn past_page<'a>(
+        &'a self,
+        _http: &'a Http,
+        account: &'a Account,
+        _secrets: &'a dyn Secrets,
+        _cursor: Option<&'a str>,
+        _since: Timestamp,
+        _now: Timestamp,
+    ) -> BoxFuture<'a, Result<PastPage, FetchError>> {
+        Box::pin(async move { Err(no_past(account)) })
+    }
+}
+
+/// The error for a platform that keeps no past counts socialtop can read.
+pub fn no_past(account: &Account) -> FetchError {
+    FetchError::NotPolled(format!(
+        "{} keeps no record of past {} that socialtop can read; a spreadsheet or another tracker's export can be read with `socialtop import history FILE --account {}`",
+        account.platform.name(),
+        account.metric(),
+        account.id
+    ))
 }
 
 impl<T: SimpleApi> Platform for T {
@@ -332,6 +441,22 @@ impl<T: SimpleApi> Platform for T {
         now: Timestamp,
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
         Box::pin(fetch_simple(self, http, account, secrets, now))
+    }
+
+    fn past(&self, account: &Account) -> Option<PastSource> {
+        SimpleApi::past(self, account)
+    }
+
+    fn past_page<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        secrets: &'a dyn Secrets,
+        cursor: Option<&'a str>,
+        since: Timestamp,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<PastPage, FetchError>> {
+        SimpleApi::past_page(self, http, account, secrets, cursor, since, now)
     }
 }
 
@@ -646,6 +771,33 @@ pub(crate) fn opt_count(v: &serde_json::Value, name: &str) -> Result<Option<i64>
         serde_json::Value::Null => Ok(None),
         v => count(v, name).map(Some),
     }
+}
+
+/// The start (epoch seconds) of the UTC day holding `secs`.
+pub(crate) fn utc_day(secs: i64) -> i64 {
+    secs.div_euclid(86_400) * 86_400
+}
+
+/// An RFC 3339 time from an answer (`starred_at`, `followed_at`), in epoch
+/// seconds; anything else is an error naming the field.
+pub(crate) fn rfc3339(v: &str, name: &str) -> Result<i64, FetchError> {
+    v.trim()
+        .parse::<Timestamp>()
+        .map(|t| t.as_second())
+        .map_err(|_| {
+            FetchError::BadResponse(format!(
+                "{name} `{}` is not an RFC 3339 time",
+                text::short(v, 40)
+            ))
+        })
+}
+
+/// Whether a `Link` header has a `rel="next"` link.
+pub(crate) fn has_next_link(resp: &Response) -> bool {
+    resp.header("link").is_some_and(|l| {
+        l.split(',')
+            .any(|part| part.split(';').skip(1).any(|p| p.trim() == "rel=\"next\""))
+    })
 }
 
 /// The field `name` of a JSON object, `null` when absent.

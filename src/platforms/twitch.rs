@@ -10,6 +10,13 @@
 //! 401; with `base_url` set the token endpoint is `{base_url}/oauth2/token`);
 //! else `TWITCH_TOKEN` (or `token_env`), a user access token. Rate limits: `Ratelimit-Remaining` and
 //! `Ratelimit-Reset` (epoch seconds); errors are `{"error","status","message"}`.
+//!
+//! Past: `GET /helix/channels/followers?broadcaster_id=&first=100&after=`
+//! with a user token of the broadcaster or one of its moderators, scope
+//! `moderator:read:followers` (`TWITCH_TOKEN` or `token_env`), answers
+//! `{"total": N, "data": [{"user_id", "user_login", "user_name",
+//! "followed_at"}], "pagination": {"cursor": "..."}}`, newest first; other
+//! tokens get `total` with an empty `data`. A lower bound (unfollows are gone).
 
 use futures_util::future::BoxFuture;
 use jiff::Timestamp;
@@ -17,8 +24,9 @@ use serde::Deserialize;
 
 use super::oauth::{self, TokenRequest};
 use super::{
-    Counts, FetchError, Fetched, Hue, Platform, PlatformKind, Secrets, count, epoch_header,
-    int_header, json, required_env, required_token, said, status_error, url, why,
+    Counts, FetchError, Fetched, Hue, PastKind, PastPage, PastSource, Platform, PlatformKind,
+    Secrets, count, epoch_header, int_header, json, required_env, required_token, rfc3339, said,
+    status_error, url, why,
 };
 use crate::http::{Http, Response};
 use crate::model::Account;
@@ -43,6 +51,32 @@ struct Followers {
     #[serde(default)]
     total: serde_json::Value,
 }
+
+/// A page of `channels/followers` with the followers listed.
+#[derive(Deserialize)]
+struct FollowerPage {
+    #[serde(default)]
+    total: serde_json::Value,
+    #[serde(default)]
+    data: Vec<Follow>,
+    #[serde(default)]
+    pagination: Pagination,
+}
+
+#[derive(Deserialize)]
+struct Follow {
+    #[serde(deserialize_with = "said")]
+    followed_at: String,
+}
+
+#[derive(Deserialize, Default)]
+struct Pagination {
+    #[serde(default, deserialize_with = "said")]
+    cursor: String,
+}
+
+/// What reading the follower list needs, named in its errors.
+const LIST_ACCESS: &str = "a user access token of the broadcaster or one of its moderators with the scope moderator:read:followers";
 
 #[derive(Deserialize, Default)]
 struct HelixError {
@@ -111,9 +145,108 @@ impl Platform for Twitch {
     ) -> BoxFuture<'a, Result<Fetched, FetchError>> {
         Box::pin(self.read(http, account, known, secrets, now))
     }
+
+    fn past(&self, _account: &Account) -> Option<PastSource> {
+        Some(PastSource {
+            kind: PastKind::JoinedNewestFirst,
+            what: "Twitch's follow dates",
+            monthly: false,
+        })
+    }
+
+    fn past_page<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        secrets: &'a dyn Secrets,
+        cursor: Option<&'a str>,
+        _since: Timestamp,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<PastPage, FetchError>> {
+        Box::pin(self.follower_page(http, account, secrets, cursor, now))
+    }
 }
 
 impl Twitch {
+    /// One page of the follower list, newest first (`cursor`: `"<broadcaster
+    /// id> <pagination cursor>"`; the first page looks the id up).
+    async fn follower_page(
+        &self,
+        http: &Http,
+        account: &Account,
+        secrets: &dyn Secrets,
+        cursor: Option<&str>,
+        now: Timestamp,
+    ) -> Result<PastPage, FetchError> {
+        let var = account.token_env.as_deref().unwrap_or("TWITCH_TOKEN");
+        let client_id = required_env("TWITCH_CLIENT_ID", secrets)?;
+        let token = required_token(account, "TWITCH_TOKEN", secrets)?;
+        let headers = [
+            ("client-id", client_id),
+            ("authorization", format!("Bearer {token}")),
+        ];
+        let root = self.api_root(account);
+        let refused = |resp: &Response| {
+            FetchError::Auth(format!(
+                "Twitch does not list the followers of {} to the token in {var} ({}): it needs {LIST_ACCESS}",
+                account.handle,
+                why(resp, &json::<HelixError>(resp).unwrap_or_default().message)
+            ))
+        };
+        let (id, after) = match cursor.and_then(|c| c.split_once(' ')) {
+            Some((id, after)) => (id.to_string(), after.to_string()),
+            None => {
+                let login = account.handle.to_lowercase();
+                let resp = http
+                    .get(url(&root, "/helix/users", &[("login", &login)])?, &headers)
+                    .await?;
+                if matches!(resp.status, 401 | 403) {
+                    return Err(refused(&resp));
+                }
+                check(&resp, now)?;
+                let users: Users = json(&resp)?;
+                let id = users.data.into_iter().next().map(|u| u.id).ok_or_else(|| {
+                    FetchError::NotFound(format!("no Twitch user {}", account.handle))
+                })?;
+                (id, String::new())
+            }
+        };
+        let mut query = vec![("broadcaster_id", id.as_str()), ("first", "100")];
+        if !after.is_empty() {
+            query.push(("after", after.as_str()));
+        }
+        let resp = http
+            .get(url(&root, "/helix/channels/followers", &query)?, &headers)
+            .await?;
+        if matches!(resp.status, 401 | 403) {
+            return Err(refused(&resp));
+        }
+        check(&resp, now)?;
+        let page: FollowerPage = json(&resp)?;
+        let total = count(&page.total, "total")?;
+        // another token gets the total and no list
+        if total > 0 && page.data.is_empty() && after.is_empty() {
+            return Err(FetchError::Auth(format!(
+                "Twitch gave the token in {var} the total but not the list of followers of {}: it needs {LIST_ACCESS}",
+                account.handle
+            )));
+        }
+        let joined = page
+            .data
+            .iter()
+            .map(|f| rfc3339(&f.followed_at, "followed_at"))
+            .collect::<Result<Vec<i64>, _>>()?;
+        let next = (!page.data.is_empty() && !page.pagination.cursor.is_empty())
+            .then(|| format!("{id} {}", page.pagination.cursor));
+        Ok(PastPage {
+            joined,
+            total: Some(total),
+            next,
+            hold_until: hold(&resp),
+            ..PastPage::default()
+        })
+    }
+
     /// With a client secret (and no `token_env`), the app access token; else
     /// the user token from the environment.
     async fn read(

@@ -97,7 +97,7 @@ impl Store {
         let id = self.row(key)?;
         super::check_sample(key, &sample)?;
         self.write(&[id], |tx| {
-            super::insert_sample(tx, id, &sample)?;
+            super::insert_sample(tx, id, &sample, crate::model::SampleSource::Polled)?;
             queue_sample(tx, id, sample.at_ms)
         })
     }

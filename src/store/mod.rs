@@ -14,6 +14,9 @@
 //! - `alert_queue`: polled samples the alert rules have not looked at yet,
 //!   written with the sample; `deliveries`: each alert's delivery state per
 //!   target (see [`deliveries`]).
+//! - `backfill_progress`: where a backfill stopped by a rate limit goes on.
+//!
+//! Every sample keeps its [`SampleSource`] (`samples.source`, a code).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -21,7 +24,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
-pub use crate::model::{Account, AccountState, Sample, TimeEntry};
+pub use crate::model::{Account, AccountState, Sample, SampleSource, TimeEntry};
 
 pub mod deliveries;
 mod worker;
@@ -113,6 +116,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_changes.sql"),
     include_str!("migrations/0009_time_cover.sql"),
     include_str!("migrations/0010_deliveries.sql"),
+    // 0011 (follower lists) comes from another branch: it goes before this
+    include_str!("migrations/0012_sources.sql"),
 ];
 
 pub struct Store {
@@ -452,7 +457,7 @@ impl Store {
         let id = self.row(key)?;
         check_sample(key, &sample)?;
         self.write(&[id], |tx| {
-            insert_sample(tx, id, &sample)?;
+            insert_sample(tx, id, &sample, SampleSource::Polled)?;
             deliveries::queue_sample(tx, id, sample.at_ms)?;
             tx.execute(
                 "INSERT INTO account_state (account, checked_at, failures, error, error_at) VALUES (?1, ?2, 0, NULL, NULL)
@@ -463,16 +468,38 @@ impl Store {
         })
     }
 
-    /// Adds a sample without touching the poll state (manual `record`, imports,
-    /// demo data). Returns whether it replaced a sample at the same time.
+    /// Adds a polled sample without touching the poll state (a poll's value
+    /// kept while the history could not be written, demo data). Returns
+    /// whether it replaced a sample at the same time.
     pub fn insert_sample(&mut self, key: &str, sample: Sample) -> Result<bool> {
-        self.insert_samples(key, &[sample])
+        self.insert_sample_from(key, sample, SampleSource::Polled)
+    }
+
+    /// [`Store::insert_sample`] for a sample from `source` (`record`: manual).
+    pub fn insert_sample_from(
+        &mut self,
+        key: &str,
+        sample: Sample,
+        source: SampleSource,
+    ) -> Result<bool> {
+        self.insert_samples_from(key, &[sample], source)
             .map(|replaced| replaced > 0)
     }
 
-    /// Inserts many samples in one transaction (backfill, demo data, benchmarks);
-    /// all or none. Returns how many replaced a sample at the same time.
+    /// Inserts many polled samples in one transaction (demo data,
+    /// benchmarks); all or none. Returns how many replaced a sample at the
+    /// same time.
     pub fn insert_samples(&mut self, key: &str, samples: &[Sample]) -> Result<usize> {
+        self.insert_samples_from(key, samples, SampleSource::Polled)
+    }
+
+    /// [`Store::insert_samples`] for samples from `source`.
+    pub fn insert_samples_from(
+        &mut self,
+        key: &str,
+        samples: &[Sample],
+        source: SampleSource,
+    ) -> Result<usize> {
         let id = self.row(key)?;
         for s in samples {
             check_sample(key, s)?;
@@ -484,7 +511,7 @@ impl Store {
                     .prepare_cached("SELECT 1 FROM samples WHERE account = ?1 AND at = ?2")?
                     .exists(params![id, s.at_ms])?;
                 replaced += usize::from(existed);
-                insert_sample(tx, id, s)?;
+                insert_sample(tx, id, s, source)?;
             }
             Ok(replaced)
         })
@@ -666,11 +693,26 @@ impl Store {
 
     /// The follower count of the newest sample at or before each of `times`
     /// (milliseconds), in one statement: one index seek per time.
+    #[cfg(any(test, feature = "test-util"))]
     pub fn followers_at_or_before_each(
         &self,
         key: &str,
         times_ms: &[i64],
     ) -> Result<Vec<Option<i64>>> {
+        Ok(self
+            .sourced_followers_at_or_before_each(key, times_ms)?
+            .into_iter()
+            .map(|v| v.map(|(f, _)| f))
+            .collect())
+    }
+
+    /// [`Store::followers_at_or_before_each`], with each sample's source,
+    /// still one index seek per time.
+    pub fn sourced_followers_at_or_before_each(
+        &self,
+        key: &str,
+        times_ms: &[i64],
+    ) -> Result<Vec<Option<(i64, SampleSource)>>> {
         if times_ms.is_empty() {
             return Ok(Vec::new());
         }
@@ -688,13 +730,18 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT (SELECT followers FROM samples WHERE account = ?1 AND at <= j.value
+                // one value from the one seek: the count (at most 2^53) times 8
+                // plus the source's code (below 8)
+                "SELECT (SELECT followers * 8 + source FROM samples WHERE account = ?1 AND at <= j.value
                          ORDER BY at DESC LIMIT 1)
                  FROM json_each(?2) AS j ORDER BY j.key",
             )
             .map_err(|e| self.err(e))?;
-        stmt.query_map(params![id, list], |r| r.get(0))
-            .and_then(|rows| rows.collect())
+        stmt.query_map(params![id, list], |r| r.get::<_, Option<i64>>(0))
+            .and_then(|rows| {
+                rows.map(|v| v.map(|v| v.map(|v| (v >> 3, SampleSource::from_code(v & 7)))))
+                    .collect()
+            })
             .map_err(|e| self.err(e))
     }
 
@@ -882,7 +929,7 @@ impl Store {
     pub fn import_samples<E: From<StoreError>>(
         &mut self,
         keys: &[String],
-        rows: impl Iterator<Item = std::result::Result<(u64, usize, Sample), E>>,
+        rows: impl Iterator<Item = std::result::Result<(u64, usize, Sample, SampleSource), E>>,
     ) -> std::result::Result<std::result::Result<(u64, u64), ImportConflict>, E> {
         let path = self.path.clone();
         let err = |e| E::from(classify(&path, e));
@@ -899,7 +946,7 @@ impl Store {
         {
             let mut insert = tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO samples (account, at, followers, following, posts) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT OR IGNORE INTO samples (account, at, followers, following, posts, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )
                 .map_err(err)?;
             let mut there = tx
@@ -908,13 +955,20 @@ impl Store {
                 )
                 .map_err(err)?;
             for row in rows {
-                let (line, key, s) = row?;
+                let (line, key, s, source) = row?;
                 let (Some(id), Some(name)) = (ids.get(key), keys.get(key)) else {
                     return Err(E::from(StoreError::UnknownAccount(format!("#{key}"))));
                 };
                 check_sample(name, &s)?;
                 let n = insert
-                    .execute(params![id, s.at_ms, s.followers, s.following, s.posts])
+                    .execute(params![
+                        id,
+                        s.at_ms,
+                        s.followers,
+                        s.following,
+                        s.posts,
+                        source.code()
+                    ])
                     .map_err(err)?;
                 if n == 1 {
                     added += 1;
@@ -1019,10 +1073,10 @@ impl Store {
     /// order, to `f`, one account's range read at a time (each a seek on the
     /// `(account, at)` key), all inside one read transaction. Stops at the
     /// first error `f` returns. Returns how many samples were passed.
-    pub fn for_each_sample_since<E: From<StoreError>>(
+    pub fn for_each_sourced_sample_since<E: From<StoreError>>(
         &self,
         since: Timestamp,
-        mut f: impl FnMut(i64, &Sample) -> std::result::Result<(), E>,
+        mut f: impl FnMut(i64, &Sample, SampleSource) -> std::result::Result<(), E>,
     ) -> std::result::Result<u64, E> {
         let path = self.path.clone();
         let err = |e| E::from(classify(&path, e));
@@ -1033,7 +1087,7 @@ impl Store {
             .map_err(err)?;
         let mut stmt = tx
             .prepare(
-                "SELECT at, followers, following, posts FROM samples WHERE account = ?1 AND at >= ?2 ORDER BY at",
+                "SELECT at, followers, following, posts, source FROM samples WHERE account = ?1 AND at >= ?2 ORDER BY at",
             )
             .map_err(err)?;
         let since = since.as_millisecond();
@@ -1042,7 +1096,8 @@ impl Store {
             let mut rows = stmt.query(params![id, since]).map_err(err)?;
             while let Some(r) = rows.next().map_err(err)? {
                 let s = sample_from_row(r).map_err(err)?;
-                f(id, &s)?;
+                let source = SampleSource::from_code(r.get(4).map_err(err)?);
+                f(id, &s, source)?;
                 n += 1;
             }
         }
@@ -1102,6 +1157,142 @@ impl Store {
             .and_then(|rows| rows.collect::<rusqlite::Result<HashMap<_, _>>>())
             .map_err(|e| self.err(e))?;
         Ok(rows)
+    }
+}
+
+/// Where an account's history comes from, as far as its oldest samples tell
+/// ([`Store::origin`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Origin {
+    /// Runs of consecutive samples of one source, oldest first:
+    /// `(source, first at, last at)` in milliseconds.
+    pub runs: Vec<(SampleSource, i64, i64)>,
+    /// Whether samples after the last run were left unread.
+    pub more: bool,
+}
+
+impl Origin {
+    /// The oldest sample's time and source.
+    pub fn earliest(&self) -> Option<(i64, SampleSource)> {
+        self.runs.first().map(|&(s, from, _)| (from, s))
+    }
+
+    /// The first polled sample among those read.
+    pub fn first_polled_ms(&self) -> Option<i64> {
+        self.runs
+            .iter()
+            .find(|r| r.0 == SampleSource::Polled)
+            .map(|r| r.1)
+    }
+}
+
+/// How many of an account's oldest samples [`Store::origin`] reads: ten
+/// years of daily backfill fit.
+const ORIGIN_SAMPLES: i64 = 4_000;
+
+impl Store {
+    /// When the account was first polled: the oldest polled sample.
+    pub fn first_polled_ms(&self, key: &str) -> Result<Option<i64>> {
+        let id = self.row(key)?;
+        self.conn
+            .prepare_cached(
+                "SELECT at FROM samples WHERE account = ?1 AND source = 0 ORDER BY at LIMIT 1",
+            )
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Where the history of `key` comes from, read from its oldest
+    /// [`ORIGIN_SAMPLES`] samples (a bounded read, for the detail view).
+    pub fn origin(&self, key: &str) -> Result<Origin> {
+        let id = self.row(key)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT at, source FROM samples WHERE account = ?1 ORDER BY at LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt
+            .query(params![id, ORIGIN_SAMPLES])
+            .map_err(|e| self.err(e))?;
+        let mut origin = Origin::default();
+        let mut n = 0;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let at: i64 = r.get(0).map_err(|e| self.err(e))?;
+            let source = SampleSource::from_code(r.get(1).map_err(|e| self.err(e))?);
+            n += 1;
+            match origin.runs.last_mut() {
+                Some(run) if run.0 == source => run.2 = at,
+                _ => origin.runs.push((source, at, at)),
+            }
+        }
+        origin.more = n == ORIGIN_SAMPLES;
+        Ok(origin)
+    }
+
+    /// Where a backfill of `key` stopped: `(cursor, state)`.
+    pub fn backfill_progress(&self, key: &str) -> Result<Option<(String, String)>> {
+        let id = self.row(key)?;
+        self.conn
+            .query_row(
+                "SELECT cursor, state FROM backfill_progress WHERE account = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records a page of backfill in one transaction: the samples that lie
+    /// before `before_ms` (the first polled sample, or now), each only where
+    /// no sample is (a polled, imported or hand-entered sample is never
+    /// changed), and where to go on from (`progress`: `(cursor, state)`;
+    /// `None` when the backfill is complete). Every sample is checked like
+    /// any other. Returns how many were added.
+    pub fn add_backfill(
+        &mut self,
+        key: &str,
+        samples: &[Sample],
+        source: SampleSource,
+        before_ms: i64,
+        progress: Option<(&str, &str)>,
+    ) -> Result<usize> {
+        let id = self.row(key)?;
+        for s in samples {
+            check_sample(key, s)?;
+        }
+        let now = self.clock.now().as_millisecond();
+        let added = self.transaction(|tx| {
+            let mut added = 0;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO samples (account, at, followers, following, posts, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?;
+                for s in samples.iter().filter(|s| s.at_ms < before_ms) {
+                    added += insert.execute(params![
+                        id,
+                        s.at_ms,
+                        s.followers,
+                        s.following,
+                        s.posts,
+                        source.code()
+                    ])?;
+                }
+            }
+            match progress {
+                Some((cursor, state)) => tx.execute(
+                    "INSERT INTO backfill_progress (account, cursor, state, at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(account) DO UPDATE SET cursor = ?2, state = ?3, at = ?4",
+                    params![id, cursor, state, now],
+                )?,
+                None => tx.execute("DELETE FROM backfill_progress WHERE account = ?1", [id])?,
+            };
+            if added > 0 {
+                bump_generation(tx, std::iter::once(id))?;
+            }
+            Ok(added)
+        })?;
+        Ok(added)
     }
 }
 
@@ -1403,11 +1594,16 @@ fn bump_generation(
     Ok(())
 }
 
-fn insert_sample(tx: &rusqlite::Transaction<'_>, id: i64, s: &Sample) -> rusqlite::Result<()> {
+fn insert_sample(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    s: &Sample,
+    source: SampleSource,
+) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "INSERT OR REPLACE INTO samples (account, at, followers, following, posts) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT OR REPLACE INTO samples (account, at, followers, following, posts, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![id, s.at_ms, s.followers, s.following, s.posts])
+    .execute(params![id, s.at_ms, s.followers, s.following, s.posts, source.code()])
     .map(|_| ())
 }
 
@@ -1788,6 +1984,106 @@ mod tests {
         let latest = s.latest("a").unwrap().unwrap();
         assert_eq!((latest.at_ms, latest.followers), (1_700_000_000_000, 42));
         assert_eq!(s.state("a").unwrap().checked_at_ms, Some(1_700_000_100_000));
+    }
+
+    /// Every sample of `key` with its source, oldest first.
+    fn sourced(s: &Store, key: &str) -> Vec<(i64, i64, SampleSource)> {
+        let id = s.row(key).unwrap();
+        let mut out = Vec::new();
+        s.for_each_sourced_sample_since(Timestamp::MIN, |row, x, src| -> Result<()> {
+            if row == id {
+                out.push((x.at_ms, x.followers, src));
+            }
+            Ok(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn samples_before_the_migration_are_polled_but_a_manual_accounts_are_manual() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        {
+            let c = Connection::open(&path).unwrap();
+            for (i, m) in MIGRATIONS[..9].iter().enumerate() {
+                c.execute_batch(m).unwrap();
+                c.pragma_update(None, "user_version", i as i64 + 1).unwrap();
+            }
+            c.execute_batch(
+                "INSERT INTO accounts (id, key, platform, handle, metric) VALUES (1, 'a', 'github', 'a', 'followers'), (2, 'm', 'manual', 'm', 'followers');
+                 INSERT INTO samples (account, at, followers) VALUES (1, 1700000000000, 42), (2, 1700000000000, 7);",
+            )
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(
+            sourced(&s, "a"),
+            [(1_700_000_000_000, 42, SampleSource::Polled)]
+        );
+        assert_eq!(
+            sourced(&s, "m"),
+            [(1_700_000_000_000, 7, SampleSource::Manual)]
+        );
+    }
+
+    #[test]
+    fn backfill_never_changes_a_sample_and_stops_before_the_first_poll() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        s.sync_accounts(&[account("a")]).unwrap();
+        s.record_success("a", sample(5_000_000, 50)).unwrap();
+        s.insert_sample_from("a", sample(2_000_000, 20), SampleSource::Manual)
+            .unwrap();
+        assert_eq!(s.first_polled_ms("a").unwrap(), Some(5_000_000));
+        let past: Vec<Sample> = [1_000_000, 2_000_000, 5_000_000, 6_000_000]
+            .iter()
+            .map(|&at| sample(at, 1))
+            .collect();
+        let added = s
+            .add_backfill(
+                "a",
+                &past,
+                SampleSource::Reconstructed,
+                5_000_000,
+                Some(("2", "{}")),
+            )
+            .unwrap();
+        assert_eq!(added, 1, "only the one before the poll where no sample was");
+        assert_eq!(
+            sourced(&s, "a"),
+            [
+                (1_000_000, 1, SampleSource::Reconstructed),
+                (2_000_000, 20, SampleSource::Manual),
+                (5_000_000, 50, SampleSource::Polled),
+            ]
+        );
+        assert_eq!(
+            s.backfill_progress("a").unwrap(),
+            Some(("2".to_string(), "{}".to_string()))
+        );
+        // again: nothing added; done: the progress is gone
+        let again = s
+            .add_backfill("a", &past, SampleSource::Reconstructed, 5_000_000, None)
+            .unwrap();
+        assert_eq!(again, 0);
+        assert_eq!(s.backfill_progress("a").unwrap(), None);
+        let o = s.origin("a").unwrap();
+        assert_eq!(o.first_polled_ms(), Some(5_000_000));
+        assert_eq!(
+            o.runs[0],
+            (SampleSource::Reconstructed, 1_000_000, 1_000_000)
+        );
+        // the effort model's lookup reads the source with the count
+        assert_eq!(
+            s.sourced_followers_at_or_before_each("a", &[500_000, 1_500_000, 9_000_000])
+                .unwrap(),
+            [
+                None,
+                Some((1, SampleSource::Reconstructed)),
+                Some((50, SampleSource::Polled))
+            ]
+        );
     }
 
     fn new_alert(key: &str, kind: &str, at: i64) -> NewAlert {

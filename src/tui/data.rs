@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 
 use crate::model::Account;
 use crate::status::{self, AccountStatus};
-use crate::store::{Result, Sample, Store};
+use crate::store::{Result, Sample, SampleSource, Store};
 
 /// Points kept for a row's sparkline (30 days); views downsample to their width.
 pub const SPARK_POINTS: usize = 60;
@@ -79,9 +79,9 @@ pub fn load_effort(
     config: &crate::config::Config,
     tz: &TimeZone,
 ) -> Result<EffortData> {
-    let points = crate::tracking::account_points(store, config, tz)?;
+    let (points, past) = crate::tracking::sourced_account_points(store, config, tz)?;
     Ok(EffortData {
-        effort: crate::effort::analyze(&points, config.effort_margin),
+        effort: crate::effort::analyze(&points, config.effort_margin).with_backfilled(past),
         points,
     })
 }
@@ -159,6 +159,54 @@ pub struct Detail {
     /// Average change per day over the last 30 days.
     pub per_day_30: Option<f64>,
     pub last_error: Option<(String, Timestamp)>,
+    /// Where the history comes from: "since 2019 from GitHub's star dates (a
+    /// lower bound); polled since 2026-12-04".
+    pub origin: Option<String>,
+    /// Stretches (epoch seconds, `[from, to)`) whose counts are reconstructed
+    /// lower bounds: the chart draws them dimmed and dotted.
+    pub lower: Vec<(i64, i64)>,
+}
+
+/// The day of a time in ms, `2026-12-04` (UTC, as backfilled days are).
+fn day_of(ms: i64) -> String {
+    crate::util::ts_ms(ms).strftime("%Y-%m-%d").to_string()
+}
+
+/// Where an account's history comes from, in words, and the stretches that
+/// are lower bounds; no words for a history that starts with polls.
+fn origin_of(account: &Account, o: &crate::store::Origin) -> (Option<String>, Vec<(i64, i64)>) {
+    let lower = o
+        .runs
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.0 == SampleSource::Reconstructed)
+        .map(|(i, r)| {
+            let to = o.runs.get(i + 1).map_or(i64::MAX, |next| next.1);
+            (r.1.div_euclid(1000), to.div_euclid(1000))
+        })
+        .collect();
+    let Some((first, source)) = o.earliest() else {
+        return (None, lower);
+    };
+    let polled = o.first_polled_ms();
+    let year = crate::util::ts_ms(first).strftime("%Y").to_string();
+    let what = crate::platforms::platform(account.platform)
+        .past(account)
+        .map_or("the platform's past", |p| p.what);
+    let head = match source {
+        // a history of polls says nothing more than the chart
+        SampleSource::Polled => return (None, lower),
+        SampleSource::Backfilled => format!("since {year} from {what}"),
+        SampleSource::Reconstructed => format!("since {year} from {what} (a lower bound)"),
+        SampleSource::Imported => format!("since {year} imported"),
+        SampleSource::Manual => format!("since {year} entered by hand"),
+    };
+    let text = match polled {
+        Some(p) => format!("{head}; polled since {}", day_of(p)),
+        None if o.more => head,
+        None => format!("{head}; not polled yet"),
+    };
+    (Some(text), lower)
 }
 
 /// Average change per day between the sample at or before `now - window`
@@ -215,7 +263,10 @@ pub fn load_detail(
         (Some(e), Some(at)) => Some((e, crate::util::ts_ms(at))),
         _ => None,
     };
+    let (origin, lower) = origin_of(account, &store.origin(key)?);
     Ok(Detail {
+        origin,
+        lower,
         id: key.clone(),
         range,
         points,

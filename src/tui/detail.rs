@@ -90,6 +90,12 @@ fn facts(app: &App, d: &Detail, theme: &Theme, width: u16) -> Vec<Line<'static>>
     } else {
         groups.into_iter().map(Line::from).collect()
     };
+    if let Some(o) = &d.origin {
+        lines.push(Line::from(Span::styled(
+            format!("history {o}"),
+            theme.dim(),
+        )));
+    }
     if let Some((e, at)) = &d.last_error {
         lines.push(Line::from(vec![
             Span::styled(format!("last error ({}): ", ago(*at, app.now)), theme.dim()),
@@ -205,12 +211,45 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         .iter()
         .map(|&v| Span::styled(super::fmt::tick_label(v), theme.dim()))
         .collect();
-    let dataset = Dataset::default()
-        .marker(Marker::Braille)
-        .graph_type(GraphType::Line)
-        .style(theme.accent())
-        .data(&data);
-    let chart = Chart::new(vec![dataset])
+    // reconstructed (lower-bound) stretches: dimmed dots, named in a legend
+    let is_lower = |t: f64| d.lower.iter().any(|&(a, b)| t >= a as f64 && t < b as f64);
+    let lower: Vec<(f64, f64)> = data.iter().copied().filter(|p| is_lower(p.0)).collect();
+    let mut datasets = Vec::with_capacity(2);
+    if lower.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.accent())
+                .data(&data),
+        );
+    } else {
+        datasets.push(
+            Dataset::default()
+                .name("lower bound")
+                .marker(Marker::Dot)
+                .graph_type(GraphType::Scatter)
+                .style(theme.dim())
+                .data(&lower),
+        );
+    }
+    // the rest as a line, joined to the last lower-bound point
+    let first_rest = data.iter().position(|p| !is_lower(p.0));
+    let rest: &[(f64, f64)] = match first_rest {
+        Some(i) if !lower.is_empty() => &data[i.saturating_sub(1)..],
+        _ => &[],
+    };
+    if !rest.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .name("counted")
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(theme.accent())
+                .data(rest),
+        );
+    }
+    let chart = Chart::new(datasets)
         .x_axis(
             Axis::default()
                 .bounds([from as f64, d.to as f64])
