@@ -69,11 +69,6 @@ impl Alerts {
         }
     }
 
-    /// Whether any rule is configured.
-    pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
-    }
-
     /// Evaluates what is queued, and the silences at `now`, on the store's
     /// writer; returns what fired (recorded, its deliveries pending). A
     /// history that cannot be read or written fires nothing now: what is

@@ -216,11 +216,6 @@ impl Report {
             .values()
             .filter(|d| d.outcome != TryOutcome::Delivered)
     }
-
-    /// Whether every delivery it tried was delivered and none was left.
-    pub fn all_delivered(&self) -> bool {
-        self.left == 0 && self.not_delivered().next().is_none()
-    }
 }
 
 /// Delivers what the history has pending (see the module's notes).

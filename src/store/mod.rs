@@ -468,6 +468,7 @@ impl Store {
         })
     }
 
+    #[cfg(any(test, feature = "test-util"))]
     /// Adds a polled sample without touching the poll state (a poll's value
     /// kept while the history could not be written, demo data). Returns
     /// whether it replaced a sample at the same time.
@@ -1384,6 +1385,7 @@ fn alert_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AlertRow> {
 }
 
 impl Store {
+    #[cfg(any(test, feature = "test-util"))]
     /// Records an alert unless one with its key was recorded before (by this
     /// process or another). Returns the new row, or `None` if it had fired.
     pub fn insert_alert(&mut self, alert: &NewAlert) -> Result<Option<AlertRow>> {
@@ -1407,6 +1409,7 @@ impl Store {
         }))
     }
 
+    #[cfg(any(test, feature = "test-util"))]
     /// Notes why delivering alert `id` failed (appended to an earlier failure).
     pub fn set_alert_delivery_error(&mut self, id: i64, error: &str) -> Result<()> {
         self.write(&[], |tx| {
