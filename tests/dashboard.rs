@@ -667,6 +667,44 @@ fn short_history_charts_start_at_the_first_sample_with_round_ticks() {
     assert!(!s.contains("2026-"), "{s}");
 }
 
+/// The x axis of a range spans that range, however short the history (a
+/// 30 d chart after a few polls reads days, not minutes), labels carry their
+/// month (7 d) and year (1 y), and the line is drawn in steps.
+#[test]
+fn a_range_chart_spans_its_range_with_dated_labels_and_steps() {
+    let fx = hard_fixture();
+    let mut app = app(&fx);
+    for (k, want) in [('3', ["May 2", "Jun 1"]), ('2', ["May 25", "Jun 1"])] {
+        app.on_key(key(k));
+        load_detail(&fx, &mut app);
+        app.view = View::Detail;
+        let s = screen(&mut app, 120, 32);
+        for w in want {
+            assert!(s.contains(w), "{k}: {w}:\n{s}");
+        }
+    }
+    app.on_key(key('4'));
+    load_detail(&fx, &mut app);
+    let s = screen(&mut app, 120, 32);
+    // a year: months with their year, from a year back
+    assert!(s.contains("2025") && s.contains("2026"), "{s}");
+    // a 30 d range over a history of minutes still spans 30 days
+    let now = app.now.as_second();
+    app.detail = Some(socialtop::tui::data::Detail {
+        points: vec![(now - 180, 100), (now - 120, 110), (now - 60, 90)],
+        ..app.detail.clone().unwrap()
+    });
+    app.range = socialtop::tui::data::Range::Month;
+    if let Some(d) = app.detail.as_mut() {
+        d.range = socialtop::tui::data::Range::Month;
+        d.from = now - 30 * 86_400;
+        d.to = now;
+    }
+    let s = screen(&mut app, 120, 32);
+    let axis = s.lines().rev().nth(1).unwrap();
+    assert!(!axis.contains(':'), "times of day on a 30 d axis: {axis}");
+}
+
 /// Every cell's colours, as (fg, bg, reversed).
 fn cells(
     app: &mut App,

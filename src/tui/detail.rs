@@ -179,14 +179,27 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     if chart_area.height < 3 {
         return;
     }
-    // a history shorter than the range starts where it starts
-    let from = first_t.max(d.from).min(d.to - 60);
-    let data: Vec<(f64, f64)> = d
-        .points
-        .iter()
-        .map(|&(t, v)| (t as f64, v as f64))
-        .chain(d.points.last().map(|&(_, v)| (d.to as f64, v as f64)))
-        .collect();
+    // the axis spans the range asked for (30 d is 30 days, however short the
+    // history); `all` spans the history
+    let from = match d.range {
+        super::data::Range::All => first_t.max(d.from),
+        _ => d.from,
+    }
+    .min(d.to - 60);
+    // a count holds until the next poll read another: steps, not slopes, so a
+    // drop between two polls shows where it was seen
+    let mut data: Vec<(f64, f64)> = Vec::with_capacity(d.points.len() * 2 + 1);
+    for &(t, v) in &d.points {
+        if let Some(&(_, before)) = data.last()
+            && before != v as f64
+        {
+            data.push((t as f64, before));
+        }
+        data.push((t as f64, v as f64));
+    }
+    if let Some(&(_, v)) = d.points.last() {
+        data.push((d.to as f64, v as f64));
+    }
     let lo = d.points.iter().map(|p| p.1).min().unwrap_or(0);
     let hi = d.points.iter().map(|p| p.1).max().unwrap_or(0);
     let want = match chart_area.height {

@@ -180,8 +180,8 @@ pub fn time_format(secs: i64) -> &'static str {
     const DAY: i64 = 86_400;
     match secs {
         s if s <= 2 * DAY => "%H:%M",
-        s if s <= 10 * DAY => "%a %-d",
-        s if s <= 400 * DAY => "%b %-d",
+        // days carry their month, months their year
+        s if s <= 100 * DAY => "%b %-d",
         s if s <= 3 * 365 * DAY => "%b %Y",
         _ => "%Y",
     }
