@@ -110,8 +110,9 @@ fn measure(app: &App, theme: &Theme, width: u16) -> Widths {
         min[idx(c)] = min[idx(c)].max(lo);
         full[idx(c)] = full[idx(c)].max(hi);
     };
-    for &i in &app.order {
-        let row = &app.rows[i];
+    // every row, not only those the filter shows: the columns stay put
+    // while a filter is typed
+    for row in &app.rows {
         let name = len(row.name());
         grow(Col::Name, name.min(8), name);
         if let Some(n) = row.status.followers {
@@ -215,6 +216,11 @@ pub fn spark_bars(spark: &[Option<i64>], width: usize) -> Vec<Option<u64>> {
     let (Some(&min), Some(&max)) = (present.clone().min(), present.max()) else {
         return vec![None; width];
     };
+    // one sample, or a flat series: the middle bar, always (the arithmetic
+    // below lands on a .5, which floating point rounds either way)
+    if min == max {
+        return picked.iter().map(|v| v.map(|_| SPARK_FLAT)).collect();
+    }
     let mid = (min as f64 + max as f64) / 2.0;
     let span = ((max - min) as f64).max(mid.abs() * SPARK_FLOOR).max(1.0);
     let lo = mid - span / 2.0;
@@ -228,6 +234,9 @@ pub fn spark_bars(spark: &[Option<i64>], width: usize) -> Vec<Option<u64>> {
         })
         .collect()
 }
+
+/// A flat sparkline's bar (of 1 to [`SPARK_TOP`]): the middle, whatever the level.
+const SPARK_FLAT: u64 = SPARK_TOP / 2 + 1;
 
 /// The least share of its level a sparkline's height stands for.
 const SPARK_FLOOR: f64 = 0.10;
@@ -418,6 +427,18 @@ pub fn render(f: &mut Frame, app: &mut App, area: Rect, theme: &Theme) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flat_and_one_sample_sparklines_sit_at_half_height() {
+        for v in [1, 20, 34_465_479, 12_345_780_000, 7] {
+            assert_eq!(spark_bars(&[Some(v)], 5), vec![Some(SPARK_FLAT)], "{v}");
+            assert_eq!(
+                spark_bars(&[Some(v), None, Some(v), Some(v)], 4),
+                vec![Some(5), None, Some(5), Some(5)],
+                "{v}"
+            );
+        }
+    }
 
     fn widths(name: u16, count: u16) -> Widths {
         let mut min = [4u16; 8];
