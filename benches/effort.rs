@@ -91,17 +91,21 @@ fn bench(c: &mut Criterion) {
         read_t += t.elapsed();
         let t = Instant::now();
         let minutes = socialtop::effort::weekly_minutes(&entries, &tz);
-        let ends: Vec<i64> = socialtop::effort::week_ends(&minutes, &tz)
+        let weeks = socialtop::effort::span_weeks(&minutes, &tz, a.tracked_since, 0);
+        let ends: Vec<i64> = socialtop::effort::week_ends(&weeks, &tz)
             .iter()
             .map(|t| t * 1000)
             .collect();
         week_t += t.elapsed();
         let t = Instant::now();
         let f = store
-            .followers_at_or_before_each(&a.id, &ends)
+            .fresh_followers_at_each(&a.id, &ends, socialtop::effort::FRESH_SECS * 1000)
             .expect("followers");
         foll_t += t.elapsed();
-        all.push((a.id.clone(), socialtop::effort::points_from(&minutes, &f)));
+        all.push((
+            a.id.clone(),
+            socialtop::effort::points_from(&weeks, &minutes, &f),
+        ));
     }
     let t = Instant::now();
     socialtop::effort::analyze(&all, 0.2);

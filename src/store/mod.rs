@@ -625,6 +625,42 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Like [`Store::followers_at_or_before_each`], but a count only when its
+    /// sample is at most `max_age_ms` older than the time (the effort model's
+    /// fresh counts); one statement, an index seek per time.
+    pub fn fresh_followers_at_each(
+        &self,
+        key: &str,
+        times_ms: &[i64],
+        max_age_ms: i64,
+    ) -> Result<Vec<Option<i64>>> {
+        if times_ms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let id = self.row(key)?;
+        let mut list = String::with_capacity(times_ms.len() * 15 + 2);
+        list.push('[');
+        let mut buf = itoa::Buffer::new();
+        for (i, t) in times_ms.iter().enumerate() {
+            if i > 0 {
+                list.push(',');
+            }
+            list.push_str(buf.format(*t));
+        }
+        list.push(']');
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT (SELECT followers FROM samples WHERE account = ?1 AND at <= j.value
+                         AND at >= j.value - ?3 ORDER BY at DESC LIMIT 1)
+                 FROM json_each(?2) AS j ORDER BY j.key",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(params![id, list, max_age_ms], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
+    }
+
     /// Seconds spent on an account between `from` and `to` (entries clipped).
     pub fn time_between(&self, key: &str, from: i64, to: i64) -> Result<i64> {
         let id = self.row(key)?;
