@@ -150,8 +150,9 @@ def recompute(data):
         x = np.log([f for _, f, _ in pts])
         y = np.array([mm for _, _, mm in pts], dtype=float)
         own = None
-        if len(pts) >= MIN_POINTS and y.sum() > 0 and ((x - x.mean()) ** 2).sum() > 1e-12:
-            own = Panel([([ws for ws, _, _ in pts], x, y)]).fit()
+        a = y > 0
+        if a.sum() >= 3 and ((x[a] - x[a].mean()) ** 2).sum() > 1e-12:
+            own = np.polyfit(x[a], np.log(y[a]), 1)[0]
         out["accounts"][aid] = {"weeks": len(pts), "minutes_per_week": y.mean(),
                                 "elasticity": own}
     # the second figure: log-log OLS over active weeks, account means removed
