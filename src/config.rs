@@ -367,6 +367,39 @@ struct RawAccount {
     pointer: Option<String>,
     headers: Option<std::collections::BTreeMap<String, String>>,
     metric: Option<String>,
+    tracked_since: Option<Spanned<TimeText>>,
+}
+
+/// A time in the config: a TOML date or date-time, or a string holding one
+/// (`2026-01-05`, `2026-01-05T09:00:00Z`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum TimeText {
+    Text(String),
+    Toml(toml::value::Datetime),
+}
+
+/// `tracked_since` as epoch seconds: a date is its local midnight, a
+/// date-time without an offset local time; from 2000 to now.
+fn tracked_since(t: &TimeText) -> Result<i64, String> {
+    let text = match t {
+        TimeText::Text(s) => s.trim().to_string(),
+        TimeText::Toml(d) => d.to_string(),
+    };
+    let tz = crate::util::local_tz();
+    let at = if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+        ts
+    } else if let Ok(dt) = text.parse::<jiff::civil::DateTime>() {
+        dt.to_zoned_datetime(tz)
+            .map_err(|e| format!("`{text}`: {e}"))?
+            .timestamp()
+    } else {
+        return Err(format!(
+            "`{text}` is not a date (2026-01-05) or an RFC 3339 time (2026-01-05T09:00:00Z)"
+        ));
+    };
+    let now = crate::model::Clock::now(&crate::model::SystemClock);
+    crate::util::check_entry_time(&text, at, now).map(|t| t.as_second())
 }
 
 /// The dashboard's colours (`theme = "auto" | "dark" | "light"`): `auto`
@@ -531,6 +564,13 @@ impl Config {
                 Some(d) => bounded("interval", d, INTERVAL_BOUNDS)?,
                 None => poll_interval,
             };
+            let tracked_since = match &acct.tracked_since {
+                Some(t) => Some(
+                    tracked_since(t.get_ref())
+                        .map_err(|m| at(t.span(), format!("key `tracked_since`: {m}")))?,
+                ),
+                None => None,
+            };
             let account = Account {
                 id: acct.id.map_or_else(
                     || format!("{}:{}", acct.platform.name(), handle),
@@ -548,6 +588,7 @@ impl Config {
                 pointer: acct.pointer,
                 headers: acct.headers.unwrap_or_default().into_iter().collect(),
                 metric,
+                tracked_since,
             };
             if let Some(base) = &account.base_url
                 && reqwest::Url::parse(base).is_err()
@@ -1046,6 +1087,30 @@ base_url = "http://127.0.0.1:9/"
     }
 
     const ONE: &str = "[[accounts]]\nplatform = \"github\"\nhandle = \"alice\"\n";
+
+    #[test]
+    fn tracked_since_is_a_date_or_a_time_in_the_past() {
+        let c = parse(&format!("{ONE}tracked_since = \"2026-01-05T09:00:00Z\"\n")).unwrap();
+        assert_eq!(c.accounts[0].tracked_since, Some(1_767_603_600));
+        // a TOML date and a date in a string: local midnight, within a day of UTC's
+        for v in ["2026-01-05", "\"2026-01-05\""] {
+            let c = parse(&format!("{ONE}tracked_since = {v}\n")).unwrap();
+            let t = c.accounts[0].tracked_since.unwrap();
+            assert!((t - 1_767_571_200).abs() <= 86_400, "{v}: {t}");
+        }
+        assert_eq!(parse(ONE).unwrap().accounts[0].tracked_since, None);
+        let err = parse(&format!("{ONE}tracked_since = \"last spring\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("key `tracked_since`: `last spring` is not a date"),
+            "{err}"
+        );
+        let err = parse(&format!("{ONE}tracked_since = 2999-01-01\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("is in the future"), "{err}");
+    }
 
     #[test]
     fn alert_rules_and_notify_parse_with_defaults() {

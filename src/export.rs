@@ -34,7 +34,8 @@ pub struct SnapshotAccount {
 pub struct Snapshot {
     pub generated_at: Timestamp,
     pub accounts: Vec<SnapshotAccount>,
-    /// The effort summary, when any week has both time and followers.
+    /// The effort summary, when any account has a week with time spent and a
+    /// fresh follower count.
     pub effort: Option<Effort>,
 }
 
@@ -60,7 +61,7 @@ pub fn snapshot(
     Ok(Snapshot {
         generated_at: now,
         accounts,
-        effort: (effort.n > 0).then_some(effort),
+        effort: (!effort.accounts.is_empty()).then_some(effort),
     })
 }
 

@@ -151,6 +151,9 @@ pub struct Account {
     /// What the main count measures ("followers", "stars", ...): the config's
     /// `metric` for `json` and `manual` accounts, else what the platform says.
     pub metric: String,
+    /// The effort model's tracked span starts here (epoch seconds): from then
+    /// on, a week without time spent counts as zero minutes.
+    pub tracked_since: Option<i64>,
 }
 
 impl Account {
@@ -171,6 +174,7 @@ impl Account {
             pointer: None,
             headers: Vec::new(),
             metric: "followers".to_string(),
+            tracked_since: None,
         }
     }
 

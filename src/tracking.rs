@@ -3,47 +3,56 @@
 
 use jiff::tz::TimeZone;
 
-use crate::config::Config;
+use crate::config::{Account, Config};
 use crate::effort::{self, Effort, Point};
+use crate::model::Clock;
 use crate::store::{Result, Store};
 
 /// One account's model points: its time entries in one ordered read, merged
-/// (overlaps count once) and summed per week, and the follower count at the
-/// end of each of those weeks in one statement.
-#[cfg(any(test, feature = "test-util"))]
-pub fn points_of(store: &Store, id: &str, tz: &TimeZone) -> Result<Vec<Point>> {
-    Ok(sourced_points_of(store, id, tz)?.0)
-}
-
-/// [`points_of`], and how many of the points rest on a backfilled or
-/// reconstructed count (read in the same statement).
-pub fn sourced_points_of(store: &Store, id: &str, tz: &TimeZone) -> Result<(Vec<Point>, usize)> {
-    let minutes = effort::weekly_minutes(&store.time_entries(id)?, tz);
-    let ends: Vec<i64> = effort::week_ends(&minutes, tz)
+/// (overlaps count once) and summed per week, every week of its tracked span
+/// (see [`effort::span_weeks`]), and each week's fresh follower count (a
+/// sample at most 7 days older than the week's end) in one statement; with
+/// how many of the points rest on a backfilled or reconstructed count.
+pub fn sourced_points_of(
+    store: &Store,
+    account: &Account,
+    tz: &TimeZone,
+    now: i64,
+) -> Result<(Vec<Point>, usize)> {
+    let minutes = effort::weekly_minutes(&store.time_entries(&account.id)?, tz);
+    let weeks = effort::span_weeks(&minutes, tz, account.tracked_since, now);
+    let ends: Vec<i64> = effort::week_ends(&weeks, tz)
         .into_iter()
         .map(|t| t.saturating_mul(1000))
         .collect();
-    let sourced = store.sourced_followers_at_or_before_each(id, &ends)?;
+    let sourced =
+        store.fresh_sourced_followers_at_each(&account.id, &ends, effort::FRESH_SECS * 1000)?;
     let followers: Vec<Option<i64>> = sourced.iter().map(|v| v.map(|(f, _)| f)).collect();
-    // the points are the weeks with followers (see effort::points_from)
     let past = sourced
         .iter()
         .filter(|v| v.is_some_and(|(f, s)| f > 0 && s.is_from_past()))
         .count();
-    Ok((effort::points_from(&minutes, &followers), past))
+    Ok((effort::points_from(&weeks, &minutes, &followers), past))
+}
+
+/// [`sourced_points_of`] without the count.
+#[cfg(any(test, feature = "test-util"))]
+pub fn points_of(store: &Store, account: &Account, tz: &TimeZone, now: i64) -> Result<Vec<Point>> {
+    Ok(sourced_points_of(store, account, tz, now)?.0)
 }
 
 /// Each account's id and model points.
 pub type AccountPoints = Vec<(String, Vec<Point>)>;
 
-/// Every account's model points (weeks with time and followers), and how
-/// many of the points the model uses (those of accounts with two or more)
-/// rest on backfilled or reconstructed counts.
+/// Every account's model points (the weeks of its tracked span), and how
+/// many of the points of the accounts the model uses rest on backfilled or
+/// reconstructed counts.
 pub fn sourced_account_points(
     store: &Store,
     config: &Config,
     tz: &TimeZone,
 ) -> Result<(AccountPoints, usize)> {
+    let now = crate::model::SystemClock.now().as_second();
     // one read transaction: one snapshot, locking paid once
     store.read(|store| {
         let mut past = 0;
@@ -51,8 +60,8 @@ pub fn sourced_account_points(
             .accounts
             .iter()
             .map(|a| {
-                let (points, from_past) = sourced_points_of(store, &a.id, tz)?;
-                if points.len() >= 2 {
+                let (points, from_past) = sourced_points_of(store, a, tz, now)?;
+                if points.len() >= effort::MIN_POINTS {
                     past += from_past;
                 }
                 Ok((a.id.clone(), points))
@@ -85,7 +94,7 @@ pub fn this_week(store: &Store, key: &str, now: i64, tz: &TimeZone) -> Result<i6
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Account, PlatformKind, Sample, TimeEntry};
+    use crate::model::{PlatformKind, Sample, TimeEntry};
 
     /// Monday 2026-01-05 00:00 UTC.
     const BASE: i64 = 1_767_571_200;
@@ -128,37 +137,67 @@ mod tests {
     #[test]
     fn one_read_per_account_gives_the_points_the_lookups_gave() {
         // samples on both sides of week ends, one exactly at the last
-        // millisecond-second of a week, one a half second after it
-        let end0 = BASE + WEEK - 1;
+        // millisecond-second of a week, one a half second after it, one
+        // exactly 7 days before a week's end, one 7 days and 1 ms before
+        let end = |w: i64| BASE + (w + 1) * WEEK - 1;
         let samples = [
             (BASE * 1000 + 3_600_000, 100),
-            (end0 * 1000, 110),
-            (end0 * 1000 + 500, 999),
+            (end(0) * 1000, 110),
+            (end(0) * 1000 + 500, 999),
             ((BASE + 2 * WEEK) * 1000 + 10, 130),
-            ((BASE + 5 * WEEK) * 1000, 0),
+            ((BASE + 3 * WEEK) * 1000, 0),
+            (end(4) * 1000, 140),
+            (end(6) * 1000 - 1, 150),
         ];
+        // time in weeks 0 to 7 but 4
         let entries: Vec<(i64, i64, &str)> = (0..8)
+            .filter(|w| *w != 4)
             .map(|w| (BASE + w * WEEK + 86_400, 1_800 + w * 60, "log"))
             .chain([(BASE + 3 * WEEK + 86_400, 600, "timewarrior")])
             .collect();
         let (_dir, s) = store_with(&samples, &entries);
         let tz = TimeZone::UTC;
-        let fast = points_of(&s, "a", &tz).unwrap();
+        let now = BASE + 30 * WEEK;
+        let mut account = Account {
+            id: "a".into(),
+            ..Account::new(PlatformKind::Manual, "a")
+        };
+        let fast = points_of(&s, &account, &tz, now).unwrap();
         let minutes = effort::weekly_minutes(&s.time_entries("a").unwrap(), &tz);
-        let slow = effort::points(&minutes, &tz, |t| {
+        let lookup = |t: i64| {
             s.at_or_before("a", crate::util::ts(t))
                 .unwrap()
-                .map(|x| x.followers)
-        });
-        assert_eq!(fast, slow);
+                .map(|x| (x.at_ms, x.followers))
+        };
+        assert_eq!(fast, effort::points(&minutes, &tz, None, now, lookup));
         let f: Vec<i64> = fast.iter().map(|p| p.followers).collect();
         assert_eq!(
             f,
-            vec![110, 999, 130, 130, 130],
-            "week 5 on has 0 followers: no points"
+            vec![110, 999, 130, 0, 140, 140, 150, 0],
+            "week 3: a count of 0 and a stale one; week 5: exactly 7 days old; week 7: 7 days and 1 ms"
         );
-        // the imported 10 minutes lie inside the logged 33: counted once
-        assert_eq!(fast[3].minutes, 33.0);
+        let m: Vec<f64> = fast.iter().map(|p| p.minutes).collect();
+        // week 4 is in the span without time: 0 minutes; the imported 10
+        // minutes lie inside the logged 33: counted once
+        assert_eq!(m, vec![30.0, 31.0, 32.0, 33.0, 0.0, 35.0, 36.0, 37.0]);
+
+        // tracked since two weeks before the first entry: the span runs from
+        // then to the last week that ended (week 9 of now's week 10)
+        account.tracked_since = Some(BASE - 2 * WEEK + 3_600);
+        let now = BASE + 10 * WEEK + 3 * 86_400;
+        let fast = points_of(&s, &account, &tz, now).unwrap();
+        let weeks: Vec<i64> = fast.iter().map(|p| (p.week - BASE) / WEEK).collect();
+        assert_eq!(weeks, (-2..=9).collect::<Vec<_>>());
+        assert_eq!(
+            fast,
+            effort::points(&minutes, &tz, account.tracked_since, now, lookup)
+        );
+        let zero: Vec<i64> = fast
+            .iter()
+            .filter(|p| p.minutes == 0.0)
+            .map(|p| (p.week - BASE) / WEEK)
+            .collect();
+        assert_eq!(zero, vec![-2, -1, 4, 8, 9]);
     }
 
     #[test]

@@ -234,23 +234,34 @@ pub fn effort_table(e: &crate::effort::Effort) -> String {
 ",
         e.sentence
     );
+    let end = |v: f64| {
+        if v.is_finite() {
+            format!("{v:.3}")
+        } else {
+            "none".into()
+        }
+    };
     if let (Some(b), Some([lo, hi])) = (e.elasticity, e.ci95) {
         out.push_str(&format!(
-            "elasticity {b:.3} (95% CI {lo:.3} to {hi:.3}, autocorrelation-robust EWC, t df {:.1}) · {} account-weeks · df {} · margin {} ({:+.0}% per doubling)\n",
+            "elasticity {b:.3} (95% CI {} to {}: Poisson with account effects, weeks without time included, score test at the margin, weeks shared by accounts, EWC t df {:.0}) · {} account-weeks ({} without time) over {} calendar weeks · df {} · margin {} ({:+.0}% per doubling)\n",
+            end(lo),
+            end(hi),
             e.t_df.unwrap_or(f64::NAN),
             e.n,
+            e.zero_weeks,
+            e.calendar_weeks.unwrap_or(0),
             e.df,
             e.margin,
             e.margin_pct * 100.0
         ));
-        if let Some([olo, ohi]) = e.ci95_ols {
-            out.push_str(&format!(
-                "(the plain OLS interval, which assumes independent weeks: {olo:.3} to {ohi:.3})\n"
-            ));
-        }
+    }
+    if let (Some(b), Some([olo, ohi])) = (e.elasticity_ols, e.ci95_ols) {
+        out.push_str(&format!(
+            "(weeks with time only, log-log OLS: {b:.3}; the plain OLS interval, which assumes independent weeks: {olo:.3} to {ohi:.3})\n"
+        ));
     }
     if e.accounts.is_empty() {
-        out.push_str("\nNo account has weeks with both time spent and followers yet:\nlog time with `socialtop log ID 25m` or import it (`socialtop import timewarrior`,\n`toggl`, `clockify`, `watson` or `activitywatch`).\n");
+        out.push_str("\nNo account has weeks with time spent and a fresh follower count yet:\nlog time with `socialtop log ID 25m` or import it (`socialtop import timewarrior`,\n`toggl`, `clockify`, `watson` or `activitywatch`).\n");
         return out;
     }
     let mut rows = vec![[

@@ -746,6 +746,63 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Like [`Store::sourced_followers_at_or_before_each`], but a count only
+    /// when its sample is at most `max_age_ms` older than the time (the effort
+    /// model's fresh counts), with its source; one statement, an index seek
+    /// per time.
+    pub fn fresh_sourced_followers_at_each(
+        &self,
+        key: &str,
+        times_ms: &[i64],
+        max_age_ms: i64,
+    ) -> Result<Vec<Option<(i64, SampleSource)>>> {
+        if times_ms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let id = self.row(key)?;
+        let mut list = String::with_capacity(times_ms.len() * 15 + 2);
+        list.push('[');
+        let mut buf = itoa::Buffer::new();
+        for (i, t) in times_ms.iter().enumerate() {
+            if i > 0 {
+                list.push(',');
+            }
+            list.push_str(buf.format(*t));
+        }
+        list.push(']');
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                // the count (at most 2^53) times 8 plus the source's code (below 8)
+                "SELECT (SELECT followers * 8 + source FROM samples WHERE account = ?1 AND at <= j.value
+                         AND at >= j.value - ?3 ORDER BY at DESC LIMIT 1)
+                 FROM json_each(?2) AS j ORDER BY j.key",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(params![id, list, max_age_ms], |r| {
+            r.get::<_, Option<i64>>(0)
+        })
+        .and_then(|rows| {
+            rows.map(|v| v.map(|v| v.map(|v| (v >> 3, SampleSource::from_code(v & 7)))))
+                .collect()
+        })
+        .map_err(|e| self.err(e))
+    }
+
+    /// [`Store::fresh_sourced_followers_at_each`] without the sources.
+    pub fn fresh_followers_at_each(
+        &self,
+        key: &str,
+        times_ms: &[i64],
+        max_age_ms: i64,
+    ) -> Result<Vec<Option<i64>>> {
+        Ok(self
+            .fresh_sourced_followers_at_each(key, times_ms, max_age_ms)?
+            .into_iter()
+            .map(|v| v.map(|(f, _)| f))
+            .collect())
+    }
+
     #[cfg(any(test, feature = "test-util"))]
     /// Seconds spent on an account between `from` and `to` (entries clipped).
     pub fn time_between(&self, key: &str, from: i64, to: i64) -> Result<i64> {

@@ -70,7 +70,8 @@ pub fn load_rows(
 /// What the Effort view shows: the model and the points behind it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EffortData {
-    pub effort: crate::effort::Effort,
+    /// Boxed: the model's figures would make every event as large.
+    pub effort: Box<crate::effort::Effort>,
     pub points: Vec<(String, Vec<crate::effort::Point>)>,
 }
 
@@ -80,8 +81,17 @@ pub fn load_effort(
     tz: &TimeZone,
 ) -> Result<EffortData> {
     let (points, past) = crate::tracking::sourced_account_points(store, config, tz)?;
+    let effort = crate::effort::analyze(&points, config.effort_margin).with_backfilled(past);
+    // the scatter is on log scales: weeks with time and a fresh count
+    let points = points
+        .into_iter()
+        .map(|(id, p)| {
+            let drawn = p.into_iter().filter(|p| p.minutes > 0.0 && p.followers > 0);
+            (id, drawn.collect())
+        })
+        .collect();
     Ok(EffortData {
-        effort: crate::effort::analyze(&points, config.effort_margin).with_backfilled(past),
+        effort: Box::new(effort),
         points,
     })
 }

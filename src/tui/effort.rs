@@ -55,10 +55,9 @@ fn explanation(e: &crate::effort::Effort) -> Vec<String> {
             "Inconclusive: the 95% interval reaches both sides of the margin; more weeks will tell.".to_string()
         }
         Verdict::InsufficientData => format!(
-            "No verdict yet: it needs {} more account-weeks than accounts (df ≥ {}; now {}).",
-            crate::effort::MIN_DF,
-            crate::effort::MIN_DF,
-            e.df
+            "No verdict yet: it needs {} calendar weeks of data, {} weeks with fresh counts per account, and weeks that settle it (the sentence says which is missing).",
+            crate::effort::min_calendar_weeks(),
+            crate::effort::MIN_POINTS,
         ),
     };
     vec![
