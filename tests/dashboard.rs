@@ -1035,3 +1035,13 @@ fn the_sort_shows_its_direction_and_turns_around() {
     app.update(AppEvent::Key(key('S')));
     assert!(header(&mut app).contains("COUNT ▴"), "smallest first");
 }
+
+#[test]
+fn a_100x20_pane_shows_the_table_and_a_chart_without_empty_rows() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    let s = screen(&mut app, 100, 20);
+    let blank = s.lines().filter(|l| l.trim().is_empty()).count();
+    assert!(blank <= 1, "{blank} empty rows:\n{s}");
+    assert!(s.contains("└──"), "no chart:\n{s}");
+}

@@ -13,7 +13,9 @@ use crate::service::Role;
 use crate::util::until;
 
 /// Below this height the accounts view shows no detail panel.
-const SPLIT_MIN_HEIGHT: u16 = 20;
+/// The fewest rows the detail below the accounts table gets: a line of
+/// facts and a chart of five.
+const DETAIL_MIN_HEIGHT: u16 = 8;
 
 pub fn draw(f: &mut Frame, app: &mut App) {
     let theme = Theme {
@@ -28,7 +30,12 @@ pub fn draw(f: &mut Frame, app: &mut App) {
     .areas(f.area());
     header(f, app, head, &theme);
     match app.view {
-        View::Accounts if body.height >= SPLIT_MIN_HEIGHT => {
+        // the selected account's detail below the table whenever the table
+        // (up to half the height) leaves room for a chart
+        View::Accounts
+            if body.height
+                >= (app.order.len() as u16 + 1).clamp(3, body.height / 2) + DETAIL_MIN_HEIGHT =>
+        {
             let table_h = (app.order.len() as u16 + 1).clamp(3, body.height / 2);
             let [table, det] =
                 Layout::vertical([Constraint::Length(table_h), Constraint::Min(0)]).areas(body);
