@@ -60,7 +60,7 @@ fn main() -> anyhow::Result<()> {
     let view = args.next().unwrap_or_default();
     let dir = tempfile::tempdir()?;
     let now = Timestamp::now();
-    let paths = socialtop::demo::prepare(dir.path(), now)?;
+    let paths = socialtop::demo::prepare(dir.path(), now, None)?;
     let (config, _) = Config::load_or_init(&paths.config)?;
     let store = Store::open_dir(&paths.data_dir)?;
     let mut app = App::new(

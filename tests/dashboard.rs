@@ -25,7 +25,8 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let paths = socialtop::demo::prepare(dir.path(), Timestamp::from_second(NOW).unwrap()).unwrap();
+    let paths =
+        socialtop::demo::prepare(dir.path(), Timestamp::from_second(NOW).unwrap(), None).unwrap();
     let (config, _) = Config::load_or_init(&paths.config).unwrap();
     let store = Store::open_dir(&paths.data_dir).unwrap();
     Fixture {
@@ -270,16 +271,10 @@ fn views_ranges_and_polling_keys() {
         assert_eq!(app.on_key(key(*c)), vec![Effect::LoadDetail]);
         assert_eq!(app.range, r);
     }
-    // the demo's accounts are manual: nothing to poll, and the keys say so
-    assert_eq!(app.on_key(key('r')), vec![]);
-    assert!(app.message.as_deref().unwrap().contains("socialtop record"));
-    assert_eq!(app.on_key(key('R')), vec![]);
-    assert!(
-        app.message
-            .as_deref()
-            .unwrap()
-            .starts_with("nothing to poll")
-    );
+    // the demo's accounts are real platforms (on its simulated API): r and R poll
+    let selected = app.selected_id().unwrap();
+    assert_eq!(app.on_key(key('r')), vec![Effect::PollNow(selected)]);
+    assert_eq!(app.on_key(key('R')), vec![Effect::PollAll]);
     let selected = app.selected_id().unwrap();
     assert_eq!(app.on_key(key('t')), vec![Effect::ToggleTimer(selected)]);
     assert_eq!(app.on_key(key('e')), vec![Effect::Export]);
@@ -1014,7 +1009,14 @@ fn keys_for_the_selection_do_nothing_where_it_does_not_show_and_the_filter_reach
         .take_while(|l| !l.trim().is_empty() && !l.starts_with("next poll"))
         .collect();
     assert!(!table.is_empty(), "{s}");
-    assert!(table.iter().all(|l| l.contains("GitHub")), "{s}");
+    // the GitHub accounts: the user and the repository
+    assert_eq!(table.len(), 2, "{s}");
+    assert!(
+        table
+            .iter()
+            .all(|l| l.contains("GitHub alice") || l.contains("tool stars")),
+        "{s}"
+    );
 }
 
 #[test]

@@ -303,7 +303,7 @@ fn the_effort_summary_joins_when_time_was_spent() {
 fn dashboard_export_writes_each_configured_format() {
     let dir = tempfile::tempdir().unwrap();
     let now = jiff::Timestamp::now();
-    let paths = socialtop::demo::prepare(dir.path(), now).unwrap();
+    let paths = socialtop::demo::prepare(dir.path(), now, None).unwrap();
     let mut text = std::fs::read_to_string(&paths.config).unwrap();
     text = text.replace(
         "poll_interval",

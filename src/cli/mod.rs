@@ -394,7 +394,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let dir = tempfile::Builder::new()
             .prefix("socialtop-demo-")
             .tempdir()?;
-        let demo_paths = crate::demo::prepare(dir.path(), clock().now())?;
+        let demo_paths = crate::demo::prepare(dir.path(), clock().now(), None)?;
         _demo_dir = dir;
         (demo_paths, demo_export_here(cmd))
     } else {

@@ -174,13 +174,17 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
         anyhow::bail!(NO_TERMINAL);
     }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let _demo_dir;
+    let rt = crate::boot::runtime()?;
+    let (_demo_dir, _demo_api);
     let paths = if demo {
         let dir = tempfile::Builder::new()
             .prefix("socialtop-demo-")
             .tempdir()?;
-        let p = crate::demo::prepare(dir.path(), clock.now())?;
+        // the demo's platforms answer from loopback, so polls are real
+        let api = rt.block_on(crate::demo::DemoApi::start())?;
+        let p = crate::demo::prepare(dir.path(), clock.now(), Some(api.addr))?;
         _demo_dir = dir;
+        _demo_api = api;
         p
     } else {
         Paths {
@@ -229,7 +233,6 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
             app::LONG_MESSAGE_SECS,
         );
     }
-    let rt = crate::boot::runtime()?;
     let opts = service::Options {
         clock: Arc::clone(&clock),
         secrets: Arc::new(crate::model::EnvSecrets),

@@ -197,12 +197,17 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         .rows
         .iter()
         .filter(|r| r.status.error.is_some())
-        .map(|r| r.account.id.as_str())
+        .map(|r| r.name())
         .collect();
     match errors.as_slice() {
         [] => {}
-        [one] => {
+        // the name when there is room for it and the keys
+        [one] if area.width >= 80 => {
             spans.push(Span::styled(format!("1 error: {one}"), theme.error()));
+            spans.push(sep());
+        }
+        [_] => {
+            spans.push(Span::styled("1 error", theme.error()));
             spans.push(sep());
         }
         many => {
