@@ -11,6 +11,8 @@
 //!   every process on the data dir.
 //! - `alerts`: every alert that fired, unique by its event key, so that no
 //!   event fires twice across polls, restarts and processes.
+//! - `followers_current`, `follower_events`, `follower_scans`,
+//!   `follower_staging`: who follows, and every change (see `people.rs`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,9 +20,11 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
-pub use crate::model::{Account, AccountState, Sample, TimeEntry};
+pub use crate::model::{Account, AccountState, PeopleEvent, Person, Sample, TimeEntry};
 
+mod people;
 mod worker;
+pub use people::{RunningScan, ScanDiff, ScanState};
 pub use worker::{Handle, Worker};
 
 /// File name of the database inside the data dir.
@@ -89,6 +93,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_alerts.sql"),
     include_str!("migrations/0008_changes.sql"),
     include_str!("migrations/0009_time_cover.sql"),
+    // 0010 is alerts delivery's (another branch); the lead renumbers at merge
+    include_str!("migrations/0011_followers.sql"),
 ];
 
 pub struct Store {
