@@ -50,6 +50,13 @@ pub enum Check {
     Sample { account: String, at: Timestamp },
     /// Every account's silence at this time.
     Stale(Timestamp),
+    /// A follower-list scan of `account` completed as scan `scan` at `at`:
+    /// its new followers (follower), then every account's silence.
+    Followed {
+        account: String,
+        scan: i64,
+        at: Timestamp,
+    },
 }
 
 impl Check {
@@ -138,6 +145,15 @@ impl Alerts {
                 *at
             }
             Check::Stale(now) => *now,
+            Check::Followed { account, scan, at } => {
+                match self.follower_alerts(store, account, *scan) {
+                    Ok(new) => fired.extend(self.record(store, new)),
+                    Err(e) => {
+                        tracing::warn!(account = %account, error = %e, "cannot evaluate follower alerts")
+                    }
+                }
+                *at
+            }
         };
         match self.stale_alerts(store, now) {
             Ok(new) => fired.extend(self.record(store, new)),
@@ -168,7 +184,9 @@ impl Alerts {
         let rules: Vec<&AlertRule> = self
             .rules
             .iter()
-            .filter(|r| r.kind != AlertKind::Stale && r.watches(&account.id))
+            .filter(|r| {
+                matches!(r.kind, AlertKind::Milestone | AlertKind::Drop) && r.watches(&account.id)
+            })
             .collect();
         if rules.is_empty() {
             return Ok(Vec::new());
@@ -242,8 +260,56 @@ impl Alerts {
                         )),
                     });
                 }
-                AlertKind::Stale => {}
+                AlertKind::Stale | AlertKind::Follower => {}
             }
+        }
+        Ok(out)
+    }
+
+    /// New followers of scan `scan` with at least a rule's `min_followers`
+    /// followers (a follower whose count the list does not give fires only
+    /// rules with `min_followers = 0`). One alert per follow event.
+    fn follower_alerts(
+        &self,
+        store: &Store,
+        id: &str,
+        scan: i64,
+    ) -> crate::store::Result<Vec<NewAlert>> {
+        let Some(account) = self.accounts.iter().find(|a| a.id == id) else {
+            return Ok(Vec::new());
+        };
+        let rules: Vec<&AlertRule> = self
+            .rules
+            .iter()
+            .filter(|r| r.kind == AlertKind::Follower && r.watches(id))
+            .collect();
+        if rules.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for e in store.followed_in_scan(scan)? {
+            let enough = rules.iter().any(|r| {
+                r.min_followers == 0 || e.who.followers.is_some_and(|n| n >= r.min_followers)
+            });
+            if !enough {
+                continue;
+            }
+            let who = match &e.who.name {
+                Some(n) => format!("{n} ({})", e.who.handle),
+                None => e.who.handle.clone(),
+            };
+            let with = e
+                .who
+                .followers
+                .map_or(String::new(), |n| format!(", {} followers,", thousands(n)));
+            out.push(NewAlert {
+                key: format!("follower:{id}:{}", e.id),
+                account: id.to_string(),
+                kind: AlertKind::Follower.name().into(),
+                at_ms: e.at_ms,
+                value: e.who.followers,
+                message: clean(&format!("{who}{with} followed {}", account.display_name())),
+            });
         }
         Ok(out)
     }

@@ -25,6 +25,7 @@ use tokio::task::JoinHandle;
 
 use crate::alerts::{Alerts, Check};
 use crate::config::Config;
+use crate::followers::{ScanOutcome, ScanReport, Scanner};
 use crate::lease::{self, Lease};
 use crate::metrics;
 use crate::model::{Clock, Secrets};
@@ -63,6 +64,8 @@ pub enum ServiceEvent {
     Changed(Vec<String>),
     /// A new config is in use by every part, or why the old one stays.
     Config(Result<Arc<Config>, String>),
+    /// A follower-list scan ran (completed, paused, hidden...).
+    Scanned(ScanReport),
 }
 
 /// What the service needs besides the config and the history.
@@ -127,6 +130,8 @@ impl Service {
             parts,
             scheduler: None,
             polls: mpsc::unbounded_channel(),
+            scanning: None,
+            scans: mpsc::unbounded_channel(),
             gate,
             role: None,
             lease,
@@ -204,6 +209,7 @@ impl Drop for Service {
 struct Parts {
     poller: Arc<Poller>,
     alerts: Arc<Alerts>,
+    scanner: Arc<Scanner>,
 }
 
 impl Parts {
@@ -216,6 +222,12 @@ impl Parts {
                 Arc::clone(&opts.secrets),
             )?),
             alerts: Arc::new(Alerts::new(config, Arc::clone(&opts.secrets))?),
+            scanner: Arc::new(Scanner::with_seams(
+                config,
+                store.clone(),
+                Arc::clone(&opts.clock),
+                Arc::clone(&opts.secrets),
+            )?),
         })
     }
 }
@@ -236,6 +248,12 @@ struct Core {
     parts: Parts,
     scheduler: Option<(mpsc::UnboundedSender<Command>, JoinHandle<()>)>,
     polls: (mpsc::UnboundedSender<Event>, mpsc::UnboundedReceiver<Event>),
+    /// Follower-list scans, run in the background while this process polls.
+    scanning: Option<JoinHandle<()>>,
+    scans: (
+        mpsc::UnboundedSender<ScanReport>,
+        mpsc::UnboundedReceiver<ScanReport>,
+    ),
     /// Whether this process holds the lease, as the scheduler sees it.
     gate: watch::Sender<bool>,
     role: Option<Role>,
@@ -257,6 +275,13 @@ impl Core {
             self.gate.subscribe(),
         ));
         self.scheduler = Some((tx, task));
+        // a scan stopped mid-list resumes from its cursor in the new one
+        if let Some(old) = self.scanning.take() {
+            old.abort();
+        }
+        self.scanning = Some(tokio::spawn(
+            Arc::clone(&self.parts.scanner).run(self.scans.0.clone(), self.gate.subscribe()),
+        ));
     }
 
     fn holds_lease(&self) -> bool {
@@ -310,6 +335,12 @@ impl Core {
                     }
                     let _ = self.out.send(ServiceEvent::Poll(ev));
                 }
+                Some(report) = self.scans.1.recv() => {
+                    if let Some(check) = followed_check(&report) {
+                        self.fire(check);
+                    }
+                    let _ = self.out.send(ServiceEvent::Scanned(report));
+                }
                 _ = lease_tick.tick() => self.renew().await,
                 _ = stale_tick.tick() => self.fire(Check::Stale(self.opts.clock.now())),
                 _ = change_tick.tick(), if seen.is_some() => {
@@ -335,6 +366,9 @@ impl Core {
     /// Stops the scheduler, waits a moment for deliveries, releases the lease.
     async fn shutdown(&mut self) {
         if let Some((_, task)) = self.scheduler.take() {
+            task.abort();
+        }
+        if let Some(task) = self.scanning.take() {
             task.abort();
         }
         self.parts.alerts.drain(Duration::from_secs(5)).await;
@@ -447,16 +481,31 @@ impl Core {
     }
 }
 
+/// The alert check for a scan that found new followers.
+fn followed_check(r: &ScanReport) -> Option<Check> {
+    match &r.outcome {
+        ScanOutcome::Completed(d) if d.followed > 0 => Some(Check::Followed {
+            account: r.account.clone(),
+            scan: r.scan,
+            at: r.at,
+        }),
+        _ => None,
+    }
+}
+
 /// What `poll --once` came to.
 pub struct OnceReport {
     pub results: Vec<PollResult>,
+    /// The follower-list scans that were due, run after the polls.
+    pub scans: Vec<ScanReport>,
     pub fired: Vec<AlertRow>,
     /// Whether every delivery finished within the bound.
     pub delivered: bool,
 }
 
-/// `poll --once`: every account polled once (concurrently), then the alert
-/// rules, then up to `drain` for the deliveries.
+/// `poll --once`: every account polled once (concurrently), then the
+/// follower-list scans that are due (each to its end, within the hosts'
+/// limits), then the alert rules, then up to `drain` for the deliveries.
 pub async fn poll_once(
     config: &Config,
     store: &Handle,
@@ -470,17 +519,28 @@ pub async fn poll_once(
         Arc::clone(&clock),
         Arc::clone(&secrets),
     )?);
+    let scanner = Scanner::with_seams(
+        config,
+        store.clone(),
+        Arc::clone(&clock),
+        Arc::clone(&secrets),
+    )?;
     let alerts = Arc::new(Alerts::new(config, secrets)?);
     let results = poller.poll_all(None).await;
+    let scans = scanner.run_due().await;
     // alerts after every poll is done, so no poll waits on a delivery
     let mut fired = Vec::new();
     for r in &results {
         fired.extend(alerts.fire(store, Check::poll(r)).await);
     }
+    for check in scans.iter().filter_map(followed_check) {
+        fired.extend(alerts.fire(store, check).await);
+    }
     fired.extend(alerts.fire(store, Check::Stale(clock.now())).await);
     let delivered = alerts.drain(drain).await;
     Ok(OnceReport {
         results,
+        scans,
         fired,
         delivered,
     })

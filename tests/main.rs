@@ -10,6 +10,7 @@ mod creator_platforms;
 mod dashboard;
 mod effort_cli;
 mod export;
+mod followers;
 mod hostile;
 mod layers;
 mod lease;

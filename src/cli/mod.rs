@@ -10,6 +10,7 @@ use jiff::Timestamp;
 mod export;
 mod history;
 pub mod out;
+mod people;
 mod time;
 
 pub use time::effort_table;
@@ -107,6 +108,25 @@ pub enum Cmd {
         /// table for people; json for scripts
         #[arg(long, value_enum, default_value_t = EffortFormat::Table)]
         format: EffortFormat,
+    },
+    /// Who followed and who left an account (Mastodon, Bluesky, GitHub, Misskey), oldest first
+    Followers {
+        /// Account id, as in `socialtop status` (a unique prefix will do)
+        id: String,
+        /// From when: RFC 3339, YYYY-MM-DD, 7d (ago), yesterday, today (default: all)
+        #[arg(long, value_name = "TIME", conflicts_with = "current")]
+        since: Option<String>,
+        /// table for people; json and csv for scripts
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Who follows now (as of the last complete read of the list) instead of the changes
+        #[arg(long)]
+        current: bool,
+    },
+    /// Delete an account's people data (its followers and their changes) from the history
+    Forget {
+        /// Account id (a unique prefix will do; an id no longer in the config too)
+        id: String,
     },
     /// Add a sample by hand (backfill, or manual accounts such as LinkedIn)
     Record {
@@ -305,6 +325,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Cmd::Effort { format } => time::effort_cmd(&paths, format),
         Cmd::Alerts { since, format } => history::alerts_cmd(&paths, since.as_deref(), format),
+        Cmd::Followers {
+            id,
+            since,
+            format,
+            current,
+        } => people::followers_cmd(&paths, &id, since.as_deref(), format, current),
+        Cmd::Forget { id } => people::forget_cmd(&paths, &id),
         Cmd::Init { .. } | Cmd::Completions { .. } | Cmd::Man => Ok(ExitCode::SUCCESS),
         Cmd::Export {
             format,
