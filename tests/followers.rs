@@ -332,6 +332,43 @@ async fn mastodon_baseline_then_three_new_and_two_gone_end_to_end() {
     // --since after the changes: none
     let later = env.run(&["followers", ID, "--since", "2099-01-01", "--format", "csv"]);
     assert_eq!(stdout(&later).lines().count(), 1, "{}", stdout(&later));
+    // the snapshot counts them; the people only with --people
+    let snap: Value = serde_json::from_slice(
+        &env.run(&["export", "--format", "json", "--out", "-"])
+            .stdout,
+    )
+    .unwrap();
+    let acct = &snap["accounts"][0];
+    assert_eq!(
+        (&acct["followers_gained_7d"], &acct["followers_lost_7d"]),
+        (&json!(3), &json!(2))
+    );
+    assert_eq!(acct["followers_gained_30d"], 3);
+    assert!(snap.get("people").is_none());
+    let with: Value = serde_json::from_slice(
+        &env.run(&["export", "--format", "json", "--people", "--out", "-"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(with["people"][0]["events"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        with["people"][0]["followers"].as_array().unwrap().len(),
+        171
+    );
+    let refused = env.run(&["export", "--format", "csv", "--people", "--out", "-"]);
+    assert!(!refused.status.success());
+    // the counters
+    let prom = env.dir.path().join("s.prom");
+    let out = env.run(&["poll", "--once", "--textfile", prom.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&prom).unwrap();
+    for line in [
+        "socialtop_followers_gained_total{account=\"mastodon:Mastodon@example.social\",platform=\"mastodon\"} 3",
+        "socialtop_followers_lost_total{account=\"mastodon:Mastodon@example.social\",platform=\"mastodon\"} 2",
+        "socialtop_alerts_total{kind=\"follower\"} 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
+    }
     // forget removes all of it
     let out = env.run(&["forget", "mastodon:Mast"]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -99,6 +99,9 @@ pub enum Cmd {
         /// Where to write; - for standard output (default: <data dir>/exports/socialtop-<time>.<ext>)
         #[arg(long, value_name = "PATH")]
         out: Option<String>,
+        /// With --format json: the people too (each account's followers and their changes)
+        #[arg(long)]
+        people: bool,
     },
     /// List the alerts that fired (milestones, drops, silent accounts), oldest first
     Alerts {
@@ -338,7 +341,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             history,
             since,
             out,
-        } => export::export_cmd(&paths, format, history, since.as_deref(), out.as_deref()),
+            people,
+        } => export::export_cmd(
+            &paths,
+            format,
+            history,
+            since.as_deref(),
+            out.as_deref(),
+            people,
+        ),
     }
 }
 
@@ -351,6 +362,7 @@ fn demo_export_here(cmd: Cmd) -> Cmd {
             history,
             since,
             out: None,
+            people,
         } => {
             let ext = format.ext();
             let stamp = clock()
@@ -363,6 +375,7 @@ fn demo_export_here(cmd: Cmd) -> Cmd {
                 history,
                 since,
                 out: Some(format!("socialtop-demo-{stamp}.{ext}")),
+                people,
             }
         }
         cmd => cmd,

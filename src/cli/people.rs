@@ -7,7 +7,7 @@ use jiff::Timestamp;
 
 use super::{Format, account, out, parse_time_arg};
 use crate::boot::{Paths, open};
-use crate::model::{PeopleEvent, Person};
+use crate::model::PeopleEvent;
 use crate::store;
 use crate::text::csv_cell;
 
@@ -60,25 +60,7 @@ pub(super) fn followers_cmd(
     Ok(ExitCode::SUCCESS)
 }
 
-fn who_json(p: &Person) -> serde_json::Value {
-    serde_json::json!({
-        "id": p.id,
-        "handle": p.handle,
-        "name": p.name,
-        "followers": p.followers,
-    })
-}
-
-/// One event as `followers --format json` and `export --people` write it.
-pub fn event_json(e: &PeopleEvent) -> serde_json::Value {
-    serde_json::json!({
-        "at": crate::util::ts_ms(e.at_ms).to_string(),
-        "account": e.account,
-        "kind": e.kind,
-        "who": who_json(&e.who),
-        "reason": e.reason,
-    })
-}
+use crate::export::{people_event_json as event_json, person_json as who_json};
 
 fn write_events(
     events: &[PeopleEvent],
