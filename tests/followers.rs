@@ -585,3 +585,283 @@ async fn no_outside_text_reaches_the_terminal() {
         }
     }
 }
+
+// ---------- the other platforms, each with its documented pages ----------
+
+use wiremock::matchers::{body_partial_json, method, path, query_param, query_param_is_missing};
+
+fn bsky_view(f: &Fan) -> Value {
+    json!({
+        "did": format!("did:plc:{}", f.id), "handle": format!("{}.bsky.social", f.user),
+        "displayName": f.name, "avatar": "https://cdn.bsky.app/img/avatar/plain/x@jpeg",
+        "associated": {"chat": {"allowIncoming": "following"}},
+        "viewer": {"muted": false, "blockedBy": false}, "labels": [],
+        "createdAt": "2024-01-01T00:00:00.000Z", "indexedAt": "2024-01-01T00:00:00.000Z"
+    })
+}
+
+async fn bsky_pages(server: &MockServer, pages: &[Vec<Fan>]) {
+    server.reset().await;
+    for (i, page) in pages.iter().enumerate() {
+        let mut body = json!({
+            "subject": bsky_view(&fan(0)),
+            "followers": page.iter().map(bsky_view).collect::<Vec<_>>(),
+        });
+        if i + 1 < pages.len() {
+            body["cursor"] = format!("3l{}", i + 2).into();
+        }
+        let m = Mock::given(method("GET"))
+            .and(path("/xrpc/app.bsky.graph.getFollowers"))
+            .and(query_param("actor", "me.bsky.social"))
+            .and(query_param("limit", "100"));
+        let m = if i == 0 {
+            m.and(query_param_is_missing("cursor"))
+        } else {
+            m.and(query_param("cursor", format!("3l{}", i + 1).as_str()))
+        };
+        m.respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("ratelimit-limit", "3000")
+                .insert_header("ratelimit-remaining", "2999")
+                .set_body_json(body),
+        )
+        .mount(server)
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bluesky_followers_by_cursor_with_deactivated_and_deleted() {
+    let server = MockServer::start().await;
+    let config = format!(
+        "[[accounts]]\nplatform = \"bluesky\"\nhandle = \"me.bsky.social\"\nbase_url = \"{}\"\n",
+        server.uri()
+    );
+    let (_d, store, scanner, account) = setup(&config, 150).await;
+    bsky_pages(&server, &[fans(0..100), fans(100..150)]).await;
+    assert_eq!(diff(&scanner.scan(&account).await.outcome), (true, 0, 0));
+    let mut now = fans(2..150);
+    now.extend(fans(200..203));
+    bsky_pages(&server, &[now[..100].to_vec(), now[100..].to_vec()]).await;
+    for (did, error, message) in [
+        (
+            "did:plc:1000",
+            "AccountDeactivated",
+            "Account is deactivated",
+        ),
+        ("did:plc:1001", "InvalidRequest", "Profile not found"),
+    ] {
+        Mock::given(path("/xrpc/app.bsky.actor.getProfile"))
+            .and(query_param("actor", did))
+            .respond_with(
+                ResponseTemplate::new(400)
+                    .set_body_json(json!({"error": error, "message": message})),
+            )
+            .mount(&server)
+            .await;
+    }
+    assert_eq!(diff(&scanner.scan(&account).await.outcome), (false, 3, 2));
+    let got = events(&store, &account.id).await;
+    assert_eq!(
+        got[..2],
+        [
+            (
+                "left".into(),
+                "fan0.bsky.social".into(),
+                Some("deactivated".into())
+            ),
+            (
+                "left".into(),
+                "fan1.bsky.social".into(),
+                Some("deleted".into())
+            ),
+        ]
+    );
+    let key = account.id.clone();
+    let evs = store.read(move |s| s.people_events(&key, 0)).await.unwrap();
+    assert_eq!(evs[2].who.id, "did:plc:1200");
+    assert_eq!(evs[2].who.name.as_deref(), Some("Fan 200"));
+    assert_eq!(evs[2].who.followers, None);
+}
+
+fn gh_user(f: &Fan) -> Value {
+    json!({
+        "login": f.user, "id": f.id.parse::<i64>().unwrap(), "node_id": "MDQ6VXNlcjE=",
+        "avatar_url": "https://github.com/images/error/octocat_happy.gif", "gravatar_id": "",
+        "url": format!("https://api.github.com/users/{}", f.user),
+        "html_url": format!("https://github.com/{}", f.user), "type": "User", "site_admin": false
+    })
+}
+
+async fn gh_pages(server: &MockServer, pages: &[Vec<Fan>]) {
+    server.reset().await;
+    for (i, page) in pages.iter().enumerate() {
+        let n = i + 1;
+        let mut t = ResponseTemplate::new(200)
+            .insert_header("x-ratelimit-limit", "60")
+            .insert_header("x-ratelimit-remaining", "55")
+            .set_body_json(page.iter().map(gh_user).collect::<Vec<_>>());
+        if n < pages.len() {
+            t = t.insert_header(
+                "link",
+                format!(
+                    "<{0}/user/583231/followers?per_page=100&page={1}>; rel=\"next\", <{0}/user/583231/followers?per_page=100&page={2}>; rel=\"last\"",
+                    server.uri(),
+                    n + 1,
+                    pages.len()
+                )
+                .as_str(),
+            );
+        }
+        Mock::given(method("GET"))
+            .and(path("/users/octocat/followers"))
+            .and(query_param("per_page", "100"))
+            .and(query_param("page", n.to_string().as_str()))
+            .respond_with(t)
+            .mount(server)
+            .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn github_followers_by_link_with_a_deleted_user() {
+    let server = MockServer::start().await;
+    let config = format!(
+        "[[accounts]]\nplatform = \"github\"\nhandle = \"octocat\"\nbase_url = \"{}\"\n",
+        server.uri()
+    );
+    let (_d, store, scanner, account) = setup(&config, 120).await;
+    gh_pages(&server, &[fans(0..100), fans(100..120)]).await;
+    assert_eq!(diff(&scanner.scan(&account).await.outcome), (true, 0, 0));
+    let mut now = fans(2..120);
+    now.extend(fans(200..203));
+    gh_pages(&server, &[now[..100].to_vec(), now[100..].to_vec()]).await;
+    Mock::given(path("/users/fan0"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(github_not_found()))
+        .mount(&server)
+        .await;
+    Mock::given(path("/users/fan1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(github_user(3)))
+        .mount(&server)
+        .await;
+    assert_eq!(diff(&scanner.scan(&account).await.outcome), (false, 3, 2));
+    let got = events(&store, &account.id).await;
+    assert_eq!(
+        got[..3],
+        [
+            ("left".into(), "fan0".into(), Some("deleted".into())),
+            ("left".into(), "fan1".into(), None),
+            ("followed".into(), "fan200".into(), None),
+        ]
+    );
+    // a repository's stars are no follower list
+    let repo = Config::parse(
+        &format!(
+            "[[accounts]]\nplatform = \"github\"\nhandle = \"octocat/hello\"\nbase_url = \"{}\"\n",
+            server.uri()
+        ),
+        std::path::Path::new("t.toml"),
+    )
+    .unwrap();
+    assert!(!socialtop::followers::scanned(&repo.accounts[0]));
+}
+
+fn mk_following(f: &Fan) -> Value {
+    json!({
+        "id": format!("9f{}", f.id), "createdAt": "2024-05-01T00:00:00.000Z",
+        "followeeId": "9a0000", "followerId": f.id,
+        "follower": {
+            "id": f.id, "name": f.name, "username": f.user, "host": "remote.example",
+            "avatarUrl": null, "isBot": false, "isCat": false, "emojis": {},
+            "onlineStatus": "unknown", "followersCount": f.followers, "followingCount": 3,
+            "notesCount": 9, "isSuspended": false
+        }
+    })
+}
+
+async fn mk_pages(server: &MockServer, pages: &[Vec<Fan>]) {
+    server.reset().await;
+    let mut pages = pages.to_vec();
+    pages.push(Vec::new());
+    for (i, page) in pages.iter().enumerate() {
+        let body: Vec<Value> = page.iter().map(mk_following).collect();
+        let m = Mock::given(method("POST")).and(path("/api/users/followers"));
+        let m = if i == 0 {
+            m.and(body_partial_json(json!({"username": "me", "limit": 100})))
+                .and(|r: &Request| !String::from_utf8_lossy(&r.body).contains("untilId"))
+        } else {
+            let prev = pages[i - 1].last().unwrap();
+            m.and(body_partial_json(
+                json!({"untilId": format!("9f{}", prev.id)}),
+            ))
+        };
+        m.respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .mount(server)
+            .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn misskey_followers_by_until_id_with_counts_and_a_suspended_user() {
+    let server = MockServer::start().await;
+    let config = format!(
+        "[[accounts]]\nplatform = \"misskey\"\nhandle = \"me@misskey.example\"\nbase_url = \"{}\"\n",
+        server.uri()
+    );
+    let (_d, store, scanner, account) = setup(&config, 130).await;
+    mk_pages(&server, &[fans(0..100), fans(100..130)]).await;
+    assert_eq!(diff(&scanner.scan(&account).await.outcome), (true, 0, 0));
+    let mut now = fans(2..130);
+    now.extend(fans(200..203));
+    mk_pages(&server, &[now[..100].to_vec(), now[100..].to_vec()]).await;
+    Mock::given(path("/api/users/show"))
+        .and(body_partial_json(json!({"userId": "1000"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "1000", "username": "fan0", "host": "remote.example", "isSuspended": true
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/users/show"))
+        .and(body_partial_json(json!({"userId": "1001"})))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": {
+            "message": "No such user.", "code": "NO_SUCH_USER",
+            "id": "4362f8dc-731f-4ad8-a694-be5a88922a24"
+        }})))
+        .mount(&server)
+        .await;
+    assert_eq!(diff(&scanner.scan(&account).await.outcome), (false, 3, 2));
+    let key = account.id.clone();
+    let evs = store.read(move |s| s.people_events(&key, 0)).await.unwrap();
+    let left: Vec<(&str, Option<&str>)> = evs
+        .iter()
+        .filter(|e| e.kind == "left")
+        .map(|e| (e.who.handle.as_str(), e.reason.as_deref()))
+        .collect();
+    assert_eq!(
+        left,
+        [
+            ("fan0@remote.example", Some("suspended")),
+            ("fan1@remote.example", Some("deleted"))
+        ]
+    );
+    let new = evs.iter().find(|e| e.kind == "followed").unwrap();
+    assert_eq!(
+        (new.who.name.as_deref(), new.who.followers),
+        (Some("Fan 200"), Some(200))
+    );
+    // followersVisibility: the list is refused, a state
+    server.reset().await;
+    Mock::given(path("/api/users/followers"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": {
+            "message": "Forbidden.", "code": "FORBIDDEN",
+            "id": "3c6a84db-d619-26af-ca14-06232a21df8a"
+        }})))
+        .mount(&server)
+        .await;
+    let r = scanner.scan(&account).await;
+    assert_eq!(
+        r.outcome,
+        ScanOutcome::Hidden("followers list hidden".into())
+    );
+    assert_eq!(events(&store, &account.id).await.len(), 5);
+}
