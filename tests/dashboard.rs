@@ -260,6 +260,8 @@ fn views_ranges_and_polling_keys() {
     assert_eq!(app.view, View::Detail);
     assert_eq!(app.on_key(code(KeyCode::Tab)), vec![Effect::LoadEffort]);
     assert_eq!(app.view, View::Effort);
+    assert_eq!(app.on_key(code(KeyCode::Tab)), vec![Effect::LoadDetail]);
+    assert_eq!(app.view, View::People);
     app.on_key(code(KeyCode::Tab));
     assert_eq!(app.view, View::Accounts);
     app.on_key(code(KeyCode::Enter));
@@ -400,6 +402,8 @@ fn keys_the_old_loop_knew_still_work() {
     app.on_key(code(KeyCode::Home));
     assert_eq!(app.selected, 0);
     let back_tab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(app.on_key(back_tab), vec![Effect::LoadDetail]);
+    assert_eq!(app.view, View::People);
     assert_eq!(app.on_key(back_tab), vec![Effect::LoadEffort]);
     assert_eq!(app.view, View::Effort);
     let shift_g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);

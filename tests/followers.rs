@@ -865,3 +865,79 @@ async fn misskey_followers_by_until_id_with_counts_and_a_suspended_user() {
     );
     assert_eq!(events(&store, &account.id).await.len(), 5);
 }
+
+// ---------- the dashboard ----------
+
+fn screen(app: &mut socialtop::tui::app::App, w: u16, h: u16) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    t.draw(|f| socialtop::tui::ui::draw(f, app)).unwrap();
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_people_view_and_the_accounts_table_show_who_came_and_went() {
+    use socialtop::tui::{app::App, data, view::View};
+    let (server, m) = masto_server().await;
+    m.set(fans(0..20));
+    let config_text = masto_config(&server.uri(), "");
+    let (dir, _store, scanner, account) = setup(&config_text, 20).await;
+    scanner.scan(&account).await;
+    let mut now = fans(2..20);
+    now.push(Fan {
+        followers: 12_345,
+        name: "Big \u{1b}[31mName".into(),
+        ..fan(300)
+    });
+    now.push(fan(301));
+    now.push(fan(302));
+    m.set(now);
+    *m.gone.lock().unwrap() = vec![("1000".into(), "suspended")];
+    assert_eq!(diff(&scanner.scan(&account).await.outcome), (false, 3, 2));
+    let store = socialtop::store::Store::open_dir(dir.path()).unwrap();
+    let config = Config::parse(&config_text, std::path::Path::new("t.toml")).unwrap();
+    let t = jiff::Timestamp::now();
+    let rows = data::load_rows(&store, &config.accounts, t, &jiff::tz::TimeZone::UTC).unwrap();
+    assert_eq!(rows[0].people_7d, Some((3, 2)));
+    let mut app = App::new(rows, t);
+    app.tz = jiff::tz::TimeZone::UTC;
+    app.detail = Some(data::load_detail(&store, &config.accounts[0], app.range, t).unwrap());
+    let table = screen(&mut app, 120, 20);
+    assert!(
+        table.contains("WHO 7D") && table.contains("+3 −2"),
+        "{table}"
+    );
+    app.view = View::People;
+    let people = screen(&mut app, 120, 20);
+    assert!(people.contains("7 days +3 −2   30 days +3 −2"), "{people}");
+    // newest first; the one with the most followers marked
+    let lines: Vec<&str> = people.lines().collect();
+    let big = lines
+        .iter()
+        .find(|l| l.contains("fan300@example.social"))
+        .unwrap();
+    assert!(
+        big.contains("+ ★ fan300@example.social") && big.contains("12.3K followers"),
+        "{big}"
+    );
+    assert!(!people.contains('\u{1b}'));
+    let gone = lines
+        .iter()
+        .find(|l| l.contains("fan0@example.social"))
+        .unwrap();
+    assert!(
+        gone.contains("− ") && gone.contains("(suspended)"),
+        "{gone}"
+    );
+    assert!(
+        people.contains("+3 −2 (21 followers)") || people.contains("21 followers read"),
+        "{people}"
+    );
+}

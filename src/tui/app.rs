@@ -787,10 +787,11 @@ impl App {
                     (i + 1) % n
                 };
                 self.view = View::ALL[next];
-                if self.view == View::Effort {
-                    vec![Effect::LoadEffort]
-                } else {
-                    vec![]
+                match self.view {
+                    View::Effort => vec![Effect::LoadEffort],
+                    // who followed: read with the detail, fresh when shown
+                    View::People => vec![Effect::LoadDetail],
+                    _ => vec![],
                 }
             }
             Action::Range(r) => self.set_range(r),

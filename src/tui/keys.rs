@@ -104,11 +104,11 @@ pub struct Binding {
     pub bar: Option<(&'static str, &'static [View])>,
 }
 
-const LIST: &[View] = &[View::Accounts, View::Detail];
+const LIST: &[View] = &[View::Accounts, View::Detail, View::People];
 const ACCOUNTS: &[View] = &[View::Accounts];
 const DETAIL: &[View] = &[View::Detail];
 const AWAY: &[View] = &[View::Detail, View::Effort];
-const EVERY: &[View] = &[View::Accounts, View::Detail, View::Effort];
+const EVERY: &[View] = &[View::Accounts, View::Detail, View::People, View::Effort];
 
 const MOVE: &str = "move the selection";
 const ENDS: &str = "first / last account";
