@@ -54,6 +54,10 @@ pub const LOOKUPS: usize = 20;
 const MAX_SCAN_AGE: Duration = Duration::from_secs(86_400);
 /// How often the background loop looks for due scans, at most.
 const CHECK_EVERY: Duration = Duration::from_secs(60);
+/// How long after start the background loop waits before its first scan,
+/// so the first round of count polls has the hosts (and the history's
+/// writer) to itself.
+pub const START_DELAY: Duration = Duration::from_secs(30);
 
 /// What one scan came to.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,6 +113,16 @@ impl ScanReport {
     /// Whether the scan read the list to its end.
     pub fn completed(&self) -> bool {
         matches!(self.outcome, ScanOutcome::Completed(_))
+    }
+
+    /// Whether it is news for people (a list read, hidden or not read);
+    /// a paused scan resumes later and says so in the log and in
+    /// `followers ID`.
+    pub fn is_news(&self) -> bool {
+        matches!(
+            self.outcome,
+            ScanOutcome::Completed(_) | ScanOutcome::Hidden(_) | ScanOutcome::Skipped(_)
+        )
     }
 }
 
@@ -241,18 +255,29 @@ impl Scanner {
         reports: mpsc::UnboundedSender<ScanReport>,
         mut active: watch::Receiver<bool>,
     ) {
+        if self.accounts.is_empty() {
+            return;
+        }
+        tokio::time::sleep(START_DELAY).await;
         loop {
             if *active.borrow_and_update() {
                 for r in self.run_due().await {
+                    // an account without a count yet is tried again quietly
+                    if matches!(r.outcome, ScanOutcome::NotScanned(_)) {
+                        continue;
+                    }
                     if reports.send(r).is_err() {
                         return;
                     }
                 }
             }
+            // what is still due now could not start (no count yet, a
+            // history that cannot be read): look again in a minute
             let now = self.clock.now();
             let next = self.schedule().await.into_iter().map(|(_, t)| t).min();
             let wait = next
                 .and_then(|t| Duration::try_from(t.duration_since(now)).ok())
+                .filter(|d| !d.is_zero())
                 .unwrap_or(CHECK_EVERY)
                 .clamp(Duration::from_secs(1), CHECK_EVERY);
             tokio::select! {

@@ -47,17 +47,13 @@ pub(super) fn poll_once(paths: &Paths, textfile: Option<&Path>) -> anyhow::Resul
             eprintln!("socialtop: {}: {}", r.account, crate::text::clean(e));
         }
     }
-    // a scan that did not finish is a note, not a failure of the poll
-    for s in report.scans.iter().filter(|s| {
-        !s.completed() && !matches!(s.outcome, crate::followers::ScanOutcome::NotScanned(_))
-    }) {
-        eprintln!("socialtop: {}", s.describe());
-    }
     let printed = out::with_stdout(|w| {
         for r in &report.results {
             writeln!(w, "{}", service::describe(&config, r))?;
         }
-        for s in report.scans.iter().filter(|s| s.completed()) {
+        // a list read, hidden or not read is news; a paused scan (it
+        // resumes later) is in the log and in `followers ID`, never a failure
+        for s in report.scans.iter().filter(|s| s.is_news()) {
             writeln!(w, "{}", s.describe())?;
         }
         Ok(())
@@ -125,6 +121,7 @@ pub(super) fn poll_forever(
                     }
                 }
                 ServiceEvent::Poll(_) | ServiceEvent::Changed(_) => {}
+                ServiceEvent::Scanned(r) if !r.is_news() => {}
                 ServiceEvent::Scanned(r) => {
                     let line = format!("{}  {}", r.at.strftime("%Y-%m-%dT%H:%M:%SZ"), r.describe());
                     if let Err(e) = out::println(&line) {
