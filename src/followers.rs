@@ -110,11 +110,6 @@ impl ScanReport {
         crate::text::clean(&format!("{}  followers list: {what}", self.account))
     }
 
-    /// Whether the scan read the list to its end.
-    pub fn completed(&self) -> bool {
-        matches!(self.outcome, ScanOutcome::Completed(_))
-    }
-
     /// Whether it is news for people (a list read, hidden or not read);
     /// a paused scan resumes later and says so in the log and in
     /// `followers ID`.
@@ -202,12 +197,14 @@ impl Scanner {
         })
     }
 
+    #[cfg(any(test, feature = "test-util"))]
     /// Sets the least time between two pages (tests and benches: zero).
     pub fn with_pace(mut self, pace: Duration) -> Scanner {
         self.pace = pace;
         self
     }
 
+    #[cfg(any(test, feature = "test-util"))]
     /// The accounts whose lists are read.
     pub fn accounts(&self) -> &[Account] {
         &self.accounts

@@ -118,9 +118,6 @@ pub struct Budget {
     pub reset: Option<Timestamp>,
 }
 
-/// Why a person left, in the one word the history keeps.
-pub const REASONS: &[&str] = &["moved", "suspended", "deleted", "deactivated"];
-
 /// Why a poll failed, in words a person understands.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FetchError {
@@ -276,7 +273,8 @@ pub trait Platform: Send + Sync {
     }
 
     /// Why `who` is gone from the list, where one cheap request says: one
-    /// of [`REASONS`], or `None` (they just left, or nothing is known).
+    /// of `moved`, `suspended`, `deleted`, `deactivated`, or `None` (they
+    /// just left, or nothing is known).
     fn why_gone<'a>(
         &'a self,
         _http: &'a Http,
