@@ -91,6 +91,38 @@ impl Alerts {
         fired
     }
 
+    /// The follower rules over scan `scan` of `account` (its new followers),
+    /// recorded with their deliveries pending, in one immediate transaction.
+    pub async fn fire_followed(
+        self: &Arc<Self>,
+        store: &Handle,
+        account: String,
+        scan: i64,
+        now: Timestamp,
+    ) -> crate::store::Result<Vec<AlertRow>> {
+        let this = Arc::clone(self);
+        store
+            .write(move |s| {
+                let new = this.follower_alerts(s, &account, scan)?;
+                if new.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let now_ms = now.as_millisecond();
+                let give_up = now_ms.saturating_add(
+                    i64::try_from(deliver::GIVE_UP_AFTER.as_millis()).unwrap_or(i64::MAX),
+                );
+                s.alert_round(|s| {
+                    let mut out = Vec::new();
+                    for n in &new {
+                        out.extend(s.record_alert(n, &this.targets, now_ms, give_up)?);
+                    }
+                    let changed = !out.is_empty();
+                    Ok((out, changed))
+                })
+            })
+            .await
+    }
+
     /// Takes every queued sample and the silences at `now` through the
     /// rules, in rounds of one immediate transaction each.
     pub fn evaluate(
@@ -159,7 +191,9 @@ impl Alerts {
         let rules: Vec<&AlertRule> = self
             .rules
             .iter()
-            .filter(|r| r.kind != AlertKind::Stale && r.watches(&account.id))
+            .filter(|r| {
+                matches!(r.kind, AlertKind::Milestone | AlertKind::Drop) && r.watches(&account.id)
+            })
             .collect();
         if rules.is_empty() {
             return Ok(Vec::new());
@@ -226,8 +260,56 @@ impl Alerts {
                         )),
                     });
                 }
-                AlertKind::Stale => {}
+                AlertKind::Stale | AlertKind::Follower => {}
             }
+        }
+        Ok(out)
+    }
+
+    /// New followers of scan `scan` with at least a rule's `min_followers`
+    /// followers (a follower whose count the list does not give fires only
+    /// rules with `min_followers = 0`). One alert per follow event.
+    fn follower_alerts(
+        &self,
+        store: &Store,
+        id: &str,
+        scan: i64,
+    ) -> crate::store::Result<Vec<NewAlert>> {
+        let Some(account) = self.accounts.iter().find(|a| a.id == id) else {
+            return Ok(Vec::new());
+        };
+        let rules: Vec<&AlertRule> = self
+            .rules
+            .iter()
+            .filter(|r| r.kind == AlertKind::Follower && r.watches(id))
+            .collect();
+        if rules.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for e in store.followed_in_scan(scan)? {
+            let enough = rules.iter().any(|r| {
+                r.min_followers == 0 || e.who.followers.is_some_and(|n| n >= r.min_followers)
+            });
+            if !enough {
+                continue;
+            }
+            let who = match &e.who.name {
+                Some(n) => format!("{n} ({})", e.who.handle),
+                None => e.who.handle.clone(),
+            };
+            let with = e
+                .who
+                .followers
+                .map_or(String::new(), |n| format!(", {} followers,", thousands(n)));
+            out.push(NewAlert {
+                key: format!("follower:{id}:{}", e.id),
+                account: id.to_string(),
+                kind: AlertKind::Follower.name().into(),
+                at_ms: e.at_ms,
+                value: e.who.followers,
+                message: clean(&format!("{who}{with} followed {}", account.display_name())),
+            });
         }
         Ok(out)
     }

@@ -54,6 +54,9 @@ pub const INTERVAL_BOUNDS: (Duration, Duration) =
     (Duration::from_secs(1), Duration::from_secs(30 * 86_400));
 /// The largest count an alert rule names (the store's largest count).
 const MAX_ALERT_COUNT: i64 = 1 << 53;
+/// Bounds of `followers_scan`.
+pub const FOLLOWERS_SCAN_BOUNDS: (Duration, Duration) =
+    (Duration::from_secs(1), Duration::from_secs(366 * 86_400));
 /// Bounds of `request_timeout`.
 pub const TIMEOUT_BOUNDS: (Duration, Duration) =
     (Duration::from_secs(1), Duration::from_secs(10 * 60));
@@ -174,6 +177,8 @@ struct RawConfig {
     effort_margin: Option<Spanned<f64>>,
     export_formats: Option<Spanned<Vec<String>>>,
     metrics_listen: Option<Spanned<String>>,
+    followers_scan: Option<Spanned<Dur>>,
+    followers_list_max: Option<Spanned<i64>>,
     theme: Option<ThemeChoice>,
     #[serde(default)]
     accounts: Vec<toml::Spanned<RawAccount>>,
@@ -192,6 +197,7 @@ struct RawAlert {
     count: Option<Spanned<i64>>,
     within: Option<Spanned<Dur>>,
     after: Option<Spanned<Dur>>,
+    min_followers: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -214,16 +220,25 @@ pub enum AlertKind {
     Drop,
     /// No good sample for longer than `after`.
     Stale,
+    /// Someone with at least `min_followers` followers followed (seen by a
+    /// follower-list scan).
+    Follower,
 }
 
 impl AlertKind {
-    pub const ALL: [AlertKind; 3] = [AlertKind::Milestone, AlertKind::Drop, AlertKind::Stale];
+    pub const ALL: [AlertKind; 4] = [
+        AlertKind::Milestone,
+        AlertKind::Drop,
+        AlertKind::Stale,
+        AlertKind::Follower,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             AlertKind::Milestone => "milestone",
             AlertKind::Drop => "drop",
             AlertKind::Stale => "stale",
+            AlertKind::Follower => "follower",
         }
     }
 }
@@ -265,6 +280,8 @@ pub struct AlertRule {
     pub within: Duration,
     /// Stale: how long without a good sample fires.
     pub after: Duration,
+    /// Follower: the fewest followers a new follower has for it to fire.
+    pub min_followers: i64,
     /// Where the rule is in the config file.
     pub line: usize,
 }
@@ -368,6 +385,9 @@ struct RawAccount {
     headers: Option<std::collections::BTreeMap<String, String>>,
     metric: Option<String>,
     tracked_since: Option<Spanned<TimeText>>,
+    followers_list: Option<bool>,
+    followers_scan: Option<Spanned<Dur>>,
+    followers_list_max: Option<Spanned<i64>>,
 }
 
 /// A time in the config: a TOML date or date-time, or a string holding one
@@ -423,6 +443,10 @@ pub struct Config {
     pub export_formats: Vec<ExportFormat>,
     /// Where `poll` and the dashboard serve Prometheus metrics, if anywhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// How often follower lists are read, and the longest read (accounts
+    /// may say otherwise).
+    pub followers_scan: Duration,
+    pub followers_list_max: i64,
     pub theme: ThemeChoice,
     pub accounts: Vec<Account>,
     pub alerts: Vec<AlertRule>,
@@ -497,6 +521,24 @@ impl Config {
         let request_timeout = match &raw.request_timeout {
             Some(d) => bounded("request_timeout", d, TIMEOUT_BOUNDS)?,
             None => default_request_timeout(),
+        };
+        let list_max = |v: &Spanned<i64>| {
+            if (1..=MAX_ALERT_COUNT).contains(v.get_ref()) {
+                Ok(*v.get_ref())
+            } else {
+                Err(at(
+                    v.span(),
+                    "key `followers_list_max` must be a count of 1 or more".into(),
+                ))
+            }
+        };
+        let followers_scan = match &raw.followers_scan {
+            Some(d) => bounded("followers_scan", d, FOLLOWERS_SCAN_BOUNDS)?,
+            None => crate::model::DEFAULT_FOLLOWERS_SCAN,
+        };
+        let followers_list_max = match &raw.followers_list_max {
+            Some(v) => list_max(v)?,
+            None => crate::model::DEFAULT_FOLLOWERS_LIST_MAX,
         };
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut accounts = Vec::with_capacity(raw.accounts.len());
@@ -589,6 +631,15 @@ impl Config {
                 headers: acct.headers.unwrap_or_default().into_iter().collect(),
                 metric,
                 tracked_since,
+                followers_list: acct.followers_list.unwrap_or(true),
+                followers_scan: match &acct.followers_scan {
+                    Some(d) => bounded("followers_scan", d, FOLLOWERS_SCAN_BOUNDS)?,
+                    None => followers_scan,
+                },
+                followers_list_max: match &acct.followers_list_max {
+                    Some(v) => list_max(v)?,
+                    None => followers_list_max,
+                },
             };
             if let Some(base) = &account.base_url
                 && reqwest::Url::parse(base).is_err()
@@ -632,6 +683,7 @@ impl Config {
                 AlertKind::Milestone => &["at"],
                 AlertKind::Drop => &["percent", "count", "within"],
                 AlertKind::Stale => &["after"],
+                AlertKind::Follower => &["min_followers"],
             };
             for (key, s) in [
                 ("at", rule.at.as_ref().map(Spanned::span)),
@@ -639,6 +691,10 @@ impl Config {
                 ("count", rule.count.as_ref().map(Spanned::span)),
                 ("within", rule.within.as_ref().map(Spanned::span)),
                 ("after", rule.after.as_ref().map(Spanned::span)),
+                (
+                    "min_followers",
+                    rule.min_followers.as_ref().map(Spanned::span),
+                ),
             ] {
                 if let Some(s) = s
                     && !allowed.contains(&key)
@@ -726,6 +782,15 @@ impl Config {
                 Some(d) => bounded("after", d, ALERT_WINDOW_BOUNDS)?,
                 None => DEFAULT_STALE_AFTER,
             };
+            let min_followers = match rule.min_followers {
+                Some(m) if !(0..=MAX_ALERT_COUNT).contains(m.get_ref()) => {
+                    return Err(at(
+                        m.span(),
+                        "alerts: key `min_followers` must be a count of 0 or more".into(),
+                    ));
+                }
+                m => m.map_or(0, Spanned::into_inner),
+            };
             alerts.push(AlertRule {
                 kind,
                 accounts: patterns,
@@ -734,6 +799,7 @@ impl Config {
                 count,
                 within,
                 after,
+                min_followers,
                 line,
             });
         }
@@ -789,6 +855,8 @@ impl Config {
             effort_margin,
             export_formats,
             metrics_listen,
+            followers_scan,
+            followers_list_max,
             theme: raw.theme.unwrap_or_default(),
             accounts,
             alerts,

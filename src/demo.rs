@@ -116,7 +116,7 @@ fn config_text(api: Option<SocketAddr>) -> String {
     );
     for (id, label, _, _, _, keys) in ACCOUNTS {
         s.push_str(&format!(
-            "\n[[accounts]]\n{keys}\nid = \"{id}\"\nlabel = \"{label}\"\nbase_url = \"{base}\"\n"
+            "\n[[accounts]]\n{keys}\nid = \"{id}\"\nlabel = \"{label}\"\nbase_url = \"{base}\"\nfollowers_list = false\n"
         ));
     }
     s.push_str("\n[[alerts]]\nkind = \"milestone\"\naccounts = [\"demo-newsletter\"]\n");

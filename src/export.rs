@@ -28,6 +28,12 @@ pub struct SnapshotAccount {
     pub status: AccountStatus,
     /// Minutes spent on the account this ISO week (local time).
     pub minutes_this_week: f64,
+    /// People who followed and who left over the last 7 and 30 days, as
+    /// follower-list scans saw them; null where no list was read.
+    pub followers_gained_7d: Option<i64>,
+    pub followers_lost_7d: Option<i64>,
+    pub followers_gained_30d: Option<i64>,
+    pub followers_lost_30d: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -37,6 +43,63 @@ pub struct Snapshot {
     /// The effort summary, when any account has a week with time spent and a
     /// fresh follower count.
     pub effort: Option<Effort>,
+    /// The people themselves (`export --people` only): each account's
+    /// followers now and every change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub people: Option<Vec<serde_json::Value>>,
+}
+
+/// One change as `followers --format json` and `export --people` write it:
+/// `at`, `account`, `kind`, `who` (`id`, `handle`, `name`, `followers`),
+/// `reason`.
+pub fn people_event_json(e: &crate::model::PeopleEvent) -> serde_json::Value {
+    serde_json::json!({
+        "at": crate::util::ts_ms(e.at_ms).to_string(),
+        "account": e.account,
+        "kind": e.kind,
+        "who": person_json(&e.who),
+        "reason": e.reason,
+    })
+}
+
+/// A person as the exports write them.
+pub fn person_json(p: &crate::model::Person) -> serde_json::Value {
+    serde_json::json!({
+        "id": p.id,
+        "handle": p.handle,
+        "name": p.name,
+        "followers": p.followers,
+    })
+}
+
+/// Adds the people to a snapshot (`export --people`): for each account
+/// whose list was read, `{account, followers: [person + since], events}`.
+pub fn add_people(snap: &mut Snapshot, store: &Store, config: &Config) -> anyhow::Result<()> {
+    let mut all = Vec::new();
+    for a in &config.accounts {
+        if store.people_changes(&a.id, i64::MIN)?.is_none() {
+            continue;
+        }
+        let mut followers = Vec::new();
+        store.for_each_current_follower::<anyhow::Error>(&a.id, |p, since| {
+            let mut v = person_json(p);
+            v["since"] = crate::util::ts_ms(since).to_string().into();
+            followers.push(v);
+            Ok(())
+        })?;
+        let events: Vec<serde_json::Value> = store
+            .people_events(&a.id, i64::MIN)?
+            .iter()
+            .map(people_event_json)
+            .collect();
+        all.push(serde_json::json!({
+            "account": a.id,
+            "followers": followers,
+            "events": events,
+        }));
+    }
+    snap.people = Some(all);
+    Ok(())
 }
 
 pub fn snapshot(
@@ -49,7 +112,18 @@ pub fn snapshot(
     let (accounts, effort) = store.read(|store| {
         let mut accounts = Vec::with_capacity(config.accounts.len());
         for a in &config.accounts {
+            let changes = |days: i64| {
+                store.people_changes(
+                    &a.id,
+                    now.as_millisecond().saturating_sub(days * 86_400_000),
+                )
+            };
+            let (week, month) = (changes(7)?, changes(30)?);
             accounts.push(SnapshotAccount {
+                followers_gained_7d: week.map(|c| c.0),
+                followers_lost_7d: week.map(|c| c.1),
+                followers_gained_30d: month.map(|c| c.0),
+                followers_lost_30d: month.map(|c| c.1),
                 status: crate::status::of_account(store, a, now)?,
                 minutes_this_week: crate::tracking::this_week(store, &a.id, now.as_second(), tz)?
                     as f64
@@ -62,6 +136,7 @@ pub fn snapshot(
         generated_at: now,
         accounts,
         effort: (!effort.accounts.is_empty()).then_some(effort),
+        people: None,
     })
 }
 

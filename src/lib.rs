@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod effort;
 pub mod export;
+pub mod followers;
 pub mod http;
 pub mod import;
 pub mod lease;

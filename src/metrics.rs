@@ -128,7 +128,10 @@ const LAST_SUCCESS_HELP: &str = "Unix time of the account's latest good sample."
 const UP_HELP: &str =
     "1 when the account's last poll succeeded; 0 when it failed or the account was never polled.";
 const FAILURES_HELP: &str = "Polls of the account that failed.";
-const ALERTS_HELP: &str = "Alerts fired (milestone, drop, stale), each once per event.";
+const ALERTS_HELP: &str = "Alerts fired (milestone, drop, stale, follower), each once per event.";
+const GAINED_HELP: &str = "People who followed the account, as follower-list scans saw them.";
+const LOST_HELP: &str =
+    "People who stopped following the account, as follower-list scans saw them.";
 const TIME_HELP: &str =
     "Time spent on the account: logged, timed and imported entries (a running timer not included).";
 const ELASTICITY_HELP: &str = "Effort model: the elasticity of weekly time spent with respect to audience size, over all accounts (socialtop effort).";
@@ -180,6 +183,24 @@ pub fn account_families(store: &Store, config: &Config) -> store::Result<Vec<Fam
     let mut up = Family::gauge("socialtop_up", UP_HELP);
     let mut failures = Family::counter("socialtop_poll_failures", FAILURES_HELP);
     let mut spent = Family::counter("socialtop_time_spent_seconds", TIME_HELP);
+    // every account whose list is read, 0 until a change is seen
+    let people = store.people_totals()?;
+    let mut gained = Family::counter("socialtop_followers_gained", GAINED_HELP);
+    let mut lost = Family::counter("socialtop_followers_lost", LOST_HELP);
+    for a in &config.accounts {
+        let (g, l) = people.get(&a.id).copied().unwrap_or_default();
+        if !crate::followers::scanned(a) && g == 0 && l == 0 {
+            continue;
+        }
+        let labels = || {
+            vec![
+                ("account", crate::text::clean(&a.id)),
+                ("platform", a.platform.name().to_string()),
+            ]
+        };
+        gained.push(labels(), g as f64);
+        lost.push(labels(), l as f64);
+    }
     for a in &config.accounts {
         let t = totals.get(&a.id).copied().unwrap_or_default();
         let account = crate::text::clean(&a.id);
@@ -218,6 +239,8 @@ pub fn account_families(store: &Store, config: &Config) -> store::Result<Vec<Fam
         failures,
         spent,
         alert_family(store)?,
+        gained,
+        lost,
     ])
 }
 
@@ -969,6 +992,7 @@ handle = "bob@example.social"
                 "socialtop_alerts_total{kind=\"milestone\"} 1",
                 "socialtop_alerts_total{kind=\"drop\"} 0",
                 "socialtop_alerts_total{kind=\"stale\"} 0",
+                "socialtop_alerts_total{kind=\"follower\"} 0",
             ]
         );
     }

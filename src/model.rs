@@ -127,6 +127,11 @@ pub enum Hue {
 /// The default poll interval when the config sets none.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
 
+/// How often a follower list is read when the config does not say.
+pub const DEFAULT_FOLLOWERS_SCAN: Duration = Duration::from_secs(86_400);
+/// The longest follower list read when the config does not say.
+pub const DEFAULT_FOLLOWERS_LIST_MAX: i64 = 20_000;
+
 /// One configured account, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
@@ -154,6 +159,12 @@ pub struct Account {
     /// The effort model's tracked span starts here (epoch seconds): from then
     /// on, a week without time spent counts as zero minutes.
     pub tracked_since: Option<i64>,
+    /// Whether the follower list is read (`followers_list`, default true),
+    /// how often (`followers_scan`) and up to how long a list
+    /// (`followers_list_max`), where the platform publishes it.
+    pub followers_list: bool,
+    pub followers_scan: Duration,
+    pub followers_list_max: i64,
 }
 
 impl Account {
@@ -175,6 +186,9 @@ impl Account {
             headers: Vec::new(),
             metric: "followers".to_string(),
             tracked_since: None,
+            followers_list: true,
+            followers_scan: DEFAULT_FOLLOWERS_SCAN,
+            followers_list_max: DEFAULT_FOLLOWERS_LIST_MAX,
         }
     }
 
@@ -195,6 +209,31 @@ pub struct Counts {
     pub followers: i64,
     pub following: Option<i64>,
     pub posts: Option<i64>,
+}
+
+/// One person on a follower list: the platform's id for them (stable across
+/// renames), their handle, display name (cleaned where it entered) and
+/// their own follower count when the list gives it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Person {
+    pub id: String,
+    pub handle: String,
+    pub name: Option<String>,
+    pub followers: Option<i64>,
+}
+
+/// A change in who follows an account, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeopleEvent {
+    pub id: i64,
+    pub account: String,
+    pub at_ms: i64,
+    /// `followed` or `left`.
+    pub kind: String,
+    pub who: Person,
+    /// Why they left, where the platform said: `moved`, `suspended`,
+    /// `deleted`, `deactivated`.
+    pub reason: Option<String>,
 }
 
 /// One good reading of an account.

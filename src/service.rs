@@ -30,6 +30,7 @@ use tokio::task::JoinHandle;
 
 use crate::alerts::{self, Alerts, Deliverer, TryDone};
 use crate::config::Config;
+use crate::followers::{ScanOutcome, ScanReport, Scanner};
 use crate::lease::{self, Lease};
 use crate::metrics;
 use crate::model::{Clock, Secrets};
@@ -72,6 +73,8 @@ pub enum ServiceEvent {
     Changed(Vec<String>),
     /// A new config is in use by every part, or why the old one stays.
     Config(Result<Arc<Config>, String>),
+    /// A follower-list scan ran (completed, paused, hidden...).
+    Scanned(ScanReport),
 }
 
 /// What the service needs besides the config and the history.
@@ -152,6 +155,8 @@ impl Service {
             delivering: Some(delivering),
             scheduler: None,
             polls: mpsc::unbounded_channel(),
+            scanning: None,
+            scans: mpsc::unbounded_channel(),
             gate,
             role: None,
             lease,
@@ -239,6 +244,7 @@ impl Drop for Core {
 struct Parts {
     poller: Arc<Poller>,
     alerts: Arc<Alerts>,
+    scanner: Arc<Scanner>,
 }
 
 impl Parts {
@@ -251,6 +257,12 @@ impl Parts {
                 Arc::clone(&opts.secrets),
             )?),
             alerts: Arc::new(Alerts::new(config)),
+            scanner: Arc::new(Scanner::with_seams(
+                config,
+                store.clone(),
+                Arc::clone(&opts.clock),
+                Arc::clone(&opts.secrets),
+            )?),
         })
     }
 }
@@ -273,6 +285,12 @@ struct Core {
     delivering: Option<JoinHandle<alerts::Report>>,
     scheduler: Option<(mpsc::UnboundedSender<Command>, JoinHandle<()>)>,
     polls: (mpsc::UnboundedSender<Event>, mpsc::UnboundedReceiver<Event>),
+    /// Follower-list scans, run in the background while this process polls.
+    scanning: Option<JoinHandle<()>>,
+    scans: (
+        mpsc::UnboundedSender<ScanReport>,
+        mpsc::UnboundedReceiver<ScanReport>,
+    ),
     /// Whether this process holds the lease, as the scheduler sees it.
     gate: watch::Sender<bool>,
     role: Option<Role>,
@@ -294,6 +312,13 @@ impl Core {
             self.gate.subscribe(),
         ));
         self.scheduler = Some((tx, task));
+        // a scan stopped mid-list resumes from its cursor in the new one
+        if let Some(old) = self.scanning.take() {
+            old.abort();
+        }
+        self.scanning = Some(tokio::spawn(
+            Arc::clone(&self.parts.scanner).run(self.scans.0.clone(), self.gate.subscribe()),
+        ));
     }
 
     fn holds_lease(&self) -> bool {
@@ -351,6 +376,12 @@ impl Core {
                     }
                     let _ = self.out.send(ServiceEvent::Poll(ev));
                 }
+                Some(report) = self.scans.1.recv() => {
+                    if let Some((account, scan)) = followed(&report) {
+                        self.fire_followed(account, scan);
+                    }
+                    let _ = self.out.send(ServiceEvent::Scanned(report));
+                }
                 _ = lease_tick.tick() => self.renew().await,
                 _ = stale_tick.tick() => self.fire(self.opts.clock.now()),
                 _ = change_tick.tick(), if seen.is_some() => {
@@ -385,6 +416,9 @@ impl Core {
         if let Some((_, task)) = self.scheduler.take() {
             task.abort();
         }
+        if let Some(task) = self.scanning.take() {
+            task.abort();
+        }
         self.deliverer.stop();
         if let Some(mut task) = self.delivering.take()
             && tokio::time::timeout(drain, &mut task).await.is_err()
@@ -411,6 +445,28 @@ impl Core {
             {
                 deliverer.kick();
                 let _ = out.send(ServiceEvent::Fired(fired));
+            }
+        });
+    }
+
+    /// The follower rules over a completed scan's new followers, off this
+    /// task; what fired is reported and delivered.
+    fn fire_followed(&self, account: String, scan: i64) {
+        let (alerts, store, out, deliverer, now) = (
+            Arc::clone(&self.parts.alerts),
+            self.store.clone(),
+            self.out.clone(),
+            Arc::clone(&self.deliverer),
+            self.opts.clock.now(),
+        );
+        tokio::spawn(async move {
+            match alerts.fire_followed(&store, account, scan, now).await {
+                Ok(fired) if !fired.is_empty() => {
+                    deliverer.kick();
+                    let _ = out.send(ServiceEvent::Fired(fired));
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot evaluate follower alerts"),
             }
         });
     }
@@ -505,9 +561,19 @@ impl Core {
     }
 }
 
+/// The account and scan of a completed scan that found new followers.
+fn followed(r: &ScanReport) -> Option<(String, i64)> {
+    match &r.outcome {
+        ScanOutcome::Completed(d) if d.followed > 0 => Some((r.account.clone(), r.scan)),
+        _ => None,
+    }
+}
+
 /// What `poll --once` came to.
 pub struct OnceReport {
     pub results: Vec<PollResult>,
+    /// The follower-list scans that were due, run after the polls.
+    pub scans: Vec<ScanReport>,
     pub fired: Vec<AlertRow>,
     /// Why the alert rules could not run (what is queued stays queued).
     pub not_evaluated: Option<String>,
@@ -517,11 +583,12 @@ pub struct OnceReport {
     pub bound: Duration,
 }
 
-/// `poll --once`: every account polled once (concurrently), then the alert
-/// rules over what is queued (this run's samples, and any that a stopped
-/// process left), then deliveries of what is due for at most
-/// [`alerts::deliver::once_bound`]; what is not delivered by then stays
-/// pending for the next run.
+/// `poll --once`: every account polled once (concurrently), then the
+/// follower-list scans that are due (each to its end, within the hosts'
+/// limits), then the alert rules over what is queued (this run's samples,
+/// and any that a stopped process left) and the scans' new followers, then
+/// deliveries of what is due for at most [`alerts::deliver::once_bound`];
+/// what is not delivered by then stays pending for the next run.
 pub async fn poll_once(
     config: &Config,
     store: &Handle,
@@ -534,19 +601,36 @@ pub async fn poll_once(
         Arc::clone(&clock),
         Arc::clone(&secrets),
     )?);
+    let scanner = Scanner::with_seams(
+        config,
+        store.clone(),
+        Arc::clone(&clock),
+        Arc::clone(&secrets),
+    )?;
     let alerts = Arc::new(Alerts::new(config));
     let deliverer = Arc::new(Deliverer::new(&config.notify, secrets, Arc::clone(&clock)));
     let results = poller.poll_all(None).await;
+    let scans = scanner.run_due().await;
     // alerts after every poll is done, so no poll waits on a delivery
-    let (fired, not_evaluated) = match alerts.fire(store, clock.now()).await {
+    let (mut fired, mut not_evaluated) = match alerts.fire(store, clock.now()).await {
         Ok(fired) => (fired, None),
         Err(e) => (Vec::new(), Some(e.to_string())),
     };
+    for (account, scan) in scans.iter().filter_map(followed) {
+        match alerts
+            .fire_followed(store, account, scan, clock.now())
+            .await
+        {
+            Ok(more) => fired.extend(more),
+            Err(e) => not_evaluated = Some(e.to_string()),
+        }
+    }
     let bound = alerts::deliver::once_bound(&config.notify);
     let deadline = tokio::time::Instant::now() + bound;
     let deliveries = deliverer.run(store.clone(), Some(deadline), |_| {}).await;
     Ok(OnceReport {
         results,
+        scans,
         fired,
         not_evaluated,
         deliveries,

@@ -261,6 +261,8 @@ fn views_ranges_and_polling_keys() {
     assert_eq!(app.view, View::Detail);
     assert_eq!(app.on_key(code(KeyCode::Tab)), vec![Effect::LoadEffort]);
     assert_eq!(app.view, View::Effort);
+    assert_eq!(app.on_key(code(KeyCode::Tab)), vec![Effect::LoadDetail]);
+    assert_eq!(app.view, View::People);
     app.on_key(code(KeyCode::Tab));
     assert_eq!(app.view, View::Accounts);
     app.on_key(code(KeyCode::Enter));
@@ -395,6 +397,8 @@ fn keys_the_old_loop_knew_still_work() {
     app.on_key(code(KeyCode::Home));
     assert_eq!(app.selected, 0);
     let back_tab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(app.on_key(back_tab), vec![Effect::LoadDetail]);
+    assert_eq!(app.view, View::People);
     assert_eq!(app.on_key(back_tab), vec![Effect::LoadEffort]);
     assert_eq!(app.view, View::Effort);
     // the Effort view shows no selection: G leaves it alone (and says so)
@@ -463,24 +467,24 @@ fn stale_results_are_dropped() {
     app.detail = None;
     app.update(AppEvent::Key(key('j')));
     let second = app.selected_id().unwrap();
-    app.update(AppEvent::Loaded(Loaded::Detail(detail_of(
+    app.update(AppEvent::Loaded(Loaded::Detail(Box::new(detail_of(
         &first, app.range,
-    ))));
+    )))));
     assert!(
         app.detail.is_none(),
         "dropped: {first} is no longer selected"
     );
     // so did the range
     app.update(AppEvent::Key(key('1')));
-    app.update(AppEvent::Loaded(Loaded::Detail(detail_of(
+    app.update(AppEvent::Loaded(Loaded::Detail(Box::new(detail_of(
         &second,
         Range::Month,
-    ))));
+    )))));
     assert!(app.detail.is_none(), "dropped: the range changed");
-    app.update(AppEvent::Loaded(Loaded::Detail(detail_of(
+    app.update(AppEvent::Loaded(Loaded::Detail(Box::new(detail_of(
         &second,
         Range::Day,
-    ))));
+    )))));
     let d = app.detail.as_ref().unwrap();
     assert_eq!((d.id.as_str(), d.range), (second.as_str(), Range::Day));
 

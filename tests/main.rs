@@ -12,6 +12,7 @@ mod dashboard;
 mod edit_config;
 mod effort_cli;
 mod export;
+mod followers;
 mod hostile;
 mod imports;
 mod layers;

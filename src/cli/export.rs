@@ -19,12 +19,19 @@ pub(super) fn export_cmd(
     since: Option<&str>,
     out: Option<&str>,
     demo_here: bool,
+    people: bool,
 ) -> anyhow::Result<ExitCode> {
     use crate::export;
     use ExportFormat as Format;
     let Some(format) = format else {
+        if people {
+            bail!("--people goes with a JSON snapshot (--format json, without --history)");
+        }
         return export_configured(paths, demo_here);
     };
+    if people && (history || format != ExportFormat::Json) {
+        bail!("--people goes with a JSON snapshot (--format json, without --history)");
+    }
     if history && matches!(format, ExportFormat::Md | ExportFormat::Svg) {
         bail!(
             "--history exports csv or json (newline-delimited), not {}",
@@ -47,7 +54,10 @@ pub(super) fn export_cmd(
                 let window = since.unwrap_or_else(|| status::before(now, 30 * 86_400));
                 export::write_svg(&store, &config, window, now, &tz, w)
             } else {
-                let snap = export::snapshot(&store, &config, now, &tz)?;
+                let mut snap = export::snapshot(&store, &config, now, &tz)?;
+                if people {
+                    export::add_people(&mut snap, &store, &config)?;
+                }
                 let window = since.unwrap_or_else(|| status::before(now, 30 * 86_400));
                 export::write_snapshot(format, &snap, &store, &config, window, &tz, w)
             }

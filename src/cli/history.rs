@@ -50,6 +50,11 @@ pub(super) fn poll_once(paths: &Paths, textfile: Option<&Path>) -> anyhow::Resul
         for r in &report.results {
             writeln!(w, "{}", service::describe(&config, r))?;
         }
+        // a list read, hidden or not read is news; a paused scan (it
+        // resumes later) is in the log and in `followers ID`, never a failure
+        for s in report.scans.iter().filter(|s| s.is_news()) {
+            writeln!(w, "{}", s.describe())?;
+        }
         Ok(())
     });
     printed?;
@@ -144,6 +149,14 @@ pub(super) fn poll_forever(
                     }
                 }
                 ServiceEvent::Poll(_) | ServiceEvent::Changed(_) | ServiceEvent::AlertsChanged => {}
+                ServiceEvent::Scanned(r) if !r.is_news() => {}
+                ServiceEvent::Scanned(r) => {
+                    let line = format!("{}  {}", crate::util::utc_time(r.at), r.describe());
+                    if let Err(e) = out::println(&line) {
+                        result = Err(e);
+                        break;
+                    }
+                }
                 ServiceEvent::Fired(fired) => report_alerts(&fired),
                 ServiceEvent::Delivery(done) => {
                     if done.outcome != store::TryOutcome::Delivered {

@@ -11,6 +11,7 @@ mod backfill;
 mod export;
 mod history;
 pub mod out;
+mod people;
 mod time;
 
 pub use time::effort_table;
@@ -100,6 +101,9 @@ pub enum Cmd {
         /// Where to write; - for standard output (default: <data dir>/exports/socialtop-<time>.<ext>)
         #[arg(long, value_name = "PATH", requires = "format")]
         out: Option<String>,
+        /// With --format json: the people too (each account's followers and their changes)
+        #[arg(long)]
+        people: bool,
     },
     /// List the alerts that fired (milestones, drops, silent accounts), oldest first
     Alerts {
@@ -109,6 +113,25 @@ pub enum Cmd {
         /// table for people; json for scripts
         #[arg(long, value_enum, default_value_t = EffortFormat::Table)]
         format: EffortFormat,
+    },
+    /// Who followed and who left an account (Mastodon, Bluesky, GitHub, Misskey), oldest first
+    Followers {
+        /// Account id, as in `socialtop status` (a unique prefix will do)
+        id: String,
+        /// From when: RFC 3339, YYYY-MM-DD, 7d (ago), yesterday, today (default: all)
+        #[arg(long, value_name = "TIME", conflicts_with = "current")]
+        since: Option<String>,
+        /// table for people; json and csv for scripts
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Who follows now (as of the last complete read of the list) instead of the changes
+        #[arg(long)]
+        current: bool,
+    },
+    /// Delete an account's people data (its followers and their changes) from the history
+    Forget {
+        /// Account id (a unique prefix will do; an id no longer in the config too)
+        id: String,
     },
     /// Add a sample by hand (backfill, or manual accounts such as LinkedIn)
     Record {
@@ -466,12 +489,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             backfill::backfill_cmd(&paths, id.as_deref(), all, since.as_deref())
         }
         Cmd::Alerts { since, format } => history::alerts_cmd(&paths, since.as_deref(), format),
+        Cmd::Followers {
+            id,
+            since,
+            format,
+            current,
+        } => people::followers_cmd(&paths, &id, since.as_deref(), format, current),
+        Cmd::Forget { id } => people::forget_cmd(&paths, &id),
         Cmd::Init { .. } | Cmd::Completions { .. } | Cmd::Man => Ok(ExitCode::SUCCESS),
         Cmd::Export {
             format,
             history,
             since,
             out,
+            people,
         } => export::export_cmd(
             &paths,
             format,
@@ -479,6 +510,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             since.as_deref(),
             out.as_deref(),
             cli_demo,
+            people,
         ),
     }
 }
@@ -492,6 +524,7 @@ fn demo_export_here(cmd: Cmd) -> Cmd {
             history,
             since,
             out: None,
+            people,
         } => {
             let ext = format.ext();
             let stamp = clock()
@@ -504,6 +537,7 @@ fn demo_export_here(cmd: Cmd) -> Cmd {
                 history,
                 since,
                 out: Some(format!("socialtop-demo-{stamp}.{ext}")),
+                people,
             }
         }
         cmd => cmd,

@@ -14,6 +14,10 @@
 //! pages deep (40,000 stars): beyond, 422. Since July 2026 the list is shown
 //! only to the repository's admins and collaborators: another token gets a
 //! 403 or 404.
+//! Followers (users only): `GET /users/{login}/followers?per_page=100&page=N`
+//! answers an array of simple-user (`login`, `id`; no counts); the `Link`
+//! header's `rel="next"` names the next page. A user gone from the list
+//! whose `GET /users/{login}` answers 404 was deleted (or renamed).
 
 use futures_util::future::BoxFuture;
 use jiff::Timestamp;
@@ -24,8 +28,109 @@ use super::{
     Secrets, SimpleApi, count, default_hold, epoch_header, has_next_link, int_header, json,
     opt_count, retry_after, rfc3339, said, status_error, token, url, why,
 };
+use super::{Page, Person, budget, link_next, person, query_value, safe_segment, send};
 use crate::http::{Http, Response};
 use crate::model::Account;
+
+/// The largest page the followers endpoint gives.
+pub const PAGE: usize = 100;
+
+#[derive(Deserialize)]
+struct SimpleUser {
+    login: String,
+    id: serde_json::Value,
+}
+
+fn rate_budget(resp: &Response) -> Option<super::Budget> {
+    budget(
+        resp,
+        "x-ratelimit-remaining",
+        "x-ratelimit-limit",
+        epoch_header(resp, "x-ratelimit-reset"),
+    )
+}
+
+/// A GET of `u` with GitHub's JSON type, the API version and the token.
+fn get_json(
+    u: reqwest::Url,
+    account: &Account,
+    secrets: &dyn Secrets,
+) -> Result<Request, FetchError> {
+    authorized(
+        Request::get(u).header("accept", "application/vnd.github+json"),
+        account,
+        secrets,
+    )
+}
+
+fn failed(resp: &Response, account: &Account, now: Timestamp) -> FetchError {
+    match Github.interpret(resp, account, now) {
+        Err(e) => e,
+        Ok(_) => FetchError::BadResponse(format!("HTTP {} instead of a list", resp.status)),
+    }
+}
+
+async fn page(
+    http: &Http,
+    account: &Account,
+    root: String,
+    cursor: Option<&str>,
+    secrets: &dyn Secrets,
+    now: Timestamp,
+) -> Result<Page, FetchError> {
+    let per_page = PAGE.to_string();
+    let n = cursor.unwrap_or("1");
+    let u = url(
+        &root,
+        &format!("/users/{}/followers", account.handle),
+        &[("per_page", &per_page), ("page", n)],
+    )?;
+    let resp = send(http, get_json(u.clone(), account, secrets)?).await?;
+    if resp.status != 200 {
+        return Err(failed(&resp, account, now));
+    }
+    let list: Vec<SimpleUser> = json(&resp)?;
+    let people: Vec<Person> = list
+        .iter()
+        .map(|u| {
+            let id = match &u.id {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            person(&id, &u.login, None, None)
+        })
+        .collect();
+    let next = if people.is_empty() {
+        None
+    } else {
+        link_next(&resp, &u).and_then(|n| query_value(&n, "page"))
+    };
+    Ok(Page {
+        people,
+        next,
+        budget: rate_budget(&resp),
+    })
+}
+
+async fn gone(
+    http: &Http,
+    account: &Account,
+    root: String,
+    who: &Person,
+    secrets: &dyn Secrets,
+    now: Timestamp,
+) -> Result<Option<&'static str>, FetchError> {
+    if !safe_segment(&who.handle) {
+        return Ok(None);
+    }
+    let u = url(&root, &format!("/users/{}", who.handle), &[])?;
+    let resp = send(http, get_json(u, account, secrets)?).await?;
+    match resp.status {
+        200 => Ok(None),
+        404 => Ok(Some("deleted")),
+        _ => Err(failed(&resp, account, now)),
+    }
+}
 
 pub const API_ROOT: &str = "https://api.github.com";
 
@@ -220,6 +325,34 @@ impl SimpleApi for Github {
                 account.handle
             ))
         }
+    }
+
+    fn lists_followers(&self, account: &Account) -> bool {
+        !is_repo(&account.handle)
+    }
+
+    fn followers_page<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        root: String,
+        cursor: Option<&'a str>,
+        secrets: &'a dyn Secrets,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Page, FetchError>> {
+        Box::pin(page(http, account, root, cursor, secrets, now))
+    }
+
+    fn why_gone<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        root: String,
+        who: &'a Person,
+        secrets: &'a dyn Secrets,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Option<&'static str>, FetchError>> {
+        Box::pin(gone(http, account, root, who, secrets, now))
     }
 
     fn request(

@@ -14,6 +14,14 @@
 //! Followers per day are `local.followers.total + remote.followers.total`;
 //! days before the chart's first record read 0. The user id comes from
 //! `users/show`.
+//! Followers: `POST /api/users/followers` with `{username, host, limit: 100,
+//! untilId}` answers an array of Following objects (`id`, `follower`: a
+//! UserDetailed with `id`, `username`, `host`, `name`, `followersCount`),
+//! newest first; the next page is `untilId` = the last one's `id`, and an
+//! empty array ends the list. A list its owner does not show answers 400
+//! `{"error":{"code":"FORBIDDEN",...}}`: the list is hidden. Why someone is
+//! gone: `POST /api/users/show {userId}` says `isSuspended` or `movedTo`,
+//! or `NO_SUCH_USER` (deleted).
 
 use futures_util::future::BoxFuture;
 use jiff::Timestamp;
@@ -23,8 +31,125 @@ use super::{
     Counts, FetchError, Fetched, Hue, PastKind, PastPage, PastSource, PlatformKind, Request,
     Secrets, SimpleApi, count, json, opt_count, said, status_error, url, utc_day, why,
 };
+use super::{Page, Person, person, safe_segment, send};
 use crate::http::{Http, Response};
 use crate::model::Account;
+
+/// The largest page `users/followers` gives.
+pub const PAGE: usize = 100;
+
+#[derive(Deserialize)]
+struct Following {
+    id: String,
+    follower: Option<Lite>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Lite {
+    id: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    host: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    followers_count: serde_json::Value,
+    #[serde(default)]
+    is_suspended: Option<bool>,
+    #[serde(default)]
+    moved_to: Option<serde_json::Value>,
+}
+
+fn failed(resp: &Response, account: &Account, now: Timestamp) -> FetchError {
+    match Misskey.interpret(resp, account, now) {
+        Err(e) => e,
+        Ok(_) => FetchError::BadResponse(format!("HTTP {} instead of a list", resp.status)),
+    }
+}
+
+async fn page(
+    http: &Http,
+    account: &Account,
+    root: String,
+    cursor: Option<&str>,
+    now: Timestamp,
+) -> Result<Page, FetchError> {
+    let (user, host) = split(&account.handle).unwrap_or((&account.handle, ""));
+    let own = account.base_url.is_none();
+    let mut body = serde_json::json!({
+        "username": user,
+        "host": if own { None } else { Some(host) },
+        "limit": PAGE,
+    });
+    if let Some(c) = cursor {
+        body["untilId"] = serde_json::Value::String(c.to_string());
+    }
+    let req = Request::post_json(url(&root, "/api/users/followers", &[])?, body);
+    let resp = send(http, req).await?;
+    if resp.status != 200 {
+        let e = json::<ErrorBody>(&resp).unwrap_or_default().error;
+        if e.code == "FORBIDDEN" {
+            return Err(FetchError::Hidden(format!(
+                "{} does not show its followers publicly",
+                account.handle
+            )));
+        }
+        return Err(failed(&resp, account, now));
+    }
+    let list: Vec<Following> = json(&resp)?;
+    let people: Vec<Person> = list
+        .iter()
+        .filter_map(|f| f.follower.as_ref())
+        .map(|u| {
+            let handle = match u.host.as_deref() {
+                Some(h) => format!("{}@{h}", u.username),
+                None => format!("{}@{host}", u.username),
+            };
+            let followers = u.followers_count.as_i64().filter(|n| *n >= 0);
+            person(&u.id, &handle, u.name.as_deref(), followers)
+        })
+        .collect();
+    Ok(Page {
+        next: list.last().map(|f| f.id.clone()),
+        people,
+        budget: None,
+    })
+}
+
+async fn gone(
+    http: &Http,
+    account: &Account,
+    root: String,
+    who: &Person,
+    now: Timestamp,
+) -> Result<Option<&'static str>, FetchError> {
+    if !safe_segment(&who.id) {
+        return Ok(None);
+    }
+    let body = serde_json::json!({"userId": who.id});
+    let resp = send(
+        http,
+        Request::post_json(url(&root, "/api/users/show", &[])?, body),
+    )
+    .await?;
+    if resp.status == 200 {
+        let u: Lite = json(&resp)?;
+        return Ok(if u.is_suspended == Some(true) {
+            Some("suspended")
+        } else if u.moved_to.is_some_and(|m| !m.is_null()) {
+            Some("moved")
+        } else {
+            None
+        });
+    }
+    let e = json::<ErrorBody>(&resp).unwrap_or_default().error;
+    if e.code == "NO_SUCH_USER" || resp.status == 404 {
+        return Ok(Some("deleted"));
+    }
+    Err(failed(&resp, account, now))
+}
 
 pub struct Misskey;
 
@@ -117,6 +242,34 @@ impl SimpleApi for Misskey {
 
     fn domains(&self, account: &Account) -> Vec<String> {
         super::instance_domains(&account.handle)
+    }
+
+    fn lists_followers(&self, _account: &Account) -> bool {
+        true
+    }
+
+    fn followers_page<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        root: String,
+        cursor: Option<&'a str>,
+        _secrets: &'a dyn Secrets,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Page, FetchError>> {
+        Box::pin(page(http, account, root, cursor, now))
+    }
+
+    fn why_gone<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        root: String,
+        who: &'a Person,
+        _secrets: &'a dyn Secrets,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Option<&'static str>, FetchError>> {
+        Box::pin(gone(http, account, root, who, now))
     }
 
     fn request(

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use crate::http::{Http, HttpError, Response};
-pub use crate::model::{Account, Counts, Hue, PlatformKind, Secrets};
+pub use crate::model::{Account, Counts, Hue, Person, PlatformKind, Secrets};
 use crate::text;
 
 mod beehiiv;
@@ -141,6 +141,24 @@ pub struct PastPage {
     pub hold_until: Option<Timestamp>,
     /// Something the person should know about the pages (a cap on paging).
     pub note: Option<String>,
+}
+
+/// One page of a follower list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub people: Vec<Person>,
+    /// The cursor of the next page; `None` on the last.
+    pub next: Option<String>,
+    /// What the host's rate-limit headers said is left, if they said.
+    pub budget: Option<Budget>,
+}
+
+/// A host's rate limit as its headers tell it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub remaining: i64,
+    pub limit: Option<i64>,
+    pub reset: Option<Timestamp>,
 }
 
 /// Why a poll failed, in words a person understands.
@@ -311,6 +329,60 @@ pub trait Platform: Send + Sync {
         })
     }
 
+    /// Whether the account's follower list can be read (people, not the
+    /// stars of a repository).
+    fn lists_followers(&self, _account: &Account) -> bool {
+        false
+    }
+
+    /// One page of the account's follower list: the first with `cursor`
+    /// `None`, then each [`Page::next`]. Platforms that publish none say so.
+    fn followers_page<'a>(
+        &'a self,
+        _http: &'a Http,
+        _account: &'a Account,
+        _cursor: Option<&'a str>,
+        _secrets: &'a dyn Secrets,
+        _now: Timestamp,
+    ) -> BoxFuture<'a, Result<Page, FetchError>> {
+        let kind = self.kind().name();
+        Box::pin(async move {
+            Err(FetchError::NotPolled(format!(
+                "{kind} publishes no follower list"
+            )))
+        })
+    }
+
+    /// Why `who` is gone from the list, where one cheap request says: one
+    /// of `moved`, `suspended`, `deleted`, `deactivated`, or `None` (they
+    /// just left, or nothing is known).
+    fn why_gone<'a>(
+        &'a self,
+        _http: &'a Http,
+        _account: &'a Account,
+        _who: &'a Person,
+        _secrets: &'a dyn Secrets,
+        _now: Timestamp,
+    ) -> BoxFuture<'a, Result<Option<&'static str>, FetchError>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    /// [`Platform::followers_page`], errors tidied as [`Platform::fetch`]'s.
+    fn people<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        cursor: Option<&'a str>,
+        secrets: &'a dyn Secrets,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Page, FetchError>> {
+        Box::pin(async move {
+            self.followers_page(http, account, cursor, secrets, now)
+                .await
+                .map_err(FetchError::tidy)
+        })
+    }
+
     /// [`Platform::fetch_counts`], with every error tidied on its way out
     /// (cleaned, short): written once here, for every platform.
     fn fetch<'a>(
@@ -374,6 +446,41 @@ pub(crate) trait SimpleApi: Send + Sync {
         root_or(account, Self::ROOT)
     }
 
+    /// See [`Platform::lists_followers`].
+    fn lists_followers(&self, _account: &Account) -> bool {
+        false
+    }
+
+    /// See [`Platform::followers_page`]; `root` is the API root.
+    fn followers_page<'a>(
+        &'a self,
+        _http: &'a Http,
+        _account: &'a Account,
+        _root: String,
+        _cursor: Option<&'a str>,
+        _secrets: &'a dyn Secrets,
+        _now: Timestamp,
+    ) -> BoxFuture<'a, Result<Page, FetchError>> {
+        Box::pin(async move {
+            Err(FetchError::NotPolled(format!(
+                "{} publishes no follower list",
+                Self::KIND.name()
+            )))
+        })
+    }
+
+    /// See [`Platform::why_gone`]; `root` is the API root.
+    fn why_gone<'a>(
+        &'a self,
+        _http: &'a Http,
+        _account: &'a Account,
+        _root: String,
+        _who: &'a Person,
+        _secrets: &'a dyn Secrets,
+        _now: Timestamp,
+    ) -> BoxFuture<'a, Result<Option<&'static str>, FetchError>> {
+        Box::pin(async { Ok(None) })
+    }
     /// See [`Platform::past`].
     fn past(&self, _account: &Account) -> Option<PastSource> {
         None
@@ -457,6 +564,34 @@ impl<T: SimpleApi> Platform for T {
         now: Timestamp,
     ) -> BoxFuture<'a, Result<PastPage, FetchError>> {
         SimpleApi::past_page(self, http, account, secrets, cursor, since, now)
+    }
+
+    fn lists_followers(&self, account: &Account) -> bool {
+        SimpleApi::lists_followers(self, account)
+    }
+
+    fn followers_page<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        cursor: Option<&'a str>,
+        secrets: &'a dyn Secrets,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Page, FetchError>> {
+        let root = SimpleApi::api_root(self, account);
+        SimpleApi::followers_page(self, http, account, root, cursor, secrets, now)
+    }
+
+    fn why_gone<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        who: &'a Person,
+        secrets: &'a dyn Secrets,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<Option<&'static str>, FetchError>> {
+        let root = SimpleApi::api_root(self, account);
+        SimpleApi::why_gone(self, http, account, root, who, secrets, now)
     }
 }
 
@@ -806,6 +941,70 @@ pub(crate) fn field<'a>(
     name: &str,
 ) -> &'a serde_json::Value {
     obj.get(name).unwrap_or(&serde_json::Value::Null)
+}
+
+/// The URL of a `Link` header's `rel="next"` (GitHub, Mastodon), if it has
+/// one and it stays on `base`'s origin (a link elsewhere is not followed).
+pub(crate) fn link_next(resp: &Response, base: &reqwest::Url) -> Option<reqwest::Url> {
+    let header = resp.header("link")?;
+    header.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        let is_next = params.split(';').any(|p| {
+            let p = p.trim().to_ascii_lowercase();
+            p == "rel=\"next\"" || p == "rel=next"
+        });
+        if !is_next {
+            return None;
+        }
+        let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+        let url = base.join(target).ok()?;
+        (url.scheme() == base.scheme()
+            && url.host_str() == base.host_str()
+            && url.port_or_known_default() == base.port_or_known_default())
+        .then_some(url)
+    })
+}
+
+/// Whether `s` is safe as one segment of a URL path (an id or login from a
+/// server: letters, digits, `-`, `_`, `.`, not `.` or `..`).
+pub(crate) fn safe_segment(s: &str) -> bool {
+    !s.is_empty()
+        && s != "."
+        && s != ".."
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// The value of query parameter `name` in `url`.
+pub(crate) fn query_value(url: &reqwest::Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// A rate-limit budget from `remaining`/`limit` headers and a reset time.
+pub(crate) fn budget(
+    resp: &Response,
+    remaining: &str,
+    limit: &str,
+    reset: Option<Timestamp>,
+) -> Option<Budget> {
+    Some(Budget {
+        remaining: int_header(resp, remaining)?,
+        limit: int_header(resp, limit),
+        reset,
+    })
+}
+
+/// A person as a follower list gives them, every text cleaned and cut
+/// short where it enters; an empty name is none.
+pub(crate) fn person(id: &str, handle: &str, name: Option<&str>, followers: Option<i64>) -> Person {
+    Person {
+        id: text::short(id, 200),
+        handle: text::short(handle, 200),
+        name: name.map(|n| text::short(n, 100)).filter(|n| !n.is_empty()),
+        followers: followers.filter(|n| (0..=MAX_COUNT).contains(n)),
+    }
 }
 
 /// When a platform says "stop" without saying until when.

@@ -17,6 +17,8 @@
 //! - `backfill_progress`: where a backfill stopped by a rate limit goes on.
 //!
 //! Every sample keeps its [`SampleSource`] (`samples.source`, a code).
+//! - `followers_current`, `follower_events`, `follower_scans`,
+//!   `follower_staging`: who follows, and every change (see `people.rs`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,11 +26,15 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
-pub use crate::model::{Account, AccountState, Sample, SampleSource, TimeEntry};
+pub use crate::model::{
+    Account, AccountState, PeopleEvent, Person, Sample, SampleSource, TimeEntry,
+};
 
 pub mod deliveries;
+mod people;
 mod worker;
 pub use deliveries::{Claimed, Delivery, Queued, Target, TryOutcome};
+pub use people::{RunningScan, ScanDiff, ScanState};
 pub use worker::{Handle, Worker};
 
 /// A sample an import brings for an `(account, time)` that already has
@@ -116,7 +122,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_changes.sql"),
     include_str!("migrations/0009_time_cover.sql"),
     include_str!("migrations/0010_deliveries.sql"),
-    // 0011 (follower lists) comes from another branch: it goes before this
+    include_str!("migrations/0011_followers.sql"),
     include_str!("migrations/0012_sources.sql"),
 ];
 

@@ -19,6 +19,7 @@ enum Col {
     Count,
     Day,
     Week,
+    People,
     Time,
     Spark,
     State,
@@ -26,18 +27,19 @@ enum Col {
 
 impl Col {
     /// Display order.
-    const ORDER: [Col; 8] = [
+    const ORDER: [Col; 9] = [
         Col::Platform,
         Col::Name,
         Col::Count,
         Col::Day,
         Col::Week,
+        Col::People,
         Col::Time,
         Col::Spark,
         Col::State,
     ];
     /// Which columns go first when space runs out: the last in this list.
-    const PRIORITY: [Col; 8] = [
+    const PRIORITY: [Col; 9] = [
         Col::Name,
         Col::Count,
         Col::State,
@@ -45,6 +47,7 @@ impl Col {
         Col::Week,
         Col::Spark,
         Col::Time,
+        Col::People,
         Col::Platform,
     ];
 
@@ -64,6 +67,7 @@ impl Col {
             (Col::Week, Sort::Change7d, true) => "7D ▴",
             (Col::Week, ..) => "7D",
             (Col::Time, ..) => "WEEK",
+            (Col::People, ..) => "WHO 7D",
             (Col::Spark, ..) if width >= 7 => "30 DAYS",
             (Col::Spark, ..) => "30D",
             (Col::State, ..) => "STATE",
@@ -71,7 +75,10 @@ impl Col {
     }
 
     fn right_aligned(self) -> bool {
-        matches!(self, Col::Count | Col::Day | Col::Week | Col::Time)
+        matches!(
+            self,
+            Col::Count | Col::Day | Col::Week | Col::Time | Col::People
+        )
     }
 }
 
@@ -84,8 +91,10 @@ const GAP: u16 = 2;
 /// How wide each column wants to be, from what it will show: `min` (a
 /// compact number, a cut name) and `full` (everything whole).
 struct Widths {
-    min: [u16; 8],
-    full: [u16; 8],
+    min: [u16; 9],
+    full: [u16; 9],
+    /// Whether any row has follower-list changes to show.
+    people: bool,
 }
 
 fn idx(c: Col) -> usize {
@@ -97,8 +106,8 @@ fn len(s: &str) -> u16 {
 }
 
 fn measure(app: &App, theme: &Theme, width: u16) -> Widths {
-    let mut min = [0u16; 8];
-    let mut full = [0u16; 8];
+    let mut min = [0u16; 9];
+    let mut full = [0u16; 9];
     for c in Col::ORDER {
         let t = len(c.title(app.sort, app.reversed, u16::MAX));
         min[idx(c)] = t;
@@ -135,6 +144,8 @@ fn measure(app: &App, theme: &Theme, width: u16) -> Widths {
         }
         let t = len(&time_cell(app, row, theme).0);
         grow(Col::Time, t, t);
+        let w = len(&people_cell(row, theme).0);
+        grow(Col::People, w, w);
         let s = len(&state(app, row, theme).0);
         // states are short (errors are codes): whole, or not at all
         grow(Col::State, s, s);
@@ -144,7 +155,8 @@ fn measure(app: &App, theme: &Theme, width: u16) -> Widths {
     // a long name is cut before the narrow columns go, but not below a quarter
     let name = idx(Col::Name);
     min[name] = full[name].min(min[name].max(16).max(width / 4));
-    Widths { min, full }
+    let people = app.order.iter().any(|&i| app.rows[i].people_7d.is_some());
+    Widths { min, full, people }
 }
 
 /// The columns that fit in `width`, with their x offset and width: chosen by
@@ -157,10 +169,15 @@ fn layout(w: &Widths, width: u16) -> Vec<(Col, u16, u16)> {
         // the week's time and the platform only where there is room to spare
         let pane = match col {
             Col::Time => 60,
+            Col::People => 80,
             Col::Platform => 90,
             _ => 0,
         };
         if width < pane {
+            continue;
+        }
+        // who followed and who left: only where some list is read
+        if col == Col::People && !w.people {
             continue;
         }
         let need = w.min[idx(col)] + if chosen.is_empty() { 0 } else { GAP };
@@ -179,6 +196,7 @@ fn layout(w: &Widths, width: u16) -> Vec<(Col, u16, u16)> {
         Col::Week,
         Col::State,
         Col::Time,
+        Col::People,
         Col::Platform,
         Col::Spark,
     ];
@@ -266,6 +284,16 @@ fn state(app: &App, row: &Row, theme: &Theme) -> (String, Style) {
             ("no samples yet".into(), theme.dim())
         }
         (None, None) => ("never polled".into(), theme.dim()),
+    }
+}
+
+/// Who followed and who left over 7 days, from the follower-list scans:
+/// `+3 −2`; `-` where the list is not read.
+fn people_cell(row: &Row, theme: &Theme) -> (String, Style) {
+    match row.people_7d {
+        None => ("-".into(), theme.dim()),
+        Some((0, 0)) => ("+0 −0".into(), theme.dim()),
+        Some((g, l)) => (format!("+{g} −{l}"), Style::new()),
     }
 }
 
@@ -375,6 +403,7 @@ pub fn render(f: &mut Frame, app: &mut App, area: Rect, theme: &Theme) {
                 Col::Day => theme.change_in(row.status.change_24h, w as usize),
                 Col::Week => theme.change_in(row.status.change_7d, w as usize),
                 Col::Time => time_cell(app, row, theme),
+                Col::People => people_cell(row, theme),
                 Col::State => state(app, row, theme),
                 Col::Spark => {
                     let bars = w.saturating_sub(PCT_W).max(1);
@@ -441,15 +470,19 @@ mod tests {
     }
 
     fn widths(name: u16, count: u16) -> Widths {
-        let mut min = [4u16; 8];
-        let mut full = [8u16; 8];
+        let mut min = [4u16; 9];
+        let mut full = [8u16; 9];
         min[idx(Col::Name)] = 12;
         full[idx(Col::Name)] = name;
         min[idx(Col::Count)] = 6;
         full[idx(Col::Count)] = count;
         min[idx(Col::Spark)] = 13;
         full[idx(Col::Spark)] = 37;
-        Widths { min, full }
+        Widths {
+            min,
+            full,
+            people: false,
+        }
     }
 
     #[test]

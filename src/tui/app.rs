@@ -97,7 +97,7 @@ pub enum Loaded {
         generation: i64,
         row: Box<Row>,
     },
-    Detail(Detail),
+    Detail(Box<Detail>),
     Effort(EffortData),
     /// The timer was started or stopped; what to tell the user.
     TimerToggled(String),
@@ -581,7 +581,7 @@ impl App {
             Loaded::Detail(d) => {
                 // the selection or the range moved on while it was read
                 if self.selected_id().as_deref() == Some(&d.id) && d.range == self.range {
-                    self.detail = Some(d);
+                    self.detail = Some(*d);
                     self.dirty = true;
                 }
             }
@@ -815,10 +815,11 @@ impl App {
                     (i + 1) % n
                 };
                 self.view = View::ALL[next];
-                if self.view == View::Effort {
-                    vec![Effect::LoadEffort]
-                } else {
-                    vec![]
+                match self.view {
+                    View::Effort => vec![Effect::LoadEffort],
+                    // who followed: read with the detail, fresh when shown
+                    View::People => vec![Effect::LoadDetail],
+                    _ => vec![],
                 }
             }
             Action::Range(r) => self.set_range(r),

@@ -25,6 +25,9 @@ pub struct Row {
     pub spark: Vec<Option<i64>>,
     /// Seconds spent on the account this ISO week, a running timer included.
     pub week_secs: i64,
+    /// People who followed and who left over 7 days; `None` where no
+    /// follower list was read.
+    pub people_7d: Option<(i64, i64)>,
 }
 
 impl Row {
@@ -49,6 +52,10 @@ pub fn load_row(store: &Store, account: &Account, now: Timestamp, tz: &TimeZone)
         status,
         spark,
         week_secs: crate::tracking::this_week(store, &account.id, now.as_second(), tz)?,
+        people_7d: store.people_changes(
+            &account.id,
+            now.as_millisecond().saturating_sub(7 * DAY * 1000),
+        )?,
     })
 }
 
@@ -169,6 +176,8 @@ pub struct Detail {
     /// Average change per day over the last 30 days.
     pub per_day_30: Option<f64>,
     pub last_error: Option<(String, Timestamp)>,
+    /// Who followed and who left (the People view).
+    pub people: People,
     /// Where the history comes from: "since 2019 from GitHub's star dates (a
     /// lower bound); polled since 2026-12-04".
     pub origin: Option<String>,
@@ -217,6 +226,35 @@ fn origin_of(account: &Account, o: &crate::store::Origin) -> (Option<String>, Ve
         None => format!("{head}; not polled yet"),
     };
     (Some(text), lower)
+}
+
+/// Changes shown in the People view at most.
+pub const PEOPLE_SHOWN: usize = 500;
+
+/// What the People view shows of one account.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct People {
+    /// Whether the account's follower list is read at all.
+    pub listed: bool,
+    /// (followed, left) over 7 and 30 days; `None` before a list was read.
+    pub week: Option<(i64, i64)>,
+    pub month: Option<(i64, i64)>,
+    /// The last 30 days' changes, newest first.
+    pub events: Vec<crate::model::PeopleEvent>,
+    /// Where the list stands ("followers list hidden", a pause...).
+    pub state: Option<String>,
+}
+
+pub fn load_people(store: &Store, account: &Account, now: Timestamp) -> Result<People> {
+    let key = &account.id;
+    let ago = |days: i64| now.as_millisecond().saturating_sub(days * DAY * 1000);
+    Ok(People {
+        listed: crate::followers::scanned(account),
+        week: store.people_changes(key, ago(7))?,
+        month: store.people_changes(key, ago(30))?,
+        events: store.recent_people_events(key, ago(30), PEOPLE_SHOWN)?,
+        state: crate::followers::state_line(&store.scan_state(key)?),
+    })
 }
 
 /// Average change per day between the sample at or before `now - window`
@@ -274,9 +312,11 @@ pub fn load_detail(
         _ => None,
     };
     let (origin, lower) = origin_of(account, &store.origin(key)?);
+    let people = load_people(store, account, now)?;
     Ok(Detail {
         origin,
         lower,
+        people,
         id: key.clone(),
         range,
         points,

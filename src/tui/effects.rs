@@ -62,9 +62,9 @@ impl Runner {
                     let Some(account) = config.account(&id) else {
                         return Ok(None);
                     };
-                    Ok(Some(Loaded::Detail(data::load_detail(
+                    Ok(Some(Loaded::Detail(Box::new(data::load_detail(
                         s, account, range, now,
-                    )?)))
+                    )?))))
                 })
             }
             Effect::LoadAlerts => {

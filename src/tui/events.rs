@@ -113,6 +113,7 @@ async fn service_events(mut events: UnboundedReceiver<ServiceEvent>, tx: Tx) {
             ServiceEvent::Role(r) => AppEvent::Role(r),
             ServiceEvent::Changed(keys) => AppEvent::DataChanged(keys),
             ServiceEvent::Config(c) => AppEvent::ConfigLoaded(c),
+            ServiceEvent::Scanned(r) => AppEvent::DataChanged(vec![r.account]),
         };
         if tx.send(ev).is_err() {
             return;

@@ -125,11 +125,17 @@ pub struct Binding {
     pub bar: Option<(&'static str, &'static [View])>,
 }
 
-const LIST: &[View] = &[View::Accounts, View::Detail];
+const LIST: &[View] = &[View::Accounts, View::Detail, View::People];
 const ACCOUNTS: &[View] = &[View::Accounts];
 const DETAIL: &[View] = &[View::Detail];
-const AWAY: &[View] = &[View::Detail, View::Effort, View::Alerts];
-const EVERY: &[View] = &[View::Accounts, View::Detail, View::Effort, View::Alerts];
+const AWAY: &[View] = &[View::Detail, View::People, View::Effort, View::Alerts];
+const EVERY: &[View] = &[
+    View::Accounts,
+    View::Detail,
+    View::People,
+    View::Effort,
+    View::Alerts,
+];
 
 const MOVE: &str = "move the selection";
 const ENDS: &str = "first / last account";

@@ -24,6 +24,7 @@ pub mod events;
 pub mod fmt;
 pub mod help;
 pub mod keys;
+pub mod people;
 pub mod theme;
 pub mod ui;
 pub mod view;

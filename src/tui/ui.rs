@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use super::app::App;
 use super::theme::Theme;
 use super::view::View;
-use super::{accounts, alerts, detail, effort, fmt, help, keys};
+use super::{accounts, alerts, detail, effort, fmt, help, keys, people};
 use crate::service::Role;
 use crate::util::until;
 
@@ -45,6 +45,7 @@ pub fn draw(f: &mut Frame, app: &mut App) {
         View::Accounts => accounts::render(f, app, body, &theme),
         View::Detail => detail::render(f, app, body, &theme),
         View::Effort => effort::render(f, app, body, &theme),
+        View::People => people::render(f, app, body, &theme),
         View::Alerts => alerts::render(f, app, body, &theme),
     }
     status_line(f, app, status, &theme);

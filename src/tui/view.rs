@@ -9,18 +9,21 @@ pub enum View {
     Detail,
     /// Time spent against audience size: the effort verdict.
     Effort,
+    /// Who followed and who left the selected account.
+    People,
     /// The alerts that fired, newest first (`a`; not in the Tab cycle).
     Alerts,
 }
 
 impl View {
-    pub const ALL: [View; 3] = [View::Accounts, View::Detail, View::Effort];
+    pub const ALL: [View; 4] = [View::Accounts, View::Detail, View::Effort, View::People];
 
     pub fn title(self) -> &'static str {
         match self {
             View::Accounts => "Accounts",
             View::Detail => "Detail",
             View::Effort => "Effort",
+            View::People => "People",
             View::Alerts => "Alerts",
         }
     }
