@@ -599,8 +599,12 @@ impl Config {
             if handle.is_empty() {
                 return Err(at(span, "key `handle` is missing or empty".into()));
             }
+            // outside text: cleaned where it enters (a metric is shown in
+            // every table and line), one short line
             let metric = acct
                 .metric
+                .map(|m| crate::text::short(&clean(&m), 40))
+                .filter(|m| !m.trim().is_empty())
                 .unwrap_or_else(|| platform.metric(&handle).to_string());
             let interval = match &acct.interval {
                 Some(d) => bounded("interval", d, INTERVAL_BOUNDS)?,

@@ -1051,3 +1051,17 @@ fn a_100x20_pane_shows_the_table_and_a_chart_without_empty_rows() {
     assert!(blank <= 1, "{blank} empty rows:\n{s}");
     assert!(s.contains("└──"), "no chart:\n{s}");
 }
+
+/// Issue 21, item 9: one account's long error does not take the STATE
+/// column from every account in a small pane.
+#[test]
+fn a_long_error_does_not_hide_the_state_column_at_50x12() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    app.rows[0].status.error = Some(
+        "the server said something long and unexpected that has no colon in it at all, and more"
+            .into(),
+    );
+    let s = screen(&mut app, 50, 12);
+    assert!(s.lines().nth(1).unwrap().contains("STATE"), "{s}");
+}

@@ -380,3 +380,23 @@ fn export_without_a_format_writes_every_configured_one() {
     assert_eq!(out.status.code(), Some(2));
     assert_stderr(&out, "--format");
 }
+
+/// Issue 21, item 8: a `metric` from the config is outside text too.
+#[test]
+fn a_hostile_metric_reaches_no_output_raw() {
+    let env = Env::new(
+        "[[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\nmetric = \"x\\ny\\u001b]0;pwned\\u0007\\u001b[2J\\r\\u202estars\"\n",
+    );
+    let out = env.run(&["record", "manual:a", "5"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out2 = env.run(&["status"]);
+    for o in [&out, &out2] {
+        let text = stdout(o);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{202e}'),
+            "{text:?}"
+        );
+    }
+    // one header line and one account line: the metric broke no row
+    assert_eq!(stdout(&out2).lines().count(), 2, "{}", stdout(&out2));
+}

@@ -146,9 +146,10 @@ fn measure(app: &App, theme: &Theme, width: u16) -> Widths {
         grow(Col::Time, t, t);
         let w = len(&people_cell(row, theme).0);
         grow(Col::People, w, w);
-        let s = len(&state(app, row, theme).0);
-        // states are short (errors are codes): whole, or not at all
-        grow(Col::State, s, s);
+        // states are short (errors are codes), and one long one does not
+        // take the column from every account: past STATE_MAX it is cut
+        let s = len(&state(app, row, theme).0).min(STATE_MAX);
+        grow(Col::State, s.min(STATE_MIN), s);
         let p = len(row.account.platform.name());
         grow(Col::Platform, p, p);
     }
@@ -252,6 +253,10 @@ pub fn spark_bars(spark: &[Option<i64>], width: usize) -> Vec<Option<u64>> {
         })
         .collect()
 }
+
+/// The widest the STATE column grows, and the least it needs to show.
+const STATE_MAX: u16 = 24;
+const STATE_MIN: u16 = 9;
 
 /// A flat sparkline's bar (of 1 to [`SPARK_TOP`]): the middle, whatever the level.
 const SPARK_FLAT: u64 = SPARK_TOP / 2 + 1;
