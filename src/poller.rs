@@ -83,6 +83,9 @@ pub struct Poller {
     /// Good values fetched while the history could not be written, oldest
     /// first; written before anything else as soon as it can be.
     pending: Mutex<Vec<(String, Sample)>>,
+    /// A run that ends after one round (`poll --once`) has no later write
+    /// to keep values for: it says they were not recorded.
+    one_shot: bool,
 }
 
 /// What a poll came to before it was recorded.
@@ -124,7 +127,15 @@ impl Poller {
             secrets,
             tries: Mutex::new(HashMap::new()),
             pending: Mutex::new(Vec::new()),
+            one_shot: false,
         })
+    }
+
+    /// For one round only (`poll --once`): a value that cannot be written is
+    /// said to be lost, not kept.
+    pub fn one_shot(mut self) -> Poller {
+        self.one_shot = true;
+        self
     }
 
     pub fn accounts(&self) -> &[Account] {
@@ -308,10 +319,15 @@ impl Poller {
                     .unwrap_or_else(|p| p.into_inner())
                     .push((account.id.clone(), sample));
                 Outcome::Failed(format!(
-                    "could not record {} {}: {}; kept, and written when the history can be written",
+                    "could not record {} {}: {}; {}",
                     crate::util::thousands(f.counts.followers),
                     account.metric(),
-                    describe_store_error(&e)
+                    describe_store_error(&e),
+                    if self.one_shot {
+                        "NOT recorded (poll --once ends here; run it again once the history can be written)"
+                    } else {
+                        "kept, and written when the history can be written"
+                    }
                 ))
             }
             (Err(fetch), Err(e)) => Outcome::Failed(format!(
@@ -615,14 +631,9 @@ fn later(at: Timestamp, d: Duration) -> Timestamp {
 
 /// A store error in a few words: a full disk says so and where.
 fn describe_store_error(e: &crate::store::StoreError) -> String {
-    let text = e.to_string();
-    if text.contains("database or disk is full") {
-        format!(
-            "disk full: {}",
-            e.path().map_or(String::new(), |p| p.display().to_string())
-        )
-    } else {
-        text
+    match e {
+        crate::store::StoreError::DiskFull { path } => format!("disk full: {}", path.display()),
+        e => e.to_string(),
     }
 }
 

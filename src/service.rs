@@ -595,12 +595,15 @@ pub async fn poll_once(
     clock: Arc<dyn Clock>,
     secrets: Arc<dyn Secrets>,
 ) -> anyhow::Result<OnceReport> {
-    let poller = Arc::new(Poller::with_seams(
-        config,
-        store.clone(),
-        Arc::clone(&clock),
-        Arc::clone(&secrets),
-    )?);
+    let poller = Arc::new(
+        Poller::with_seams(
+            config,
+            store.clone(),
+            Arc::clone(&clock),
+            Arc::clone(&secrets),
+        )?
+        .one_shot(),
+    );
     let scanner = Scanner::with_seams(
         config,
         store.clone(),

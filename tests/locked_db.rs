@@ -277,3 +277,35 @@ async fn polls_of_other_accounts_go_out_while_another_process_holds_the_write_lo
         "no request for {stuck:?} in the 4 s after another process took the write lock"
     );
 }
+
+/// Issue 21, item 10: `poll --once` cannot keep a value for later (it ends):
+/// when the history cannot be written it says the value was NOT recorded,
+/// and fails.
+#[tokio::test(flavor = "multi_thread")]
+async fn poll_once_says_a_value_it_could_not_write_was_not_recorded() {
+    use wiremock::matchers::path;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(path("/users/alice"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(github_user(1_234)))
+        .mount(&server)
+        .await;
+    let env = Env::new(&format!(
+        "[[accounts]]\nplatform = \"github\"\nhandle = \"alice\"\nbase_url = \"{}\"\n",
+        server.uri()
+    ));
+    assert!(env.run(&["status"]).status.success());
+    let (stop, holder) = hold_write_lock(env.data().join("socialtop.db"));
+    let (dir, config, data) = (env.dir.path().to_path_buf(), env.config(), env.data());
+    let out =
+        tokio::task::spawn_blocking(move || run_in(&dir, &config, &data, &["poll", "--once"], &[]))
+            .await
+            .unwrap();
+    let _ = stop.send(());
+    holder.join().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(all.contains("could not record 1,234 followers"), "{all}");
+    assert!(all.contains("NOT recorded"), "{all}");
+    assert!(!all.contains("kept, and written"), "{all}");
+}

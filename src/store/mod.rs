@@ -66,6 +66,10 @@ pub enum StoreError {
     #[error("database {path} is locked by another process; try again in a moment")]
     Locked { path: PathBuf },
     #[error(
+        "disk full: {path} cannot be written (the disk or the data dir's file system has no room); free some space and try again"
+    )]
+    DiskFull { path: PathBuf },
+    #[error(
         "database {path} was written by a newer socialtop (schema {found}, this one knows {known})"
     )]
     TooNew {
@@ -100,6 +104,7 @@ impl StoreError {
             StoreError::Corrupt { path, .. }
             | StoreError::Empty { path }
             | StoreError::Locked { path }
+            | StoreError::DiskFull { path }
             | StoreError::TooNew { path, .. }
             | StoreError::Dir { path, .. }
             | StoreError::Gone { path }
@@ -1722,6 +1727,9 @@ fn create_new(path: &Path) -> Result<()> {
 }
 
 /// Turns SQLite's codes into errors a person can act on.
+/// SQLite's extended code for a shared-memory file that cannot grow.
+const SQLITE_IOERR_SHMSIZE: std::ffi::c_int = 4874;
+
 fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(f, ref msg) = e {
         match f.code {
@@ -1733,6 +1741,18 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
             }
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
                 return StoreError::Locked {
+                    path: path.to_path_buf(),
+                };
+            }
+            // a full disk: SQLITE_FULL, or the WAL's shared-memory file that
+            // cannot grow (SQLITE_IOERR_SHMSIZE, "disk I/O error", 4874)
+            ErrorCode::DiskFull => {
+                return StoreError::DiskFull {
+                    path: path.to_path_buf(),
+                };
+            }
+            ErrorCode::SystemIoFailure if f.extended_code == SQLITE_IOERR_SHMSIZE => {
+                return StoreError::DiskFull {
                     path: path.to_path_buf(),
                 };
             }
@@ -1749,6 +1769,22 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
 mod tests {
     use super::*;
     use crate::model::PlatformKind;
+
+    #[test]
+    fn a_full_disk_says_so_whichever_code_sqlite_gives() {
+        let path = Path::new("/data/socialtop.db");
+        for extended in [13, SQLITE_IOERR_SHMSIZE] {
+            let e = rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(extended),
+                Some("disk I/O error".into()),
+            );
+            let e = classify(path, e);
+            assert!(matches!(e, StoreError::DiskFull { .. }), "{e:?}");
+            let text = e.to_string();
+            assert!(text.starts_with("disk full: /data/socialtop.db"), "{text}");
+            assert!(!text.contains("4874"), "{text}");
+        }
+    }
 
     fn account(id: &str) -> Account {
         Account {
