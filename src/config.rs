@@ -453,46 +453,110 @@ pub struct Config {
     pub notify: Notify,
 }
 
-impl Config {
-    /// Parses config text; `path` is only used to locate errors.
-    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let lines = LineIndex::new(text);
-        let at = |span: std::ops::Range<usize>, message: String| {
-            let (line, column) = lines.line_col(span.start);
-            ConfigError::At {
-                path: path.to_path_buf(),
-                line,
-                column,
-                message,
-            }
-        };
-        let raw: RawConfig = toml::from_str(text)
-            .map_err(|e| at(e.span().unwrap_or(0..0), e.message().to_string()))?;
-        // a duration key's value, checked against its bounds where it is written
-        let bounded = |key: &str, d: &Spanned<Dur>, bounds| {
-            let written = text.get(d.span()).unwrap_or("").trim_matches(['"', '\'']);
-            d.get_ref()
-                .check(written, bounds)
-                .map(|()| d.get_ref().0)
-                .map_err(|m| at(d.span(), format!("key `{key}`: {m}")))
-        };
-        let effort_margin = match &raw.effort_margin {
+/// What every section's parser needs: the text (for spans and their
+/// lines) and the file, to name both in an error.
+struct Ctx<'a> {
+    text: &'a str,
+    path: &'a Path,
+    lines: LineIndex<'a>,
+}
+
+/// The settings at the top that accounts take as their defaults.
+struct Defaults {
+    poll_interval: Duration,
+    request_timeout: Duration,
+    followers_scan: Duration,
+    followers_list_max: i64,
+}
+
+impl Ctx<'_> {
+    /// An error at `span`: file, line and column.
+    fn at(&self, span: std::ops::Range<usize>, message: String) -> ConfigError {
+        let (line, column) = self.lines.line_col(span.start);
+        ConfigError::At {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    }
+
+    /// A duration key's value, checked against its bounds where it is written.
+    fn bounded(
+        &self,
+        key: &str,
+        d: &Spanned<Dur>,
+        bounds: (Duration, Duration),
+    ) -> Result<Duration, ConfigError> {
+        let written = self
+            .text
+            .get(d.span())
+            .unwrap_or("")
+            .trim_matches(['"', '\'']);
+        d.get_ref()
+            .check(written, bounds)
+            .map(|()| d.get_ref().0)
+            .map_err(|m| self.at(d.span(), format!("key `{key}`: {m}")))
+    }
+
+    /// `followers_list_max`, here or on an account.
+    fn list_max(&self, v: &Spanned<i64>) -> Result<i64, ConfigError> {
+        if (1..=MAX_ALERT_COUNT).contains(v.get_ref()) {
+            Ok(*v.get_ref())
+        } else {
+            Err(self.at(
+                v.span(),
+                "key `followers_list_max` must be a count of 1 or more".into(),
+            ))
+        }
+    }
+
+    /// Polling: `poll_interval`, `request_timeout`, `followers_scan`,
+    /// `followers_list_max`.
+    fn polling(&self, raw: &RawConfig) -> Result<Defaults, ConfigError> {
+        Ok(Defaults {
+            poll_interval: match &raw.poll_interval {
+                Some(d) => self.bounded("poll_interval", d, INTERVAL_BOUNDS)?,
+                None => crate::model::DEFAULT_INTERVAL,
+            },
+            request_timeout: match &raw.request_timeout {
+                Some(d) => self.bounded("request_timeout", d, TIMEOUT_BOUNDS)?,
+                None => default_request_timeout(),
+            },
+            followers_scan: match &raw.followers_scan {
+                Some(d) => self.bounded("followers_scan", d, FOLLOWERS_SCAN_BOUNDS)?,
+                None => crate::model::DEFAULT_FOLLOWERS_SCAN,
+            },
+            followers_list_max: match &raw.followers_list_max {
+                Some(v) => self.list_max(v)?,
+                None => crate::model::DEFAULT_FOLLOWERS_LIST_MAX,
+            },
+        })
+    }
+
+    /// The effort verdict: `effort_margin`.
+    fn effort(&self, raw: &RawConfig) -> Result<f64, ConfigError> {
+        Ok(match &raw.effort_margin {
             Some(m) if !(0.0..=10.0).contains(m.get_ref()) => {
-                return Err(at(
+                return Err(self.at(
                     m.span(),
                     "effort_margin must be a number between 0 and 10".into(),
                 ));
             }
             Some(m) => *m.get_ref(),
             None => default_effort_margin(),
-        };
-        let export_formats = match raw.export_formats {
+        })
+    }
+
+    /// Exports: `export_formats`.
+    fn exports(&self, raw: Option<Spanned<Vec<String>>>) -> Result<Vec<ExportFormat>, ConfigError> {
+        Ok(match raw {
             Some(formats) => {
                 let span = formats.span();
                 let mut parsed = Vec::new();
                 for f in formats.into_inner() {
                     let Some(format) = ExportFormat::from_name(&f) else {
-                        return Err(at(
+                        return Err(self.at(
                             span,
                             format!(
                                 "export_formats: unknown format `{}` ({})",
@@ -506,167 +570,36 @@ impl Config {
                 parsed
             }
             None => default_export_formats(),
-        };
-        let metrics_listen = match &raw.metrics_listen {
+        })
+    }
+
+    /// Metrics: `metrics_listen`.
+    fn metrics(&self, raw: &RawConfig) -> Result<Option<SocketAddr>, ConfigError> {
+        Ok(match &raw.metrics_listen {
             Some(a) => Some(
                 parse_listen(a.get_ref())
-                    .map_err(|m| at(a.span(), format!("key `metrics_listen`: {m}")))?,
+                    .map_err(|m| self.at(a.span(), format!("key `metrics_listen`: {m}")))?,
             ),
             None => None,
-        };
-        let poll_interval = match &raw.poll_interval {
-            Some(d) => bounded("poll_interval", d, INTERVAL_BOUNDS)?,
-            None => crate::model::DEFAULT_INTERVAL,
-        };
-        let request_timeout = match &raw.request_timeout {
-            Some(d) => bounded("request_timeout", d, TIMEOUT_BOUNDS)?,
-            None => default_request_timeout(),
-        };
-        let list_max = |v: &Spanned<i64>| {
-            if (1..=MAX_ALERT_COUNT).contains(v.get_ref()) {
-                Ok(*v.get_ref())
-            } else {
-                Err(at(
-                    v.span(),
-                    "key `followers_list_max` must be a count of 1 or more".into(),
-                ))
-            }
-        };
-        let followers_scan = match &raw.followers_scan {
-            Some(d) => bounded("followers_scan", d, FOLLOWERS_SCAN_BOUNDS)?,
-            None => crate::model::DEFAULT_FOLLOWERS_SCAN,
-        };
-        let followers_list_max = match &raw.followers_list_max {
-            Some(v) => list_max(v)?,
-            None => crate::model::DEFAULT_FOLLOWERS_LIST_MAX,
-        };
+        })
+    }
+
+    /// The `[[accounts]]`, each checked, ids unique (in NFC).
+    fn accounts(
+        &self,
+        raw: Vec<Spanned<RawAccount>>,
+        defaults: &Defaults,
+    ) -> Result<Vec<Account>, ConfigError> {
         let mut seen: HashMap<String, usize> = HashMap::new();
-        let mut accounts = Vec::with_capacity(raw.accounts.len());
-        for spanned in raw.accounts {
+        let mut accounts = Vec::with_capacity(raw.len());
+        for spanned in raw {
             let span = spanned.span();
-            let acct = spanned.into_inner();
-            let json = acct.platform == PlatformKind::Json;
-            for (key, set) in [
-                ("url", acct.url.is_some()),
-                ("pointer", acct.pointer.is_some()),
-                ("headers", acct.headers.is_some()),
-            ] {
-                if set && !json {
-                    return Err(at(
-                        span.clone(),
-                        format!("key `{key}` applies only to platform = \"json\""),
-                    ));
-                }
-            }
-            if let Some(m) = &acct.metric
-                && !json
-                && acct.platform != PlatformKind::Manual
-            {
-                let offered = crate::platforms::platform(acct.platform).metrics();
-                if !offered.contains(&m.as_str()) {
-                    let msg = if offered.is_empty() {
-                        "key `metric` applies only to platform = \"json\" and \"manual\"; other platforms know what they count".to_string()
-                    } else {
-                        format!(
-                            "key `metric`: platform = \"{}\" counts {}",
-                            acct.platform.name(),
-                            offered
-                                .iter()
-                                .map(|o| format!("\"{o}\""))
-                                .collect::<Vec<_>>()
-                                .join(" or ")
-                        )
-                    };
-                    return Err(at(span, msg));
-                }
-            }
-            if json && (acct.url.is_none() || acct.pointer.is_none()) {
-                return Err(at(
-                    span,
-                    "platform = \"json\" needs `url` (the endpoint) and `pointer` (an RFC 6901 pointer to the count, e.g. \"/data/subscribers\")".into(),
-                ));
-            }
-            // a json counter is named after its host unless it has a handle
-            let handle = match (&acct.handle, &acct.url) {
-                (Some(h), _) => clean(h.trim()).trim().trim_start_matches('@').to_string(),
-                (None, Some(u)) if json => reqwest::Url::parse(u)
-                    .ok()
-                    .and_then(|u| u.host_str().map(String::from))
-                    .unwrap_or_default(),
-                _ => String::new(),
-            };
-            let platform = crate::platforms::platform(acct.platform);
-            if handle.is_empty() {
-                return Err(at(span, "key `handle` is missing or empty".into()));
-            }
-            // outside text: cleaned where it enters (a metric is shown in
-            // every table and line), one short line
-            let metric = acct
-                .metric
-                .map(|m| crate::text::short(&clean(&m), 40))
-                .filter(|m| !m.trim().is_empty())
-                .unwrap_or_else(|| platform.metric(&handle).to_string());
-            let interval = match &acct.interval {
-                Some(d) => bounded("interval", d, INTERVAL_BOUNDS)?,
-                None => poll_interval,
-            };
-            let tracked_since = match &acct.tracked_since {
-                Some(t) => Some(
-                    tracked_since(t.get_ref())
-                        .map_err(|m| at(t.span(), format!("key `tracked_since`: {m}")))?,
-                ),
-                None => None,
-            };
-            let account = Account {
-                id: acct.id.map_or_else(
-                    || format!("{}:{}", acct.platform.name(), handle),
-                    |id| clean(&id),
-                ),
-                platform: acct.platform,
-                handle,
-                label: acct.label.map(|l| clean(&l)),
-                base_url: acct.base_url.map(|u| u.trim_end_matches('/').to_string()),
-                interval,
-                token_env: acct.token_env,
-                time_tags: acct.time_tags,
-                domains: acct.domains,
-                url: acct.url,
-                pointer: acct.pointer,
-                headers: acct.headers.unwrap_or_default().into_iter().collect(),
-                metric,
-                tracked_since,
-                followers_list: acct.followers_list.unwrap_or(true),
-                followers_scan: match &acct.followers_scan {
-                    Some(d) => bounded("followers_scan", d, FOLLOWERS_SCAN_BOUNDS)?,
-                    None => followers_scan,
-                },
-                followers_list_max: match &acct.followers_list_max {
-                    Some(v) => list_max(v)?,
-                    None => followers_list_max,
-                },
-            };
-            if let Some(base) = &account.base_url
-                && reqwest::Url::parse(base).is_err()
-            {
-                return Err(at(
-                    span,
-                    format!(
-                        "account {}: key `base_url`: `{base}` is not a URL",
-                        account.id
-                    ),
-                ));
-            }
-            if let Err(message) = platform.check_handle(&account) {
-                return Err(at(
-                    span,
-                    format!("account {}: key `handle`: {message}", account.id),
-                ));
-            }
-            let (line, _) = lines.line_col(span.start);
+            let account = self.account(spanned, defaults)?;
+            let (line, _) = self.lines.line_col(span.start);
             // ids that differ only in how their accents are encoded look
             // the same everywhere they are shown: one id
             if let Some(first) = seen.insert(crate::text::nfc(&account.id), line) {
-                return Err(at(
+                return Err(self.at(
                     span,
                     format!(
                         "key `id`: duplicate account id `{}` (first defined at line {first})",
@@ -676,138 +609,277 @@ impl Config {
             }
             accounts.push(account);
         }
-        let mut alerts = Vec::with_capacity(raw.alerts.len());
-        for spanned in raw.alerts {
-            let span = spanned.span();
-            let (line, _) = lines.line_col(span.start);
-            let rule = spanned.into_inner();
-            let kind = rule.kind;
-            // keys that only some kinds take
-            let allowed: &[&str] = match kind {
-                AlertKind::Milestone => &["at"],
-                AlertKind::Drop => &["percent", "count", "within"],
-                AlertKind::Stale => &["after"],
-                AlertKind::Follower => &["min_followers"],
-            };
-            for (key, s) in [
-                ("at", rule.at.as_ref().map(Spanned::span)),
-                ("percent", rule.percent.as_ref().map(Spanned::span)),
-                ("count", rule.count.as_ref().map(Spanned::span)),
-                ("within", rule.within.as_ref().map(Spanned::span)),
-                ("after", rule.after.as_ref().map(Spanned::span)),
-                (
-                    "min_followers",
-                    rule.min_followers.as_ref().map(Spanned::span),
-                ),
-            ] {
-                if let Some(s) = s
-                    && !allowed.contains(&key)
-                {
-                    return Err(at(
-                        s,
-                        format!(
-                            "alerts: key `{key}` does not apply to kind = \"{kind}\" (it takes {})",
-                            allowed
-                                .iter()
-                                .map(|k| format!("`{k}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ));
-                }
-            }
-            let patterns = match rule.accounts {
-                Some(a) => {
-                    let a_span = a.span();
-                    let patterns: Vec<String> =
-                        a.into_inner().iter().map(|p| clean(p.trim())).collect();
-                    if patterns.is_empty() {
-                        return Err(at(
-                            a_span,
-                            "alerts: key `accounts` is empty (use [\"*\"] for every account)"
-                                .into(),
-                        ));
-                    }
-                    for p in &patterns {
-                        if !accounts.iter().any(|acct| glob_match(p, &acct.id)) {
-                            return Err(at(
-                                a_span,
-                                format!("alerts: key `accounts`: `{p}` matches no account id"),
-                            ));
-                        }
-                    }
-                    patterns
-                }
-                None => vec!["*".to_string()],
-            };
-            let mut values = Vec::new();
-            if let Some(v) = rule.at {
-                let v_span = v.span();
-                values = v.into_inner();
-                if values.is_empty() || values.iter().any(|n| !(1..=MAX_ALERT_COUNT).contains(n)) {
-                    return Err(at(
-                        v_span,
-                        "alerts: key `at` must list counts from 1 up".into(),
-                    ));
-                }
-                values.sort_unstable();
-                values.dedup();
-            }
-            let percent = match rule.percent {
-                Some(p) if !(*p.get_ref() > 0.0 && *p.get_ref() <= 100.0) => {
-                    return Err(at(
-                        p.span(),
-                        "alerts: key `percent` must be a number above 0 and at most 100".into(),
-                    ));
-                }
-                p => p.map(Spanned::into_inner),
-            };
-            let count = match rule.count {
-                Some(c) if !(1..=MAX_ALERT_COUNT).contains(c.get_ref()) => {
-                    return Err(at(
-                        c.span(),
-                        "alerts: key `count` must be a count of 1 or more".into(),
-                    ));
-                }
-                c => c.map(Spanned::into_inner),
-            };
-            if kind == AlertKind::Drop && percent.is_none() && count.is_none() {
-                return Err(at(
-                    span,
-                    "alerts: kind = \"drop\" needs `percent` (e.g. 2.0) or `count` (e.g. 50)"
-                        .into(),
+        Ok(accounts)
+    }
+
+    /// One `[[accounts]]` table.
+    fn account(
+        &self,
+        spanned: Spanned<RawAccount>,
+        defaults: &Defaults,
+    ) -> Result<Account, ConfigError> {
+        let (poll_interval, followers_scan, followers_list_max) = (
+            defaults.poll_interval,
+            defaults.followers_scan,
+            defaults.followers_list_max,
+        );
+        let span = spanned.span();
+        let acct = spanned.into_inner();
+        let json = acct.platform == PlatformKind::Json;
+        for (key, set) in [
+            ("url", acct.url.is_some()),
+            ("pointer", acct.pointer.is_some()),
+            ("headers", acct.headers.is_some()),
+        ] {
+            if set && !json {
+                return Err(self.at(
+                    span.clone(),
+                    format!("key `{key}` applies only to platform = \"json\""),
                 ));
             }
-            let within = match &rule.within {
-                Some(d) => bounded("within", d, ALERT_WINDOW_BOUNDS)?,
-                None => DEFAULT_DROP_WITHIN,
-            };
-            let after = match &rule.after {
-                Some(d) => bounded("after", d, ALERT_WINDOW_BOUNDS)?,
-                None => DEFAULT_STALE_AFTER,
-            };
-            let min_followers = match rule.min_followers {
-                Some(m) if !(0..=MAX_ALERT_COUNT).contains(m.get_ref()) => {
-                    return Err(at(
-                        m.span(),
-                        "alerts: key `min_followers` must be a count of 0 or more".into(),
+        }
+        if let Some(m) = &acct.metric
+            && !json
+            && acct.platform != PlatformKind::Manual
+        {
+            let offered = crate::platforms::platform(acct.platform).metrics();
+            if !offered.contains(&m.as_str()) {
+                let msg = if offered.is_empty() {
+                    "key `metric` applies only to platform = \"json\" and \"manual\"; other platforms know what they count".to_string()
+                } else {
+                    format!(
+                        "key `metric`: platform = \"{}\" counts {}",
+                        acct.platform.name(),
+                        offered
+                            .iter()
+                            .map(|o| format!("\"{o}\""))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    )
+                };
+                return Err(self.at(span, msg));
+            }
+        }
+        if json && (acct.url.is_none() || acct.pointer.is_none()) {
+            return Err(self.at(
+                span,
+                "platform = \"json\" needs `url` (the endpoint) and `pointer` (an RFC 6901 pointer to the count, e.g. \"/data/subscribers\")".into(),
+            ));
+        }
+        // a json counter is named after its host unless it has a handle
+        let handle = match (&acct.handle, &acct.url) {
+            (Some(h), _) => clean(h.trim()).trim().trim_start_matches('@').to_string(),
+            (None, Some(u)) if json => reqwest::Url::parse(u)
+                .ok()
+                .and_then(|u| u.host_str().map(String::from))
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let platform = crate::platforms::platform(acct.platform);
+        if handle.is_empty() {
+            return Err(self.at(span, "key `handle` is missing or empty".into()));
+        }
+        // outside text: cleaned where it enters (a metric is shown in
+        // every table and line), one short line
+        let metric = acct
+            .metric
+            .map(|m| crate::text::short(&clean(&m), 40))
+            .filter(|m| !m.trim().is_empty())
+            .unwrap_or_else(|| platform.metric(&handle).to_string());
+        let interval = match &acct.interval {
+            Some(d) => self.bounded("interval", d, INTERVAL_BOUNDS)?,
+            None => poll_interval,
+        };
+        let tracked_since = match &acct.tracked_since {
+            Some(t) => Some(
+                tracked_since(t.get_ref())
+                    .map_err(|m| self.at(t.span(), format!("key `tracked_since`: {m}")))?,
+            ),
+            None => None,
+        };
+        let account = Account {
+            id: acct.id.map_or_else(
+                || format!("{}:{}", acct.platform.name(), handle),
+                |id| clean(&id),
+            ),
+            platform: acct.platform,
+            handle,
+            label: acct.label.map(|l| clean(&l)),
+            base_url: acct.base_url.map(|u| u.trim_end_matches('/').to_string()),
+            interval,
+            token_env: acct.token_env,
+            time_tags: acct.time_tags,
+            domains: acct.domains,
+            url: acct.url,
+            pointer: acct.pointer,
+            headers: acct.headers.unwrap_or_default().into_iter().collect(),
+            metric,
+            tracked_since,
+            followers_list: acct.followers_list.unwrap_or(true),
+            followers_scan: match &acct.followers_scan {
+                Some(d) => self.bounded("followers_scan", d, FOLLOWERS_SCAN_BOUNDS)?,
+                None => followers_scan,
+            },
+            followers_list_max: match &acct.followers_list_max {
+                Some(v) => self.list_max(v)?,
+                None => followers_list_max,
+            },
+        };
+        if let Some(base) = &account.base_url
+            && reqwest::Url::parse(base).is_err()
+        {
+            return Err(self.at(
+                span,
+                format!(
+                    "account {}: key `base_url`: `{base}` is not a URL",
+                    account.id
+                ),
+            ));
+        }
+        if let Err(message) = platform.check_handle(&account) {
+            return Err(self.at(
+                span,
+                format!("account {}: key `handle`: {message}", account.id),
+            ));
+        }
+        Ok(account)
+    }
+
+    /// One `[[alerts]]` rule; `accounts` are the configured ones (a pattern
+    /// must match one).
+    fn alert(
+        &self,
+        spanned: Spanned<RawAlert>,
+        accounts: &[Account],
+    ) -> Result<AlertRule, ConfigError> {
+        let span = spanned.span();
+        let (line, _) = self.lines.line_col(span.start);
+        let rule = spanned.into_inner();
+        let kind = rule.kind;
+        // keys that only some kinds take
+        let allowed: &[&str] = match kind {
+            AlertKind::Milestone => &["at"],
+            AlertKind::Drop => &["percent", "count", "within"],
+            AlertKind::Stale => &["after"],
+            AlertKind::Follower => &["min_followers"],
+        };
+        for (key, s) in [
+            ("at", rule.at.as_ref().map(Spanned::span)),
+            ("percent", rule.percent.as_ref().map(Spanned::span)),
+            ("count", rule.count.as_ref().map(Spanned::span)),
+            ("within", rule.within.as_ref().map(Spanned::span)),
+            ("after", rule.after.as_ref().map(Spanned::span)),
+            (
+                "min_followers",
+                rule.min_followers.as_ref().map(Spanned::span),
+            ),
+        ] {
+            if let Some(s) = s
+                && !allowed.contains(&key)
+            {
+                return Err(self.at(
+                    s,
+                    format!(
+                        "alerts: key `{key}` does not apply to kind = \"{kind}\" (it takes {})",
+                        allowed
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+        let patterns = match rule.accounts {
+            Some(a) => {
+                let a_span = a.span();
+                let patterns: Vec<String> =
+                    a.into_inner().iter().map(|p| clean(p.trim())).collect();
+                if patterns.is_empty() {
+                    return Err(self.at(
+                        a_span,
+                        "alerts: key `accounts` is empty (use [\"*\"] for every account)".into(),
                     ));
                 }
-                m => m.map_or(0, Spanned::into_inner),
-            };
-            alerts.push(AlertRule {
-                kind,
-                accounts: patterns,
-                at: values,
-                percent,
-                count,
-                within,
-                after,
-                min_followers,
-                line,
-            });
+                for p in &patterns {
+                    if !accounts.iter().any(|acct| glob_match(p, &acct.id)) {
+                        return Err(self.at(
+                            a_span,
+                            format!("alerts: key `accounts`: `{p}` matches no account id"),
+                        ));
+                    }
+                }
+                patterns
+            }
+            None => vec!["*".to_string()],
+        };
+        let mut values = Vec::new();
+        if let Some(v) = rule.at {
+            let v_span = v.span();
+            values = v.into_inner();
+            if values.is_empty() || values.iter().any(|n| !(1..=MAX_ALERT_COUNT).contains(n)) {
+                return Err(self.at(v_span, "alerts: key `at` must list counts from 1 up".into()));
+            }
+            values.sort_unstable();
+            values.dedup();
         }
-        let notify = match raw.notify {
+        let percent = match rule.percent {
+            Some(p) if !(*p.get_ref() > 0.0 && *p.get_ref() <= 100.0) => {
+                return Err(self.at(
+                    p.span(),
+                    "alerts: key `percent` must be a number above 0 and at most 100".into(),
+                ));
+            }
+            p => p.map(Spanned::into_inner),
+        };
+        let count = match rule.count {
+            Some(c) if !(1..=MAX_ALERT_COUNT).contains(c.get_ref()) => {
+                return Err(self.at(
+                    c.span(),
+                    "alerts: key `count` must be a count of 1 or more".into(),
+                ));
+            }
+            c => c.map(Spanned::into_inner),
+        };
+        if kind == AlertKind::Drop && percent.is_none() && count.is_none() {
+            return Err(self.at(
+                span,
+                "alerts: kind = \"drop\" needs `percent` (e.g. 2.0) or `count` (e.g. 50)".into(),
+            ));
+        }
+        let within = match &rule.within {
+            Some(d) => self.bounded("within", d, ALERT_WINDOW_BOUNDS)?,
+            None => DEFAULT_DROP_WITHIN,
+        };
+        let after = match &rule.after {
+            Some(d) => self.bounded("after", d, ALERT_WINDOW_BOUNDS)?,
+            None => DEFAULT_STALE_AFTER,
+        };
+        let min_followers = match rule.min_followers {
+            Some(m) if !(0..=MAX_ALERT_COUNT).contains(m.get_ref()) => {
+                return Err(self.at(
+                    m.span(),
+                    "alerts: key `min_followers` must be a count of 0 or more".into(),
+                ));
+            }
+            m => m.map_or(0, Spanned::into_inner),
+        };
+        Ok(AlertRule {
+            kind,
+            accounts: patterns,
+            at: values,
+            percent,
+            count,
+            within,
+            after,
+            min_followers,
+            line,
+        })
+    }
+
+    /// `[notify]`.
+    fn notify(&self, raw: Option<Spanned<RawNotify>>) -> Result<Notify, ConfigError> {
+        Ok(match raw {
             None => Notify {
                 timeout: DEFAULT_NOTIFY_TIMEOUT,
                 ..Notify::default()
@@ -816,7 +888,7 @@ impl Config {
                 let n = n.into_inner();
                 let command = match n.command {
                     Some(c) if c.get_ref().trim().is_empty() => {
-                        return Err(at(c.span(), "notify: key `command` is empty".into()));
+                        return Err(self.at(c.span(), "notify: key `command` is empty".into()));
                     }
                     c => c.map(Spanned::into_inner),
                 };
@@ -834,14 +906,14 @@ impl Config {
                             }
                         });
                         if let Err(m) = checked {
-                            return Err(at(w.span(), format!("notify: key `webhook`: {m}")));
+                            return Err(self.at(w.span(), format!("notify: key `webhook`: {m}")));
                         }
                         Some(w.into_inner().trim().to_string())
                     }
                     None => None,
                 };
                 let timeout = match &n.timeout {
-                    Some(d) => bounded("timeout", d, NOTIFY_TIMEOUT_BOUNDS)?,
+                    Some(d) => self.bounded("timeout", d, NOTIFY_TIMEOUT_BOUNDS)?,
                     None => DEFAULT_NOTIFY_TIMEOUT,
                 };
                 Notify {
@@ -851,16 +923,40 @@ impl Config {
                     timeout,
                 }
             }
+        })
+    }
+}
+
+impl Config {
+    /// Parses config text; `path` is only used to locate errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let cx = Ctx {
+            text,
+            path,
+            lines: LineIndex::new(text),
         };
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| cx.at(e.span().unwrap_or(0..0), e.message().to_string()))?;
+        let defaults = cx.polling(&raw)?;
+        let effort_margin = cx.effort(&raw)?;
+        let metrics_listen = cx.metrics(&raw)?;
+        let export_formats = cx.exports(raw.export_formats)?;
+        let accounts = cx.accounts(raw.accounts, &defaults)?;
+        let alerts = raw
+            .alerts
+            .into_iter()
+            .map(|rule| cx.alert(rule, &accounts))
+            .collect::<Result<Vec<_>, _>>()?;
+        let notify = cx.notify(raw.notify)?;
         Ok(Config {
             path: path.to_path_buf(),
-            poll_interval,
-            request_timeout,
+            poll_interval: defaults.poll_interval,
+            request_timeout: defaults.request_timeout,
             effort_margin,
             export_formats,
             metrics_listen,
-            followers_scan,
-            followers_list_max,
+            followers_scan: defaults.followers_scan,
+            followers_list_max: defaults.followers_list_max,
             theme: raw.theme.unwrap_or_default(),
             accounts,
             alerts,
@@ -868,7 +964,6 @@ impl Config {
         })
     }
 
-    /// Loads the config at `path`, which must exist.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| {
             if source.kind() == std::io::ErrorKind::NotFound {
