@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use socialtop::config::Config;
-use socialtop::store::{Sample, Store, TimeEntry};
+use socialtop::model::{Sample, TimeEntry};
+use socialtop::store::Store;
 
 const ACCOUNTS: usize = 100;
 const DAYS: i64 = 5 * 365;

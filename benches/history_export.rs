@@ -12,7 +12,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use socialtop::config::Config;
 use socialtop::export::write_history;
 use socialtop::model::ExportFormat as Format;
-use socialtop::store::{Sample, Store};
+use socialtop::model::Sample;
+use socialtop::store::Store;
 
 const ACCOUNTS: usize = 100;
 const PER_ACCOUNT: i64 = 100_000;

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use socialtop::config::Config;
-use socialtop::store::{Sample, Store};
+use socialtop::model::Sample;
+use socialtop::store::Store;
 
 const ACCOUNTS: usize = 100;
 const STEP: i64 = 300;

@@ -14,7 +14,8 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use socialtop::config::Config;
 use socialtop::metrics::{Exporter, Format};
-use socialtop::store::{self, Sample, Store, TimeEntry};
+use socialtop::model::{Sample, TimeEntry};
+use socialtop::store::{self, Store};
 
 const ACCOUNTS: usize = 1_000;
 const HOURS: i64 = 30 * 24;

@@ -35,9 +35,12 @@ use jiff::{SignedDuration, Timestamp};
 
 pub use deliver::{Deliverer, Report, TryDone};
 
-use crate::config::{Account, AlertKind, AlertRule, Config, WebhookFormat};
+use crate::config::{AlertKind, AlertRule, Config, WebhookFormat};
+
+use crate::model::Account;
+use crate::model::Sample;
 use crate::model::Secrets;
-use crate::store::{AlertRow, Handle, NewAlert, Sample, Store, Target};
+use crate::store::{AlertRow, Handle, NewAlert, Store, Target};
 use crate::text::{clean, short};
 use crate::util::{format_duration, thousands};
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
 use crate::model::ExportFormat;
-pub use crate::model::{Account, PlatformKind};
+use crate::model::{Account, PlatformKind};
 use crate::text::clean;
 
 /// The starter config written on first run.

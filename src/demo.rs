@@ -16,7 +16,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::boot::Paths;
 use crate::config::Config;
-use crate::store::{Sample, Store};
+use crate::model::Sample;
+use crate::store::Store;
 
 const HOUR: i64 = 3_600;
 const DAYS: i64 = 365;
@@ -169,7 +170,7 @@ pub fn prepare(dir: &Path, now: Timestamp, api: Option<SocketAddr>) -> anyhow::R
             let sessions = 2 + rng.i64(0..3);
             for s in 0..sessions {
                 let day = week * 7 + s * 2 + rng.i64(0..2);
-                entries.push(crate::store::TimeEntry {
+                entries.push(crate::model::TimeEntry {
                     start: start + day * 86_400 + (18 + rng.i64(0..4)) * HOUR,
                     seconds: (minutes / sessions as f64 * 60.0) as i64,
                     source: "demo".into(),

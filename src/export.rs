@@ -16,8 +16,9 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::effort::Effort;
 use crate::model::ExportFormat as Format;
+use crate::model::SampleSource;
 use crate::status::AccountStatus;
-use crate::store::{SampleSource, Store};
+use crate::store::Store;
 use crate::text::md_cell;
 use crate::util::{ago, signed, thousands};
 
@@ -446,7 +447,7 @@ pub fn write_history(
         _ => ("", [",", ",", ",", ","], "", "\n"),
     };
     let write =
-        |account: i64, sample: &crate::store::Sample, source: SampleSource| -> anyhow::Result<()> {
+        |account: i64, sample: &crate::model::Sample, source: SampleSource| -> anyhow::Result<()> {
             let Some(prefix) = prefixes.get(&account) else {
                 return Ok(());
             };

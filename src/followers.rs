@@ -32,8 +32,10 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::{mpsc, watch};
 
-use crate::config::{Account, Config};
+use crate::config::Config;
+
 use crate::http::Http;
+use crate::model::Account;
 use crate::model::{Clock, Secrets};
 use crate::platforms::{self, FetchError, Platform, host_of};
 use crate::store::{Handle, RunningScan, ScanDiff, ScanState};

@@ -955,8 +955,8 @@ handle = "bob@example.social"
         .unwrap()
     }
 
-    fn sample(at_ms: i64, followers: i64, posts: Option<i64>) -> crate::store::Sample {
-        crate::store::Sample {
+    fn sample(at_ms: i64, followers: i64, posts: Option<i64>) -> crate::model::Sample {
+        crate::model::Sample {
             at_ms,
             followers,
             following: None,
@@ -1018,7 +1018,7 @@ handle = "bob@example.social"
             .unwrap();
         st.add_time_entries(
             "github:alice",
-            &[crate::store::TimeEntry {
+            &[crate::model::TimeEntry {
                 start: t0 / 1000,
                 seconds: 1_800,
                 source: "log".into(),
@@ -1092,7 +1092,7 @@ handle = "bob@example.social"
                 .unwrap();
             st.add_time_entries(
                 "github:alice",
-                &[crate::store::TimeEntry {
+                &[crate::model::TimeEntry {
                     start: t,
                     seconds: minutes * 60,
                     source: "log".into(),

@@ -20,11 +20,15 @@ use jiff::{SignedDuration, Timestamp};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::config::{Account, Config};
+use crate::config::Config;
+
 use crate::http::Http;
+use crate::model::Account;
+use crate::model::Counts;
+use crate::model::{AccountState, Sample};
 use crate::model::{Clock, Secrets};
-use crate::platforms::{self, Counts, FetchError, Fetched, host_of};
-use crate::store::{AccountState, Handle, Sample};
+use crate::platforms::{self, FetchError, Fetched, host_of};
+use crate::store::Handle;
 
 pub const MAX_IN_FLIGHT: usize = 64;
 const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);

@@ -5,7 +5,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::model::Account;
-use crate::store::{Result, Sample, Store};
+use crate::model::Sample;
+use crate::store::{Result, Store};
 use crate::util::ts;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

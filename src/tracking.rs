@@ -3,8 +3,10 @@
 
 use jiff::tz::TimeZone;
 
-use crate::config::{Account, Config};
+use crate::config::Config;
+
 use crate::effort::{self, Effort, Point};
+use crate::model::Account;
 use crate::model::Clock;
 use crate::store::{Result, Store};
 

@@ -6,9 +6,10 @@ use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use socialtop::config::Config;
+use socialtop::model::Sample;
 use socialtop::poller::{Event, Outcome, PollResult};
 use socialtop::service::Role;
-use socialtop::store::{Sample, Store};
+use socialtop::store::Store;
 use socialtop::tui::app::{App, AppEvent, Effect, Loaded, Sort};
 use socialtop::tui::data::{self, Range};
 use socialtop::tui::ui;
@@ -886,7 +887,7 @@ fn the_detail_marks_reconstructed_stretches_and_says_where_the_history_comes_fro
         .add_backfill(
             "octo",
             &stars,
-            socialtop::store::SampleSource::Reconstructed,
+            socialtop::model::SampleSource::Reconstructed,
             first_poll * 1000,
             None,
         )

@@ -258,7 +258,7 @@ fn seed(env: &Env, margin: f64, accounts: &[(&str, Vec<(i64, i64)>)]) -> Value {
         for (i, &(f, secs)) in weeks.iter().enumerate() {
             let ws = BASE + i as i64 * WEEK;
             if f > 0 {
-                samples.push(socialtop::store::Sample {
+                samples.push(socialtop::model::Sample {
                     at_ms: (ws + 10 * 3600) * 1000,
                     followers: f,
                     following: None,
@@ -266,7 +266,7 @@ fn seed(env: &Env, margin: f64, accounts: &[(&str, Vec<(i64, i64)>)]) -> Value {
                 });
             }
             if secs > 0 {
-                entries.push(socialtop::store::TimeEntry {
+                entries.push(socialtop::model::TimeEntry {
                     start: ws + 86_400 + 9 * 3600,
                     seconds: secs,
                     source: "log".into(),
@@ -496,8 +496,8 @@ fn tracked_since_makes_the_weeks_before_the_first_entry_zeros() {
     ok(env.run(&["status", "--format", "json"]));
     let mut db = socialtop::store::Store::open_dir(&env.data()).unwrap();
     let followers = |w: i64| 400 + 9 * (w + 4) + (w * 7) % 5;
-    let samples: Vec<socialtop::store::Sample> = (-4..200)
-        .map(|w| socialtop::store::Sample {
+    let samples: Vec<socialtop::model::Sample> = (-4..200)
+        .map(|w| socialtop::model::Sample {
             at_ms: (BASE + w * WEEK + 10 * 3600) * 1000,
             followers: followers(w),
             following: None,
@@ -507,9 +507,9 @@ fn tracked_since_makes_the_weeks_before_the_first_entry_zeros() {
     db.insert_samples("a", &samples).unwrap();
     // time in weeks 0 to 15 but every fourth (all before 2026-04-27)
     let minutes = |w: i64| if w % 4 == 3 { 0 } else { 30 + (w * 13) % 17 };
-    let entries: Vec<socialtop::store::TimeEntry> = (0..16)
+    let entries: Vec<socialtop::model::TimeEntry> = (0..16)
         .filter(|w| minutes(*w) > 0)
-        .map(|w| socialtop::store::TimeEntry {
+        .map(|w| socialtop::model::TimeEntry {
             start: BASE + w * WEEK + 86_400,
             seconds: minutes(w) * 60,
             source: "log".into(),

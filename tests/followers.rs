@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use crate::common::*;
 use serde_json::{Value, json};
-use socialtop::config::{Account, Config};
+use socialtop::config::Config;
 use socialtop::followers::{ScanOutcome, Scanner};
+use socialtop::model::Account;
 use socialtop::model::{MapSecrets, Sample};
 use socialtop::store::Handle;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};

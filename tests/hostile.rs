@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use crate::common::*;
 use serde_json::json;
-use socialtop::config::{Account, Config};
+use socialtop::config::Config;
 use socialtop::http::Http;
+use socialtop::model::Account;
 use socialtop::model::{FixedClock, MapSecrets};
 use socialtop::platforms::{FetchError, Fetched, platform};
 use socialtop::poller::Poller;

@@ -43,9 +43,7 @@ fn revoked() -> Value {
     )
 }
 
-async fn fetch(
-    a: &socialtop::config::Account,
-) -> Result<socialtop::platforms::Fetched, FetchError> {
+async fn fetch(a: &socialtop::model::Account) -> Result<socialtop::platforms::Fetched, FetchError> {
     fetch_at(a, &secrets(), None, Timestamp::now()).await
 }
 

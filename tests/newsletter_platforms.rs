@@ -27,7 +27,7 @@ fn secrets() -> MapSecrets {
     ])
 }
 
-async fn fetch(a: &socialtop::config::Account) -> Result<Fetched, FetchError> {
+async fn fetch(a: &socialtop::model::Account) -> Result<Fetched, FetchError> {
     fetch_at(a, &secrets(), None, Timestamp::now()).await
 }
 

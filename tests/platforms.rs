@@ -5,10 +5,12 @@ use std::time::Duration;
 
 use crate::common::*;
 use serde_json::json;
-use socialtop::config::{Account, Config};
+use socialtop::config::Config;
 use socialtop::http::{Http, USER_AGENT};
+use socialtop::model::Account;
+use socialtop::model::Counts;
 use socialtop::model::MapSecrets;
-use socialtop::platforms::{Counts, FetchError, platform};
+use socialtop::platforms::{FetchError, platform};
 use socialtop::poller::{Outcome, Poller};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use serde_json::json;
-use socialtop::config::{Account, Config};
+use socialtop::config::Config;
 use socialtop::http::Http;
+use socialtop::model::Account;
 use socialtop::model::MapSecrets;
 use socialtop::platforms::{FetchError, Fetched, platform};
 use wiremock::matchers::{body_json, header, method, path, query_param};

@@ -76,7 +76,7 @@ pub(super) fn backfill_cmd(
     let since = since.map(parse_time_arg).transpose()?;
     let (config, store) = open(paths)?;
     let now = super::clock().now();
-    let accounts: Vec<&crate::config::Account> = match id {
+    let accounts: Vec<&crate::model::Account> = match id {
         Some(id) if !all => vec![account(&config, id)?],
         _ => {
             let (with, without): (Vec<_>, Vec<_>) = config

@@ -12,12 +12,12 @@ use super::{EffortFormat, Format, account, out, parse_entry_time, parse_time_arg
 use crate::boot::{Paths, open, open_handle, runtime, shutdown_signal};
 use crate::config::Config;
 use crate::metrics;
+use crate::model::Sample;
 use crate::model::{Clock, EnvSecrets, SystemClock};
 use crate::poller::{Event, Outcome};
 use crate::service::{self, Role, Service, ServiceEvent};
 use crate::status;
 use crate::store;
-use crate::store::Sample;
 
 pub(super) fn poll_once(paths: &Paths, textfile: Option<&Path>) -> anyhow::Result<ExitCode> {
     let (config, _) = Config::load_or_init(&paths.config)?;
@@ -347,7 +347,7 @@ pub(super) fn record(
             following: None,
             posts: None,
         },
-        store::SampleSource::Manual,
+        crate::model::SampleSource::Manual,
     )?;
     out::confirm(
         &format!(

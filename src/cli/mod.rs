@@ -554,18 +554,18 @@ fn init(paths: &Paths, force: bool) -> anyhow::Result<ExitCode> {
 
 /// Finds a configured account by its id, or by a unique prefix of an id
 /// (case-sensitive; an exact id wins), or says which ids exist or match.
-pub fn account<'a>(config: &'a Config, id: &str) -> anyhow::Result<&'a config::Account> {
+pub fn account<'a>(config: &'a Config, id: &str) -> anyhow::Result<&'a crate::model::Account> {
     if let Some(a) = config.account(id) {
         return Ok(a);
     }
     let want = crate::text::nfc(id);
     let bare = want.trim_start_matches('@').to_lowercase();
-    let unique = |pick: &dyn Fn(&config::Account) -> bool| -> Vec<&'a config::Account> {
+    let unique = |pick: &dyn Fn(&crate::model::Account) -> bool| -> Vec<&'a crate::model::Account> {
         config.accounts.iter().filter(|a| pick(a)).collect()
     };
     // the id (however its accents are encoded), then the handle or the label
     // as shown, then the start of an id: whichever names one account
-    let steps: [&dyn Fn(&config::Account) -> bool; 3] = [
+    let steps: [&dyn Fn(&crate::model::Account) -> bool; 3] = [
         &|a| crate::text::nfc(&a.id) == want,
         &|a| {
             !bare.is_empty()

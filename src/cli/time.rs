@@ -36,7 +36,7 @@ pub(super) fn log_time(
         Some(t) => t.as_second(),
         None => super::clock().now().as_second() - seconds,
     };
-    let entry = crate::store::TimeEntry {
+    let entry = crate::model::TimeEntry {
         start,
         seconds,
         source: "log".into(),

@@ -19,9 +19,11 @@ use jiff::{Timestamp, ToSpan};
 use serde::Deserialize;
 
 use super::Report;
-use crate::config::{Account, Config};
+use crate::config::Config;
 use crate::http::Http;
-use crate::store::{Store, TimeEntry};
+use crate::model::Account;
+use crate::model::TimeEntry;
+use crate::store::Store;
 
 pub const DEFAULT_URL: &str = "http://localhost:5600";
 

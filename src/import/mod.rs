@@ -196,7 +196,8 @@ pub mod watson;
 use std::collections::BTreeMap;
 
 use crate::config::Config;
-use crate::store::{Store, TimeEntry};
+use crate::model::TimeEntry;
+use crate::store::Store;
 
 /// What an import did, per account: entries new to the history and seconds.
 #[derive(Debug, Default, Clone, PartialEq)]

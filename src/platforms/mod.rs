@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use crate::http::{Http, HttpError, Response};
-pub use crate::model::{Account, Counts, Hue, Person, PlatformKind, Secrets};
+use crate::model::{Account, Counts, Hue, Person, PlatformKind, Secrets};
 use crate::text;
 
 mod beehiiv;

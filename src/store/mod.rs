@@ -26,9 +26,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
-pub use crate::model::{
-    Account, AccountState, PeopleEvent, Person, Sample, SampleSource, TimeEntry,
-};
+use crate::model::{Account, AccountState, Sample, SampleSource, TimeEntry};
 
 pub mod deliveries;
 mod people;

@@ -7,8 +7,9 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use crate::model::Account;
+use crate::model::{Sample, SampleSource};
 use crate::status::{self, AccountStatus};
-use crate::store::{Result, Sample, SampleSource, Store};
+use crate::store::{Result, Store};
 
 /// Points kept for a row's sparkline (30 days); views downsample to their width.
 pub const SPARK_POINTS: usize = 60;

@@ -222,7 +222,7 @@ pub fn account_at(
     handle: &str,
     base: &str,
     extra: &str,
-) -> socialtop::config::Account {
+) -> socialtop::model::Account {
     let toml = format!(
         "[[accounts]]\nplatform = \"{platform}\"\nhandle = \"{handle}\"\nbase_url = \"{base}\"\n{extra}"
     );
@@ -234,7 +234,7 @@ pub fn account_at(
 
 /// Fetches one account with these secrets, at `now`.
 pub async fn fetch_at(
-    a: &socialtop::config::Account,
+    a: &socialtop::model::Account,
     secrets: &socialtop::model::MapSecrets,
     known: Option<&str>,
     now: jiff::Timestamp,
