@@ -373,7 +373,8 @@ pub struct Effort {
     pub ci95: Option<[f64; 2]>,
     /// Points used: account-weeks with fresh counts, zero weeks included.
     pub n: usize,
-    /// n − k − 1.
+    /// n − k − 1, and 0 when there are fewer points than that needs (never
+    /// negative).
     pub df: i64,
     pub margin: f64,
     pub sentence: String,
@@ -899,7 +900,7 @@ pub fn analyze(accounts: &[(String, Vec<Point>)], margin: f64) -> Effort {
     }
     let k = used.len();
     let n: usize = used.iter().map(Vec::len).sum();
-    let df = n as i64 - k as i64 - 1;
+    let df = (n as i64 - k as i64 - 1).max(0);
     let zero_weeks = used.iter().flatten().filter(|p| p.minutes <= 0.0).count();
     let growth = used
         .iter()
@@ -1085,6 +1086,13 @@ fn weeks_to_settle(b: f64, margin: f64, se: f64, t: usize) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn too_little_data_has_no_negative_df() {
+        let e = analyze(&[], 0.2);
+        assert_eq!(e.df, 0);
+        assert_eq!(e.verdict, Verdict::InsufficientData);
+    }
 
     fn utc() -> TimeZone {
         TimeZone::UTC
