@@ -190,3 +190,21 @@ async fn poll_sends_its_first_request_within_a_second() {
         took.as_millis()
     );
 }
+
+/// Issue 21, item 13: a config deleted under a running poller is said, and
+/// the config in use stays.
+#[test]
+fn a_config_deleted_under_poll_is_said_and_the_old_one_stays() {
+    let env = Env::new("[[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\n");
+    let (mut child, _out, err) = spawn_poll(&env);
+    assert!(
+        wait_for(&err, "polling 1 accounts", Duration::from_secs(10)).is_some(),
+        "poll started"
+    );
+    std::fs::remove_file(env.config()).unwrap();
+    let said = wait_for(&err, "is gone", Duration::from_secs(10));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let said = said.expect("the deletion is said");
+    assert!(said.contains("the old one stays"), "{said}");
+}
