@@ -181,7 +181,6 @@ pub fn write_md(s: &Snapshot, out: &mut dyn Write, tz: &TimeZone) -> anyhow::Res
             (None, Some(t)) => ago(t, s.generated_at),
             (None, None) => "no data yet".into(),
         };
-        let mins = a.minutes_this_week.round() as u64;
         writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -192,10 +191,9 @@ pub fn write_md(s: &Snapshot, out: &mut dyn Write, tz: &TimeZone) -> anyhow::Res
             change(r.change_24h),
             change(r.change_7d),
             change(r.change_30d),
-            if mins == 0 {
-                "–".to_string()
-            } else {
-                crate::util::format_duration(Duration::from_secs(mins * 60))
+            match crate::util::minutes_text(a.minutes_this_week) {
+                t if t == "-" => "–".to_string(),
+                t => t,
             },
             md_cell(&state),
         )?;

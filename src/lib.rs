@@ -11,6 +11,7 @@ pub mod demo;
 pub mod effort;
 pub mod export;
 pub mod followers;
+pub mod forecast;
 pub mod http;
 pub mod import;
 pub mod lease;

@@ -55,6 +55,18 @@ pub fn format_duration(d: Duration) -> String {
     out
 }
 
+/// Minutes of time, rounded to the nearest minute, everywhere a person reads
+/// them: `38m`, `1h05m`, `-` for none (37.6 minutes is `38m` in the table, the
+/// Markdown export and the effort view alike).
+pub fn minutes_text(minutes: f64) -> String {
+    let m = minutes.max(0.0).round() as i64;
+    match m {
+        0 => "-".into(),
+        m if m < 60 => format!("{m}m"),
+        m => format!("{}h{:02}m", m / 60, m % 60),
+    }
+}
+
 /// How long ago `then` was, for a status column: `now`, `2m ago`, `3h ago`, `5d ago`.
 pub fn ago(then: Timestamp, now: Timestamp) -> String {
     let secs = now.as_second() - then.as_second();
@@ -125,6 +137,10 @@ mod tests {
     #[test]
     fn durations_and_relative_times() {
         assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");
+        assert_eq!(minutes_text(37.6), "38m");
+        assert_eq!(minutes_text(37.4), "37m");
+        assert_eq!(minutes_text(65.0), "1h05m");
+        assert_eq!(minutes_text(0.4), "-");
         assert_eq!(format_duration(Duration::from_secs(90_061)), "1d1h1m1s");
         let now = ts(1_000_000);
         assert_eq!(ago(ts(1_000_000 - 30), now), "now");

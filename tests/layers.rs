@@ -40,7 +40,7 @@ const LAYERS: &[&[&str]] = &[
     &["util"],
     &["model"],
     &["text", "logging"],
-    &["http", "store", "effort"],
+    &["http", "store", "effort", "forecast"],
     &["platforms"],
     &["config"],
     &[

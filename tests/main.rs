@@ -13,6 +13,7 @@ mod edit_config;
 mod effort_cli;
 mod export;
 mod followers;
+mod forecast;
 mod hostile;
 mod imports;
 mod layers;

@@ -277,7 +277,7 @@ pub fn effort_table(e: &crate::effort::Effort) -> String {
         rows.push([
             a.id.clone(),
             a.weeks.to_string(),
-            format!("{:.1}", a.minutes_per_week),
+            format!("{:.0}", a.minutes_per_week),
             format!(
                 "{} → {}",
                 thousands(a.followers_first),

@@ -190,12 +190,13 @@ fn layout(w: &Widths, width: u16) -> Vec<(Col, u16, u16)> {
     }
     let mut widths = w.min;
     let mut spare = width.saturating_sub(used);
+    // the state (an error's code) whole before the changes' last digits
     let order = [
         Col::Count,
         Col::Name,
+        Col::State,
         Col::Day,
         Col::Week,
-        Col::State,
         Col::Time,
         Col::People,
         Col::Platform,
@@ -256,7 +257,7 @@ pub fn spark_bars(spark: &[Option<i64>], width: usize) -> Vec<Option<u64>> {
 
 /// The widest the STATE column grows, and the least it needs to show.
 const STATE_MAX: u16 = 24;
-const STATE_MIN: u16 = 9;
+const STATE_MIN: u16 = 14;
 
 /// A flat sparkline's bar (of 1 to [`SPARK_TOP`]): the middle, whatever the level.
 const SPARK_FLAT: u64 = SPARK_TOP / 2 + 1;
@@ -308,12 +309,11 @@ fn time_cell(app: &App, row: &Row, theme: &Theme) -> (String, Style) {
         .timer
         .as_ref()
         .is_some_and(|(id, _)| *id == row.account.id);
-    let mins = row.week_secs / 60;
-    let text = match (mins, running) {
-        (0, false) => "-".to_string(),
-        (m, _) if m >= 60 => format!("{}h{:02}m", m / 60, m % 60),
-        (m, _) => format!("{m}m"),
+    let text = match crate::util::minutes_text(row.week_secs as f64 / 60.0) {
+        t if t == "-" && running => "0m".to_string(),
+        t => t,
     };
+    let mins = (row.week_secs as f64 / 60.0).round() as i64;
     if running {
         (format!("⏱{text}"), theme.accent())
     } else if mins == 0 {

@@ -144,22 +144,6 @@ impl Range {
     }
 }
 
-/// The next round number above `v`: the next step of its leading digit
-/// (8,734 → 9,000; 9,734 → 10,000; 42 → 50).
-pub fn next_milestone(v: i64) -> i64 {
-    if v < 10 {
-        return 10;
-    }
-    let step = 10i64.pow(v.ilog10());
-    (v / step + 1) * step
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Projection {
-    pub milestone: i64,
-    pub days: f64,
-}
-
 /// The selected account in depth.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Detail {
@@ -172,10 +156,8 @@ pub struct Detail {
     pub to: i64,
     /// Average change per day over the range.
     pub per_day: Option<f64>,
-    /// Next milestone at the 30-day rate.
-    pub projection: Option<Projection>,
-    /// Average change per day over the last 30 days.
-    pub per_day_30: Option<f64>,
+    /// When the next milestone comes, from the last 30 days' daily counts.
+    pub forecast: Option<crate::forecast::Forecast>,
     pub last_error: Option<(String, Timestamp)>,
     /// Who followed and who left (the People view).
     pub people: People,
@@ -280,6 +262,20 @@ fn rate(
     Ok((days > 1.0 / 24.0).then(|| (latest.followers - base.followers) as f64 / days))
 }
 
+/// The count at the end of each of the last [`crate::forecast::MAX_DAYS`]
+/// days (the latest at or before each day boundary, counted back from `to`),
+/// from the first boundary the history reaches; the last one is the count now.
+fn daily_counts(store: &Store, key: &str, to: i64) -> Result<Vec<i64>> {
+    let days = crate::forecast::MAX_DAYS as i64;
+    let mut counts = Vec::new();
+    for k in (0..=days).rev() {
+        if let Some(s) = store.at_or_before(key, crate::util::ts(to - k * DAY))? {
+            counts.push(s.followers);
+        }
+    }
+    Ok(counts)
+}
+
 pub fn load_detail(
     store: &Store,
     account: &Account,
@@ -296,16 +292,9 @@ pub fn load_detail(
     };
     let points = crate::status::series(store, key, from, to, CHART_POINTS)?;
     let per_day = rate(store, key, ends, to, range.secs())?;
-    let per_day_30 = rate(store, key, ends, to, Some(30 * DAY))?;
-    let projection = match (per_day_30, ends) {
-        (Some(r), Some((latest, _))) if r > 0.0 => {
-            let milestone = next_milestone(latest.followers);
-            Some(Projection {
-                milestone,
-                days: (milestone - latest.followers) as f64 / r,
-            })
-        }
-        _ => None,
+    let forecast = match ends {
+        Some(_) => crate::forecast::forecast(&daily_counts(store, key, to)?),
+        None => None,
     };
     let state = store.state(key)?;
     let last_error = match (state.error, state.error_at_ms) {
@@ -324,23 +313,7 @@ pub fn load_detail(
         from,
         to,
         per_day,
-        projection,
-        per_day_30,
+        forecast,
         last_error,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn milestones_are_the_next_leading_digit_step() {
-        assert_eq!(next_milestone(0), 10);
-        assert_eq!(next_milestone(42), 50);
-        assert_eq!(next_milestone(99), 100);
-        assert_eq!(next_milestone(8_734), 9_000);
-        assert_eq!(next_milestone(9_734), 10_000);
-        assert_eq!(next_milestone(10_000), 20_000);
-    }
 }

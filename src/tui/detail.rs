@@ -11,6 +11,7 @@ use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragrap
 use super::app::App;
 use super::data::{Detail, Range};
 use super::theme::Theme;
+use crate::forecast::{self, Forecast, Outlook};
 use crate::util::{ago, thousands};
 
 /// Axis label for a time, in a format that follows the span shown
@@ -27,6 +28,80 @@ fn rate_text(per_day: f64) -> String {
         format!("{:+.1}", per_day)
     };
     format!("{rounded}/day")
+}
+
+/// The milestone forecast in words, and whether it is one (else dim):
+/// `20,000 between March and May 2027`, `2,000 on Dec 9`, `no trend over 30 d`.
+pub fn forecast_text(f: &Forecast, now: i64, tz: &jiff::tz::TimeZone) -> (String, bool) {
+    let day = |h: i64| {
+        crate::util::ts(now.saturating_add(h.saturating_mul(86_400)))
+            .to_zoned_datetime(tz.clone())
+            .date()
+    };
+    let this_year = day(0).year();
+    let m = thousands(f.milestone);
+    match f.outlook {
+        Outlook::TooShort => (
+            format!("a forecast after {} days of counts", forecast::MIN_DAYS),
+            false,
+        ),
+        Outlook::NoTrend => (format!("no trend over {} d", f.days), false),
+        Outlook::Beyond => (format!("{m} not within 10 years"), false),
+        Outlook::Within { earliest, latest } => {
+            let (a, b) = (day(earliest), latest.map(day));
+            let year = |z: &jiff::civil::Date| {
+                if z.year() == this_year {
+                    String::new()
+                } else {
+                    format!(" {}", z.year())
+                }
+            };
+            let text = match (&b, latest) {
+                (None, _) => format!("{m} not before {}{}", a.strftime("%b %-d"), year(&a)),
+                (Some(b), Some(l)) if l - earliest < 31 => {
+                    if a == *b {
+                        format!("{m} on {}{}", a.strftime("%b %-d"), year(&a))
+                    } else if a.year() == b.year() {
+                        format!(
+                            "{m} between {} and {}{}",
+                            a.strftime("%b %-d"),
+                            b.strftime("%b %-d"),
+                            year(b)
+                        )
+                    } else {
+                        format!(
+                            "{m} between {}{} and {}{}",
+                            a.strftime("%b %-d"),
+                            year(&a),
+                            b.strftime("%b %-d"),
+                            year(b)
+                        )
+                    }
+                }
+                (Some(b), _) => {
+                    if a.year() == b.year() && (a.month() != b.month()) {
+                        format!(
+                            "{m} between {} and {}{}",
+                            a.strftime("%B"),
+                            b.strftime("%B"),
+                            year(b)
+                        )
+                    } else if a.year() == b.year() {
+                        format!("{m} in {}{}", a.strftime("%B"), year(b))
+                    } else {
+                        format!(
+                            "{m} between {}{} and {}{}",
+                            a.strftime("%B"),
+                            year(&a),
+                            b.strftime("%B"),
+                            year(b)
+                        )
+                    }
+                }
+            };
+            (text, true)
+        }
+    }
 }
 
 /// The facts above the chart: one line when it fits `width`, else one fact a line.
@@ -56,21 +131,10 @@ fn facts(app: &App, d: &Detail, theme: &Theme, width: u16) -> Vec<Line<'static>>
             }),
         ]);
     }
-    match (&d.projection, d.per_day_30) {
-        (Some(p), _) => {
-            let days = p.days.ceil().max(1.0) as i64;
-            groups.push(vec![Span::styled(
-                format!(
-                    "{} in ~{} day{}",
-                    thousands(p.milestone),
-                    thousands(days),
-                    if days == 1 { "" } else { "s" }
-                ),
-                theme.accent(),
-            )]);
-        }
-        (None, Some(_)) => groups.push(vec![Span::styled("no growth over 30 d", theme.dim())]),
-        (None, None) => {}
+    if let Some(f) = &d.forecast {
+        let (text, style) = forecast_text(f, d.to, &app.tz);
+        let style = if style { theme.accent() } else { theme.dim() };
+        groups.push(vec![Span::styled(text, style)]);
     }
     let one_line: usize = groups
         .iter()
@@ -276,4 +340,47 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
                 .style(theme.dim()),
         );
     f.render_widget(chart, chart_area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn within(earliest: i64, latest: Option<i64>) -> Forecast {
+        Forecast {
+            milestone: 20_000,
+            days: 30,
+            per_day: 10.0,
+            sd: 5.0,
+            outlook: Outlook::Within { earliest, latest },
+        }
+    }
+
+    #[test]
+    fn forecasts_read_as_a_range_of_dates() {
+        let utc = jiff::tz::TimeZone::UTC;
+        // 2026-12-04 12:00 UTC
+        let now = 1_796_385_600;
+        let text = |f: &Forecast| forecast_text(f, now, &utc);
+        assert_eq!(
+            text(&within(100, Some(150))),
+            ("20,000 between March and May 2027".into(), true)
+        );
+        assert_eq!(
+            text(&within(5, Some(12))),
+            ("20,000 between Dec 9 and Dec 16".into(), true)
+        );
+        assert_eq!(text(&within(5, Some(5))), ("20,000 on Dec 9".into(), true));
+        assert_eq!(
+            text(&within(20, Some(40))),
+            ("20,000 between Dec 24 and Jan 13 2027".into(), true)
+        );
+        assert_eq!(
+            text(&within(20, None)),
+            ("20,000 not before Dec 24".into(), true)
+        );
+        let mut flat = within(0, None);
+        flat.outlook = Outlook::NoTrend;
+        assert_eq!(text(&flat), ("no trend over 30 d".into(), false));
+    }
 }

@@ -347,7 +347,7 @@ fn table(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     let cell = |i: usize, a: &crate::effort::AccountEffort, w: usize| -> String {
         match i {
             0 => a.weeks.to_string(),
-            1 => format!("{:.1}", a.minutes_per_week),
+            1 => format!("{:.0}", a.minutes_per_week),
             2 => a.elasticity.map_or("-".to_string(), |v| format!("{v:.2}")),
             3 => format!("{:.1}", a.minutes_per_1k_followers),
             4 => {
