@@ -4,6 +4,7 @@
 mod alerts;
 mod all_platforms;
 mod backfill;
+mod backfill_newsletters;
 mod cli_poll;
 mod common;
 mod config_cli;

@@ -10,6 +10,11 @@
 //!   then, a lower bound (those who left are not listed). They are counted
 //!   per day while the pages stream by, so memory stays flat however many
 //!   followers there are.
+//! - Newsletter subscriber lists (Kit, beehiiv, Buttondown) give when each
+//!   subscriber came and, where dated, when they unsubscribed, in any order:
+//!   the changes are summed per day (at most one number per day of the
+//!   window, whatever the number of subscribers) and the counts written when
+//!   the last page is read; also `reconstructed`, a lower bound.
 //! - Only days before the first polled sample (or before now, when the
 //!   account was never polled) are recorded, at most ten years back, and only
 //!   where no sample is: a polled, imported or hand-entered sample is never
@@ -18,6 +23,8 @@
 //!   where to go on are kept in the store (in the page's transaction), the
 //!   host is held until the reset like after a poll, and the next run goes on
 //!   from there.
+
+use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -68,7 +75,9 @@ pub struct Backfilled {
 pub fn sample_source(source: &PastSource) -> SampleSource {
     match source.kind {
         PastKind::Counts => SampleSource::Backfilled,
-        PastKind::JoinedOldestFirst | PastKind::JoinedNewestFirst => SampleSource::Reconstructed,
+        PastKind::JoinedOldestFirst | PastKind::JoinedNewestFirst | PastKind::JoinedAndLeft => {
+            SampleSource::Reconstructed
+        }
     }
 }
 
@@ -192,13 +201,57 @@ impl Descending {
     }
 }
 
+/// Counting subscribers listed in any order, with the dated unsubscribes:
+/// the net change per day of the window, summed at the end. Memory is one
+/// number per day (at most [`MAX_DAYS_BACK`] of them), whatever the number
+/// of subscribers.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+struct Tally {
+    /// The day of the earliest subscriber.
+    first: Option<i64>,
+    /// The net change before the window.
+    before: i64,
+    /// The net change on each day of the window (day start → change).
+    days: BTreeMap<i64, i64>,
+}
+
+impl Tally {
+    fn push(&mut self, t: i64, change: i64, w: &Window) {
+        let d = platforms::utc_day(t);
+        if change > 0 {
+            self.first = Some(self.first.map_or(d, |f| f.min(d)));
+        }
+        if d < w.since_day {
+            self.before += change;
+        } else if d <= w.last_day {
+            *self.days.entry(d).or_default() += change;
+        }
+    }
+
+    fn finish(&self, w: &Window, out: &mut Vec<Sample>) {
+        let Some(first) = self.first else {
+            return;
+        };
+        let mut d = first.max(w.since_day);
+        let mut count = self.before + self.days.range(..d).map(|(_, c)| c).sum::<i64>();
+        for (&day, &change) in self.days.range(d..) {
+            w.emit(d, day - DAY, count, out);
+            count += change;
+            d = day;
+        }
+        w.emit(d, w.last_day, count, out);
+    }
+}
+
 /// A run's progress, kept between pages and runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 struct State {
     #[serde(default)]
     up: Ascending,
     #[serde(default)]
     down: Descending,
+    #[serde(default)]
+    tally: Tally,
     /// Followers read so far (for messages).
     #[serde(default)]
     read: i64,
@@ -255,6 +308,17 @@ fn page_samples(
             }
             if last {
                 state.down.finish(w, &mut out);
+            }
+        }
+        PastKind::JoinedAndLeft => {
+            for &t in &page.joined {
+                state.tally.push(t, 1, w);
+            }
+            for &t in &page.left {
+                state.tally.push(t, -1, w);
+            }
+            if last {
+                state.tally.finish(w, &mut out);
             }
         }
     }
@@ -467,6 +531,53 @@ mod tests {
         }
         assert_eq!(whole, paged);
         assert_eq!(whole.last().map(|s| s.followers), Some(300));
+    }
+
+    #[test]
+    fn joined_and_left_in_any_order_counts_each_day_from_the_changes() {
+        let w = Window {
+            since_day: D0,
+            last_day: D0 + 5 * DAY,
+        };
+        let source = PastSource {
+            kind: PastKind::JoinedAndLeft,
+            what: "",
+            monthly: false,
+        };
+        // three before the window (one left on day 2), two on day 1, one on
+        // day 4 who left on day 5, one after the window; out of order
+        let pages = [
+            PastPage {
+                joined: vec![D0 + 4 * DAY + 9, D0 - 9 * DAY, D0 + DAY + 1],
+                left: vec![D0 + 5 * DAY + 3],
+                next: Some("2".into()),
+                ..PastPage::default()
+            },
+            PastPage {
+                joined: vec![D0 + 40 * DAY, D0 + DAY + 7, D0 - DAY, D0 - 3 * DAY],
+                left: vec![D0 + 2 * DAY],
+                ..PastPage::default()
+            },
+        ];
+        let mut state = State::default();
+        let mut out = Vec::new();
+        for (i, page) in pages.iter().enumerate() {
+            let text = serde_json::to_string(&state).unwrap();
+            state = serde_json::from_str(&text).unwrap();
+            out.extend(page_samples(&source, page, &mut state, &w, i == 1));
+        }
+        assert_eq!(
+            counts(&out),
+            vec![(0, 3), (1, 5), (2, 4), (3, 4), (4, 5), (5, 4)]
+        );
+        // nobody before the window: the count starts on the first day
+        let mut late = State::default();
+        let page = PastPage {
+            joined: vec![D0 + 3 * DAY],
+            ..PastPage::default()
+        };
+        let out = page_samples(&source, &page, &mut late, &w, true);
+        assert_eq!(counts(&out), vec![(3, 1), (4, 1), (5, 1)]);
     }
 
     #[test]

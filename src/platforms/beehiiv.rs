@@ -3,16 +3,30 @@
 //! `{"data": {"id": "pub_...", "name", "stats": {"active_subscriptions": N,
 //! "active_premium_subscriptions", "active_free_subscriptions", ...}}}`.
 //! Errors: `{"status": N, "statusText": "...", "errors": [{"message", "code"}]}`
-//! (401, 403, 404 unknown publication, 429 with `Retry-After`).
+//! (401, 403, 404 unknown publication, 429). Rate limit (developers.beehiiv.com
+//! "Rate Limiting"): 180 requests a minute per organization; every answer
+//! has `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (epoch
+//! seconds).
+//!
+//! Past ("List subscriptions", cursor pagination):
+//! `GET /v2/publications/{id}/subscriptions?status=active&limit=100[&cursor=C]`
+//! → `{"data": [{"id": "sub_...", "status": "active", "created": 1666800076,
+//! ...}], "limit": 100, "has_more": true, "next_cursor": "..."}` (the
+//! pagination guide nests `has_more` and `next_cursor` in `"pagination"`;
+//! both are read). beehiiv dates no unsubscribe: the active subscriptions by
+//! `created` (epoch seconds) are a lower bound. OAuth tokens need the
+//! `subscriptions:read` scope.
 
+use futures_util::future::BoxFuture;
 use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::{
-    Counts, FetchError, Fetched, Hue, PlatformKind, Request, Secrets, SimpleApi, count, json,
-    required_token, said, status_error, url, why,
+    Counts, FetchError, Fetched, Hue, PastKind, PastPage, PastSource, PlatformKind, Request,
+    Secrets, SimpleApi, count, epoch_header, epoch_seconds, int_header, json, required_token, said,
+    status_error, url, why,
 };
-use crate::http::Response;
+use crate::http::{Http, Response};
 use crate::model::Account;
 
 pub const API_ROOT: &str = "https://api.beehiiv.com";
@@ -29,6 +43,108 @@ struct Answer {
 struct Publication {
     #[serde(default)]
     stats: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Subscriptions per page: the most beehiiv gives.
+const LIMIT: &str = "100";
+
+#[derive(Deserialize)]
+struct Subscriptions {
+    #[serde(default)]
+    data: Vec<Subscription>,
+    #[serde(default)]
+    has_more: Option<bool>,
+    #[serde(default, deserialize_with = "said")]
+    next_cursor: String,
+    #[serde(default)]
+    pagination: Option<Cursor>,
+}
+
+#[derive(Deserialize)]
+struct Cursor {
+    #[serde(default)]
+    has_more: Option<bool>,
+    #[serde(default, deserialize_with = "said")]
+    next_cursor: String,
+}
+
+#[derive(Deserialize)]
+struct Subscription {
+    #[serde(default)]
+    created: serde_json::Value,
+}
+
+/// A 429 as the error it is: until `RateLimit-Reset`, else `Retry-After`,
+/// else a minute.
+fn rate_limited(resp: &Response, now: Timestamp) -> FetchError {
+    FetchError::RateLimited {
+        until: super::wait_until(resp, Some("ratelimit-reset"), now),
+        detail: "beehiiv API rate limit (180 requests a minute)".into(),
+    }
+}
+
+/// One page of the publication's active subscriptions (`cursor`: beehiiv's).
+async fn subscriptions(
+    http: &Http,
+    account: &Account,
+    secrets: &dyn Secrets,
+    cursor: Option<&str>,
+    now: Timestamp,
+) -> Result<PastPage, FetchError> {
+    let key = required_token(account, TOKEN_VAR, secrets)?;
+    let root = SimpleApi::api_root(&Beehiiv, account);
+    let path = format!("/v2/publications/{}/subscriptions", account.handle);
+    let mut query = vec![("status", "active"), ("limit", LIMIT)];
+    if let Some(c) = cursor {
+        query.push(("cursor", c));
+    }
+    let req =
+        Request::get(url(&root, &path, &query)?).header("authorization", format!("Bearer {key}"));
+    let resp = super::send(http, req).await?;
+    if resp.status != 200 {
+        let var = account.token_env.as_deref().unwrap_or(TOKEN_VAR);
+        return Err(match resp.status {
+            401 | 403 => FetchError::Auth(format!(
+                "beehiiv does not list the subscriptions of {} to the key in {var} ({}): it needs an API key of the workspace that owns the publication (Settings → API), or an OAuth token with the subscriptions:read scope",
+                account.handle,
+                why(&resp, &error_said(&resp))
+            )),
+            _ => match Beehiiv.interpret(&resp, account, now) {
+                Err(e) => e,
+                Ok(_) => status_error(&resp, None),
+            },
+        });
+    }
+    let list: Subscriptions = json(&resp)?;
+    let joined = list
+        .data
+        .iter()
+        .map(|s| epoch_seconds(&s.created, "created"))
+        .collect::<Result<Vec<i64>, _>>()?;
+    let (more, next) = match list.pagination {
+        Some(p) => (p.has_more.or(list.has_more), p.next_cursor),
+        None => (list.has_more, list.next_cursor),
+    };
+    let next = (more != Some(false) && !next.is_empty() && !joined.is_empty()).then_some(next);
+    Ok(PastPage {
+        joined,
+        next,
+        hold_until: (int_header(&resp, "ratelimit-remaining") == Some(0))
+            .then(|| epoch_header(&resp, "ratelimit-reset"))
+            .flatten(),
+        ..PastPage::default()
+    })
+}
+
+/// What an error answer says: its first message, else its `statusText`.
+fn error_said(resp: &Response) -> String {
+    let e: BeehiivError = json(resp).unwrap_or_default();
+    e.errors
+        .into_iter()
+        .next()
+        .map(|m| m.message)
+        .filter(|m| !m.is_empty())
+        .unwrap_or(e.status_text)
 }
 
 #[derive(Deserialize, Default)]
@@ -73,6 +189,26 @@ impl SimpleApi for Beehiiv {
         }
     }
 
+    fn past(&self, _account: &Account) -> Option<PastSource> {
+        Some(PastSource {
+            kind: PastKind::JoinedAndLeft,
+            what: "beehiiv's subscription dates",
+            monthly: false,
+        })
+    }
+
+    fn past_page<'a>(
+        &'a self,
+        http: &'a Http,
+        account: &'a Account,
+        secrets: &'a dyn Secrets,
+        cursor: Option<&'a str>,
+        _since: Timestamp,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Result<PastPage, FetchError>> {
+        Box::pin(subscriptions(http, account, secrets, cursor, now))
+    }
+
     fn request(
         &self,
         account: &Account,
@@ -104,14 +240,7 @@ impl SimpleApi for Beehiiv {
                 posts: None,
             }));
         }
-        let e: BeehiivError = json(resp).unwrap_or_default();
-        let said = e
-            .errors
-            .into_iter()
-            .next()
-            .map(|m| m.message)
-            .filter(|m| !m.is_empty())
-            .unwrap_or(e.status_text);
+        let said = error_said(resp);
         match resp.status {
             401 | 403 => Err(FetchError::Auth(format!(
                 "beehiiv refused the API key in {var} ({}); create one in Settings → API",
@@ -121,10 +250,7 @@ impl SimpleApi for Beehiiv {
                 "no beehiiv publication {}",
                 account.handle
             ))),
-            429 => Err(FetchError::RateLimited {
-                until: super::wait_until(resp, None, now),
-                detail: "beehiiv API rate limit".into(),
-            }),
+            429 => Err(rate_limited(resp, now)),
             _ => Err(status_error(resp, Some(said))),
         }
     }

@@ -112,6 +112,12 @@ pub enum PastKind {
     /// When each current follower came, newest first, with the current
     /// total (Twitch's followers): a lower bound.
     JoinedNewestFirst,
+    /// When each listed subscriber came and, where the platform dates it,
+    /// left, in any order (Kit's, beehiiv's and Buttondown's subscriber
+    /// lists): a lower bound, as those who left undated or were deleted are
+    /// not counted; those with a dated unsubscribe count exactly while they
+    /// were subscribed.
+    JoinedAndLeft,
 }
 
 /// Where an account's past counts come from.
@@ -133,6 +139,9 @@ pub struct PastPage {
     /// The `Joined...` kinds: when each follower on the page came (epoch
     /// seconds), in the order the platform lists them.
     pub joined: Vec<i64>,
+    /// [`PastKind::JoinedAndLeft`]: when followers listed in `joined` left
+    /// (epoch seconds), for those whose leaving is dated.
+    pub left: Vec<i64>,
     /// The current total, where the platform gives it with the list (Twitch).
     pub total: Option<i64>,
     /// The cursor of the next page; `None` after the last one.
@@ -958,11 +967,31 @@ pub(crate) fn link_next(resp: &Response, base: &reqwest::Url) -> Option<reqwest:
         }
         let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
         let url = base.join(target).ok()?;
-        (url.scheme() == base.scheme()
-            && url.host_str() == base.host_str()
-            && url.port_or_known_default() == base.port_or_known_default())
-        .then_some(url)
+        same_origin(&url, base).then_some(url)
     })
+}
+
+/// Whether `url` goes to `base`'s scheme, host and port: a next-page URL a
+/// server names is followed (with the account's secret) only then.
+pub(crate) fn same_origin(url: &reqwest::Url, base: &reqwest::Url) -> bool {
+    url.scheme() == base.scheme()
+        && url.host_str() == base.host_str()
+        && url.port_or_known_default() == base.port_or_known_default()
+}
+
+/// A time in epoch seconds from an answer (beehiiv's `created`): an integer
+/// from 1970 to 9999; anything else is an error naming the field and value.
+pub(crate) fn epoch_seconds(v: &serde_json::Value, name: &str) -> Result<i64, FetchError> {
+    v.as_i64()
+        .filter(|s| *s >= 0)
+        .and_then(|s| Timestamp::from_second(s).ok())
+        .map(|t| t.as_second())
+        .ok_or_else(|| {
+            FetchError::BadResponse(format!(
+                "{name} {} is not a time in seconds since 1970",
+                text::short(&v.to_string(), 30)
+            ))
+        })
 }
 
 /// Whether `s` is safe as one segment of a URL path (an id or login from a
