@@ -257,6 +257,7 @@ pub fn week_ends(weeks: &[i64], tz: &TimeZone) -> Vec<i64> {
 /// The count a week gets from `latest`, the latest sample `(at_ms,
 /// followers)` at or before `end` (its last second): its followers if the
 /// sample is at most [`FRESH_SECS`] older than `end` and above zero.
+#[cfg(any(test, feature = "test-util"))]
 pub fn fresh(latest: Option<(i64, i64)>, end: i64) -> Option<i64> {
     let (at_ms, f) = latest?;
     let end_ms = end.saturating_mul(1000);
@@ -284,6 +285,7 @@ pub fn points_from(
 /// An account's points from its weekly minutes and a lookup of the latest
 /// sample `(at_ms, followers)` at or before a time (which the caller answers
 /// from the history; [`crate::tracking`] does it in one statement).
+#[cfg(any(test, feature = "test-util"))]
 pub fn points(
     minutes: &BTreeMap<i64, f64>,
     tz: &TimeZone,

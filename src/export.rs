@@ -217,20 +217,33 @@ const COLOURS: [plotters::style::RGBColor; 8] = [
     plotters::style::RGBColor(227, 119, 194),
 ];
 
-/// Every account's count from `since` to `now`, as an SVG line chart.
+/// What the SVG chart shows: every account, or those chosen (side by side),
+/// as counts or indexed to 100 at the chart's start.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Chart {
+    pub accounts: Option<Vec<String>>,
+    pub indexed: bool,
+}
+
+/// The accounts' counts from `since` to `now`, as an SVG line chart.
 pub fn write_svg(
     store: &Store,
     config: &Config,
+    chart: &Chart,
     since: Timestamp,
     now: Timestamp,
     tz: &TimeZone,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    let accounts: Vec<&crate::model::Account> = match &chart.accounts {
+        None => config.accounts.iter().collect(),
+        Some(ids) => ids.iter().filter_map(|id| config.account(id)).collect(),
+    };
     // one read transaction for every account's series
     let (from, to, series) = store.read(|store| {
         // the axis starts where the data does, when that is inside the window
         let mut earliest = i64::MAX;
-        for a in &config.accounts {
+        for a in &accounts {
             if let Some(s) = store.earliest(&a.id)? {
                 earliest = earliest.min(s.at_secs());
             }
@@ -238,12 +251,29 @@ pub fn write_svg(
         let from = since.as_second().max(earliest.min(now.as_second() - 3600));
         let to = now.as_second().max(from + 1);
         let mut series = Vec::new();
-        for a in &config.accounts {
+        for a in &accounts {
             let pts = crate::status::series(store, &a.id, from, to, 600)?;
-            if !pts.is_empty() {
-                let name = format!("{} ({})", a.display_name(), a.metric());
-                series.push((crate::text::clean(&name), pts));
-            }
+            let Some(&(_, base)) = pts.first() else {
+                continue;
+            };
+            let name = format!("{} ({})", a.display_name(), a.metric());
+            let pts: Vec<(i64, f64)> = if chart.indexed {
+                // an account at 0 at the start has nothing to index by
+                if base <= 0 {
+                    continue;
+                }
+                let name = format!("{name}, 100 = {}", thousands(base));
+                series.push((
+                    crate::text::clean(&name),
+                    pts.iter()
+                        .map(|&(t, v)| (t, v as f64 / base as f64 * 100.0))
+                        .collect(),
+                ));
+                continue;
+            } else {
+                pts.iter().map(|&(t, v)| (t, v as f64)).collect()
+            };
+            series.push((crate::text::clean(&name), pts));
         }
         Ok((from, to, series))
     })?;
@@ -254,7 +284,7 @@ pub fn write_svg(
             .to_string()
     };
     let title = format!("socialtop · {} to {}", day(from), day(to));
-    let svg = chart_svg(&title, &series, from, to, tz)
+    let svg = chart_svg(&title, &series, from, to, tz, chart.indexed)
         .map_err(|e| anyhow::anyhow!("cannot draw the chart: {e}"))?;
     out.write_all(svg.as_bytes())?;
     Ok(())
@@ -262,10 +292,11 @@ pub fn write_svg(
 
 fn chart_svg(
     title: &str,
-    series: &[(String, Vec<(i64, i64)>)],
+    series: &[(String, Vec<(i64, f64)>)],
     from: i64,
     to: i64,
     tz: &TimeZone,
+    indexed: bool,
 ) -> Result<String, Box<dyn std::error::Error>> {
     use plotters::prelude::*;
     let mut buf = String::new();
@@ -273,9 +304,10 @@ fn chart_svg(
         let root = SVGBackend::with_string(&mut buf, (1000, 560)).into_drawing_area();
         root.fill(&WHITE)?;
         let values = series.iter().flat_map(|s| s.1.iter().map(|p| p.1));
-        let (lo, hi) = (values.clone().min().unwrap_or(0), values.max().unwrap_or(1));
+        let (lo, hi) = values.fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(v), b.max(v)));
+        let (lo, hi) = if lo > hi { (0.0, 1.0) } else { (lo, hi) };
         // counts of very different sizes share the chart on a log scale
-        let log = lo > 0 && hi / lo.max(1) >= 20;
+        let log = !indexed && lo > 0.0 && hi / lo.max(1.0) >= 20.0;
         let span = to - from;
         let label = |t: &i64| {
             let z = crate::util::ts(*t).to_zoned_datetime(tz.clone());
@@ -292,8 +324,12 @@ fn chart_svg(
             .margin(18)
             .x_label_area_size(44)
             .y_label_area_size(84);
-        let pad = ((hi - lo) as f64 * 0.08).max(1.0);
-        let y_desc = if log { "count (log scale)" } else { "count" };
+        let pad = ((hi - lo) * 0.08).max(1.0);
+        let y_desc = match (indexed, log) {
+            (true, _) => "index (100 = the count at the start)",
+            (false, true) => "count (log scale)",
+            (false, false) => "count",
+        };
         macro_rules! draw {
             ($chart:expr) => {{
                 let mut chart = $chart;
@@ -314,9 +350,7 @@ fn chart_svg(
                     let colour = COLOURS[i % COLOURS.len()];
                     chart
                         .draw_series(LineSeries::new(
-                            pts.iter()
-                                .map(|&(t, v)| (t, v as f64))
-                                .chain(pts.last().map(|&(_, v)| (to, v as f64))),
+                            pts.iter().copied().chain(pts.last().map(|&(_, v)| (to, v))),
                             colour.stroke_width(2),
                         ))?
                         .label(name.as_str())
@@ -336,15 +370,9 @@ fn chart_svg(
             }};
         }
         if log {
-            draw!(builder.build_cartesian_2d(
-                from..to,
-                ((lo as f64) * 0.8..(hi as f64) * 1.25).log_scale()
-            )?);
+            draw!(builder.build_cartesian_2d(from..to, (lo * 0.8..hi * 1.25).log_scale())?);
         } else {
-            draw!(
-                builder
-                    .build_cartesian_2d(from..to, (lo as f64 - pad).max(0.0)..hi as f64 + pad)?
-            );
+            draw!(builder.build_cartesian_2d(from..to, (lo - pad).max(0.0)..hi + pad)?);
         }
         root.present()?;
     }
@@ -623,7 +651,15 @@ pub fn write_snapshot(
         Format::Json => write_json(snap, out),
         Format::Csv => write_csv(snap, out),
         Format::Md => write_md(snap, out, tz),
-        Format::Svg => write_svg(store, config, since, snap.generated_at, tz, out),
+        Format::Svg => write_svg(
+            store,
+            config,
+            &Chart::default(),
+            since,
+            snap.generated_at,
+            tz,
+            out,
+        ),
     }
 }
 

@@ -384,6 +384,60 @@ fn mouse_click_selects_and_wheel_scrolls() {
     assert_eq!(app.selected, 1);
 }
 
+#[test]
+fn clicks_on_tabs_switch_views_and_on_titles_sort() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    let chosen = app.selected_id();
+    let s = screen(&mut app, 120, 32);
+    // the column on screen (characters, not bytes: `▴` is three)
+    let at = |line: &str, word: &str| line[..line.find(word).unwrap()].chars().count() as u16;
+    let top = s.lines().next().unwrap().to_string();
+    let titles = s.lines().nth(1).unwrap().to_string();
+    let click = |column, row| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    // the column titles: COUNT sorts by count, again turns it around
+    app.on_mouse(click(at(&titles, " COUNT") + 1, 1));
+    assert_eq!(
+        (app.sort, app.reversed),
+        (Sort::Count, false),
+        "{:?} {} {titles}",
+        app.sort_spots.borrow(),
+        at(&titles, " COUNT")
+    );
+    app.on_mouse(click(at(&titles, " COUNT") + 1, 1));
+    assert_eq!((app.sort, app.reversed), (Sort::Count, true));
+    app.on_mouse(click(at(&titles, "7D") + 1, 1));
+    assert_eq!((app.sort, app.reversed), (Sort::Change7d, false));
+    let s = screen(&mut app, 120, 32);
+    assert!(s.lines().nth(1).unwrap().contains("7D ▾"), "{s}");
+    // a click on a title is not a click on a row: the selection stays
+    assert_eq!(app.selected_id(), chosen);
+    // the tabs
+    assert_eq!(
+        app.on_mouse(click(at(&top, "Effort") + 1, 0)),
+        vec![Effect::LoadEffort]
+    );
+    assert_eq!(app.view, View::Effort);
+    screen(&mut app, 120, 32);
+    assert_eq!(
+        app.on_mouse(click(at(&top, "People") + 2, 0)),
+        vec![Effect::LoadDetail]
+    );
+    assert_eq!(app.view, View::People);
+    screen(&mut app, 120, 32);
+    app.on_mouse(click(at(&top, "Accounts"), 0));
+    assert_eq!(app.view, View::Accounts);
+    // under the help overlay a click does nothing
+    app.help = true;
+    assert_eq!(app.on_mouse(click(at(&top, "Effort") + 1, 0)), vec![]);
+    assert_eq!(app.view, View::Accounts);
+}
+
 // ---------- events: App::update ----------
 
 #[test]

@@ -12,15 +12,30 @@ use crate::model::ExportFormat;
 use crate::status;
 use crate::store;
 
-pub(super) fn export_cmd(
-    paths: &Paths,
-    format: Option<ExportFormat>,
-    history: bool,
-    since: Option<&str>,
-    out: Option<&str>,
-    demo_here: bool,
-    people: bool,
-) -> anyhow::Result<ExitCode> {
+/// What `socialtop export` was asked for.
+pub(super) struct Asked<'a> {
+    pub format: Option<ExportFormat>,
+    pub history: bool,
+    pub since: Option<&'a str>,
+    pub out: Option<&'a str>,
+    pub demo_here: bool,
+    pub people: bool,
+    /// `--accounts`: the SVG's accounts, side by side.
+    pub accounts: &'a [String],
+    pub indexed: bool,
+}
+
+pub(super) fn export_cmd(paths: &Paths, asked: Asked<'_>) -> anyhow::Result<ExitCode> {
+    let Asked {
+        format,
+        history,
+        since,
+        out,
+        demo_here,
+        people,
+        accounts,
+        indexed,
+    } = asked;
     use crate::export;
     use ExportFormat as Format;
     let Some(format) = format else {
@@ -38,7 +53,18 @@ pub(super) fn export_cmd(
             format.ext()
         );
     }
+    if (!accounts.is_empty() || indexed) && (history || format != ExportFormat::Svg) {
+        bail!("--accounts and --indexed go with a chart (--format svg, without --history)");
+    }
     let (config, store) = open(paths)?;
+    let chosen = accounts
+        .iter()
+        .map(|a| super::account(&config, a.trim()).map(|a| a.id.clone()))
+        .collect::<anyhow::Result<Vec<String>>>()?;
+    let chart = export::Chart {
+        accounts: (!chosen.is_empty()).then_some(chosen),
+        indexed,
+    };
     let now = super::clock().now();
     let tz = crate::util::local_tz();
     let since = since.map(parse_time_arg).transpose()?;
@@ -52,7 +78,7 @@ pub(super) fn export_cmd(
             } else if format == ExportFormat::Svg {
                 // the chart needs the counts only, not the snapshot's effort model
                 let window = since.unwrap_or_else(|| status::before(now, 30 * 86_400));
-                export::write_svg(&store, &config, window, now, &tz, w)
+                export::write_svg(&store, &config, &chart, window, now, &tz, w)
             } else {
                 let mut snap = export::snapshot(&store, &config, now, &tz)?;
                 if people {

@@ -104,6 +104,12 @@ pub enum Cmd {
         /// With --format json: the people too (each account's followers and their changes)
         #[arg(long)]
         people: bool,
+        /// With --format svg: only these accounts, side by side (ids, handles or labels, comma-separated; as Space marks them in the dashboard)
+        #[arg(long, value_name = "ID,ID", value_delimiter = ',', num_args = 1..)]
+        accounts: Vec<String>,
+        /// With --format svg: each account indexed to 100 at the chart's start (as `i` in the dashboard)
+        #[arg(long)]
+        indexed: bool,
     },
     /// List the alerts that fired (milestones, drops, silent accounts), oldest first
     Alerts {
@@ -503,14 +509,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             since,
             out,
             people,
+            accounts,
+            indexed,
         } => export::export_cmd(
             &paths,
-            format,
-            history,
-            since.as_deref(),
-            out.as_deref(),
-            cli_demo,
-            people,
+            export::Asked {
+                format,
+                history,
+                since: since.as_deref(),
+                out: out.as_deref(),
+                demo_here: cli_demo,
+                people,
+                accounts: &accounts,
+                indexed,
+            },
         ),
     }
 }
@@ -525,6 +537,8 @@ fn demo_export_here(cmd: Cmd) -> Cmd {
             since,
             out: None,
             people,
+            accounts,
+            indexed,
         } => {
             let ext = format.ext();
             let stamp = clock()
@@ -538,6 +552,8 @@ fn demo_export_here(cmd: Cmd) -> Cmd {
                 since,
                 out: Some(format!("socialtop-demo-{stamp}.{ext}")),
                 people,
+                accounts,
+                indexed,
             }
         }
         cmd => cmd,

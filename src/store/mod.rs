@@ -97,6 +97,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl StoreError {
     /// The database or directory the error is about, if any.
+    #[cfg(any(test, feature = "test-util"))]
     pub fn path(&self) -> Option<&Path> {
         match self {
             StoreError::Corrupt { path, .. }
@@ -718,6 +719,7 @@ impl Store {
 
     /// [`Store::followers_at_or_before_each`], with each sample's source,
     /// still one index seek per time.
+    #[cfg(any(test, feature = "test-util"))]
     pub fn sourced_followers_at_or_before_each(
         &self,
         key: &str,
@@ -799,6 +801,7 @@ impl Store {
     }
 
     /// [`Store::fresh_sourced_followers_at_each`] without the sources.
+    #[cfg(any(test, feature = "test-util"))]
     pub fn fresh_followers_at_each(
         &self,
         key: &str,

@@ -122,7 +122,13 @@ fn measure(app: &App, theme: &Theme, width: u16) -> Widths {
     // every row, not only those the filter shows: the columns stay put
     // while a filter is typed
     for row in &app.rows {
-        let name = len(row.name());
+        // a marked account's name carries `● `
+        let mark = if app.marked.contains(&row.account.id) {
+            2
+        } else {
+            0
+        };
+        let name = len(row.name()) + mark;
         grow(Col::Name, name.min(8), name);
         if let Some(n) = row.status.followers {
             // up to 999,999,999 in full before any other column is added
@@ -340,7 +346,17 @@ pub fn render(f: &mut Frame, app: &mut App, area: Rect, theme: &Theme) {
     let header: Vec<Span> = {
         let mut spans = Vec::new();
         let mut x = 0;
+        let mut spots = Vec::new();
         for &(col, at, w) in &cols {
+            let sort = match col {
+                Col::Name => Some(Sort::Name),
+                Col::Count => Some(Sort::Count),
+                Col::Week => Some(Sort::Change7d),
+                _ => None,
+            };
+            if let Some(sort) = sort {
+                spots.push((area.x + at, area.x + at + w, sort));
+            }
             spans.push(Span::raw(" ".repeat(at.saturating_sub(x) as usize)));
             spans.push(Span::styled(
                 cell(col.title(app.sort, app.reversed, w), w, col),
@@ -348,6 +364,7 @@ pub fn render(f: &mut Frame, app: &mut App, area: Rect, theme: &Theme) {
             ));
             x = at + w;
         }
+        *app.sort_spots.borrow_mut() = (area.y, spots);
         spans
     };
     f.render_widget(
@@ -398,6 +415,9 @@ pub fn render(f: &mut Frame, app: &mut App, area: Rect, theme: &Theme) {
                     row.account.platform.name().to_string(),
                     theme.platform(row.account.platform),
                 ),
+                Col::Name if app.marked.contains(&row.account.id) => {
+                    (format!("● {}", row.name()), theme.accent())
+                }
                 Col::Name => (row.name().to_string(), Style::new()),
                 Col::Count => (
                     row.status

@@ -193,6 +193,11 @@ pub struct App {
     pub tz: jiff::tz::TimeZone,
     /// Where the table's rows were last drawn, for mouse clicks.
     pub table_rows: Cell<Rect>,
+    /// Where the tabs were last drawn (x from, x to, on the top line), for clicks.
+    pub tab_spots: std::cell::RefCell<Spots<View>>,
+    /// Where the sortable column titles were last drawn: their line, and
+    /// each one's x from and to.
+    pub sort_spots: std::cell::RefCell<(u16, Spots<Sort>)>,
     /// Something shown changed since the last draw.
     pub dirty: bool,
     /// The data generation the rows were read at; older reads are dropped.
@@ -202,7 +207,19 @@ pub struct App {
     /// The highest alert id the user has seen (the alerts view was open, or
     /// it fired before the dashboard opened): newer ones count as new.
     pub alerts_seen: i64,
+    /// Accounts marked (Space) for the side-by-side chart, in marking order.
+    pub marked: Vec<String>,
+    /// The side-by-side chart: indexed to 100 at the range start (`true`),
+    /// or each account on its own scale.
+    pub indexed: bool,
 }
+
+/// Clickable spans of a line: x from (inclusive), x to (exclusive), and what
+/// a click there means.
+pub type Spots<T> = Vec<(u16, u16, T)>;
+
+/// Accounts side by side at most (one colour each).
+pub const MARKED_MAX: usize = 6;
 
 impl App {
     pub fn new(rows: Vec<Row>, now: Timestamp) -> App {
@@ -235,10 +252,14 @@ impl App {
             light: false,
             tz: crate::util::local_tz(),
             table_rows: Cell::new(Rect::default()),
+            tab_spots: Default::default(),
+            sort_spots: Default::default(),
             dirty: true,
             generation: 0,
             alerts: Vec::new(),
             alerts_seen: 0,
+            marked: Vec::new(),
+            indexed: true,
         };
         app.reorder();
         app
@@ -396,6 +417,38 @@ impl App {
         }
         self.selected = pos;
         vec![Effect::LoadDetail]
+    }
+
+    /// Shows `view`, with what it needs read.
+    fn show(&mut self, view: View) -> Vec<Effect> {
+        self.view = view;
+        match view {
+            View::Effort => vec![Effect::LoadEffort],
+            // who followed: read with the detail, fresh when shown
+            View::People => vec![Effect::LoadDetail],
+            View::Alerts => {
+                self.mark_alerts_seen();
+                vec![Effect::LoadAlerts]
+            }
+            _ => vec![],
+        }
+    }
+
+    /// A click on a column's title: sort by it, or the other way round when
+    /// it already sorts.
+    fn sort_by(&mut self, sort: Sort) {
+        if self.sort == sort {
+            self.reversed = !self.reversed;
+        } else {
+            self.sort = sort;
+            self.reversed = false;
+        }
+        self.reorder();
+        self.say(format!(
+            "sorted by {}{}",
+            sort.label(),
+            if self.reversed { ", reversed" } else { "" }
+        ));
     }
 
     fn set_range(&mut self, range: Range) -> Vec<Effect> {
@@ -814,13 +867,7 @@ impl App {
                 } else {
                     (i + 1) % n
                 };
-                self.view = View::ALL[next];
-                match self.view {
-                    View::Effort => vec![Effect::LoadEffort],
-                    // who followed: read with the detail, fresh when shown
-                    View::People => vec![Effect::LoadDetail],
-                    _ => vec![],
-                }
+                self.show(View::ALL[next])
             }
             Action::Range(r) => self.set_range(r),
             Action::PollSelected => self.ask_poll(false),
@@ -832,6 +879,39 @@ impl App {
                 .into_iter()
                 .collect(),
             Action::Export => vec![Effect::Export],
+            Action::Mark => {
+                let Some(id) = self.selected_id() else {
+                    return vec![];
+                };
+                let name = self
+                    .selected_row()
+                    .map_or_else(|| id.clone(), |r| r.name().to_string());
+                if let Some(i) = self.marked.iter().position(|m| *m == id) {
+                    self.marked.remove(i);
+                    self.say(format!("{name} unmarked ({} marked)", self.marked.len()));
+                } else if self.marked.len() >= MARKED_MAX {
+                    self.say(format!(
+                        "at most {MARKED_MAX} accounts side by side: Space on a marked one unmarks it"
+                    ));
+                    return vec![];
+                } else {
+                    self.marked.push(id);
+                    self.say(format!(
+                        "{name} marked ({} marked): the detail chart shows them side by side",
+                        self.marked.len()
+                    ));
+                }
+                vec![Effect::LoadDetail]
+            }
+            Action::Scale => {
+                self.indexed = !self.indexed;
+                self.say(if self.indexed {
+                    "side by side: indexed to 100 at the range start".to_string()
+                } else {
+                    "side by side: each account on its own scale".to_string()
+                });
+                vec![]
+            }
             Action::Alerts => {
                 if self.view == View::Alerts {
                     self.view = View::Accounts;
@@ -879,6 +959,34 @@ impl App {
         match m.kind {
             MouseEventKind::ScrollDown => self.select(self.selected + 1),
             MouseEventKind::ScrollUp => self.select(self.selected.saturating_sub(1)),
+            MouseEventKind::Down(_) if self.help => vec![],
+            MouseEventKind::Down(_) if m.row == 0 => {
+                let hit = self
+                    .tab_spots
+                    .borrow()
+                    .iter()
+                    .find(|(a, b, _)| m.column >= *a && m.column < *b)
+                    .map(|t| t.2);
+                match hit {
+                    Some(v) if v != self.view => self.show(v),
+                    _ => vec![],
+                }
+            }
+            MouseEventKind::Down(_)
+                if m.row == self.sort_spots.borrow().0 && self.view == View::Accounts =>
+            {
+                let hit = self
+                    .sort_spots
+                    .borrow()
+                    .1
+                    .iter()
+                    .find(|(a, b, _)| m.column >= *a && m.column < *b)
+                    .map(|t| t.2);
+                if let Some(sort) = hit {
+                    self.sort_by(sort);
+                }
+                vec![]
+            }
             MouseEventKind::Down(_) => {
                 let area = self.table_rows.get();
                 let inside = m.column >= area.x

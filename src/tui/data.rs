@@ -167,6 +167,31 @@ pub struct Detail {
     /// Stretches (epoch seconds, `[from, to)`) whose counts are reconstructed
     /// lower bounds: the chart draws them dimmed and dotted.
     pub lower: Vec<(i64, i64)>,
+    /// The other marked accounts over the same range, for the side-by-side
+    /// chart (empty: the chart shows this account alone).
+    pub overlay: Vec<Overlay>,
+}
+
+/// A marked account's series beside the selected one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlay {
+    pub id: String,
+    pub name: String,
+    /// (epoch seconds, count), oldest first, over the detail's range.
+    pub points: Vec<(i64, i64)>,
+}
+
+/// The marked `accounts`' series over the detail's range, beside it.
+pub fn load_overlay(store: &Store, d: &mut Detail, accounts: &[&Account]) -> Result<()> {
+    d.overlay.clear();
+    for a in accounts.iter().filter(|a| a.id != d.id) {
+        d.overlay.push(Overlay {
+            id: a.id.clone(),
+            name: a.display_name().to_string(),
+            points: crate::status::series(store, &a.id, d.from, d.to, CHART_POINTS)?,
+        });
+    }
+    Ok(())
 }
 
 /// The day of a time in ms, `2026-12-04` (UTC, as backfilled days are).
@@ -307,6 +332,7 @@ pub fn load_detail(
         origin,
         lower,
         people,
+        overlay: Vec::new(),
         id: key.clone(),
         range,
         points,

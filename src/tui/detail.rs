@@ -169,6 +169,187 @@ fn facts(app: &App, d: &Detail, theme: &Theme, width: u16) -> Vec<Line<'static>>
     lines
 }
 
+/// A count holds until the next poll read another: steps, not slopes, so a
+/// drop between two polls shows where it was seen; the last count runs on to
+/// `to`. `y` maps a count to the chart's scale.
+fn steps(points: &[(i64, i64)], to: i64, y: impl Fn(i64) -> f64) -> Vec<(f64, f64)> {
+    let mut data: Vec<(f64, f64)> = Vec::with_capacity(points.len() * 2 + 1);
+    for &(t, v) in points {
+        let v = y(v);
+        if let Some(&(_, before)) = data.last()
+            && before != v
+        {
+            data.push((t as f64, before));
+        }
+        data.push((t as f64, v));
+    }
+    if let Some(&(_, v)) = points.last() {
+        data.push((to as f64, y(v)));
+    }
+    data
+}
+
+/// One account's line on the side-by-side chart: its legend words and its
+/// points, indexed to 100 at the range start or on its own scale (its low at
+/// 0, its high at 100). An account without a count to index by says so.
+pub fn scaled(
+    name: &str,
+    points: &[(i64, i64)],
+    to: i64,
+    indexed: bool,
+) -> (String, Vec<(f64, f64)>) {
+    let compact = super::fmt::compact;
+    if indexed {
+        return match points.first() {
+            Some(&(_, base)) if base > 0 => (
+                format!("{name} (100 = {})", thousands(base)),
+                steps(points, to, |v| v as f64 / base as f64 * 100.0),
+            ),
+            Some(_) => (format!("{name} (starts at 0: not indexed)"), vec![]),
+            None => (format!("{name} (no samples in range)"), vec![]),
+        };
+    }
+    let lo = points.iter().map(|p| p.1).min();
+    let hi = points.iter().map(|p| p.1).max();
+    match (lo, hi) {
+        (Some(lo), Some(hi)) => {
+            let span = (hi - lo) as f64;
+            let y = |v: i64| {
+                if span > 0.0 {
+                    (v - lo) as f64 / span * 100.0
+                } else {
+                    50.0
+                }
+            };
+            (
+                format!("{name} ({}–{})", compact(lo), compact(hi)),
+                steps(points, to, y),
+            )
+        }
+        _ => (format!("{name} (no samples in range)"), vec![]),
+    }
+}
+
+/// The selected account and the marked ones on one chart, one colour (or
+/// letter, without colour) each, with a legend above it.
+fn side_by_side(f: &mut Frame, app: &App, d: &Detail, from: i64, area: Rect, theme: &Theme) {
+    let selected = app
+        .selected_row()
+        .map_or_else(|| d.id.clone(), |r| r.name().to_string());
+    let mut lines: Vec<(String, Vec<(f64, f64)>)> =
+        vec![scaled(&selected, &d.points, d.to, app.indexed)];
+    for o in &d.overlay {
+        lines.push(scaled(&o.name, &o.points, d.to, app.indexed));
+    }
+    let mark = |i: usize| -> (Marker, String) {
+        if theme.color {
+            (Marker::Braille, "■".into())
+        } else {
+            let c = char::from(b"abcdef"[i % 6]);
+            (Marker::Custom(c), c.to_string())
+        }
+    };
+    // the legend: a heading, then one entry per account, packed into lines
+    let mut entries: Vec<Vec<Span<'static>>> = vec![vec![Span::styled(
+        match (app.indexed, area.width >= 80) {
+            (true, true) => "indexed to 100 at the start (i: own scales)",
+            (false, true) => "each on its own scale, low to high (i: indexed)",
+            (true, false) => "indexed (i)",
+            (false, false) => "own scales (i)",
+        },
+        theme.dim(),
+    )]];
+    for (i, (words, _)) in lines.iter().enumerate() {
+        entries.push(vec![
+            Span::styled(mark(i).1, theme.series(i)),
+            Span::raw(format!(" {words}")),
+        ]);
+    }
+    let mut legend: Vec<Line<'static>> = Vec::new();
+    let mut current: Vec<Span<'static>> = Vec::new();
+    let mut used = 0usize;
+    for e in entries {
+        let w: usize = e.iter().map(|s| s.content.chars().count()).sum();
+        if used > 0 && used + 3 + w > area.width as usize {
+            legend.push(Line::from(std::mem::take(&mut current)));
+            used = 0;
+        }
+        if used > 0 {
+            current.push(Span::raw("   "));
+            used += 3;
+        }
+        current.extend(e);
+        used += w;
+    }
+    legend.push(Line::from(current));
+    let rows = (legend.len() as u16).min(area.height.saturating_sub(3));
+    let [top, chart_area] =
+        Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(area);
+    f.render_widget(Paragraph::new(legend), top);
+    if chart_area.height < 3 {
+        return;
+    }
+    let ys = lines.iter().flat_map(|l| l.1.iter().map(|p| p.1));
+    let (lo, hi) = ys.fold((f64::MAX, f64::MIN), |(a, b), y| (a.min(y), b.max(y)));
+    let (lo, hi) = if lo > hi { (0.0, 100.0) } else { (lo, hi) };
+    let (ymin, ymax, y_labels) = if app.indexed {
+        let ticks = super::fmt::ticks(lo, hi, if chart_area.height >= 9 { 4 } else { 3 });
+        let labels = ticks
+            .iter()
+            .map(|&v| Span::styled(super::fmt::tick_label(v), theme.dim()))
+            .collect::<Vec<_>>();
+        (
+            ticks.first().copied().unwrap_or(0.0),
+            ticks.last().copied().unwrap_or(100.0),
+            labels,
+        )
+    } else {
+        (
+            0.0,
+            100.0,
+            vec![
+                Span::styled("low", theme.dim()),
+                Span::styled("high", theme.dim()),
+            ],
+        )
+    };
+    let span = d.to - from;
+    let n_x: i64 = if chart_area.width >= 70 { 5 } else { 3 };
+    let x_labels: Vec<Span> = (0..n_x)
+        .map(|i| {
+            Span::styled(
+                time_label(from + span * i / (n_x - 1), span, &app.tz),
+                theme.dim(),
+            )
+        })
+        .collect();
+    let datasets = lines
+        .iter()
+        .enumerate()
+        .map(|(i, (_, data))| {
+            Dataset::default()
+                .marker(mark(i).0)
+                .graph_type(GraphType::Line)
+                .style(theme.series(i))
+                .data(data)
+        })
+        .collect::<Vec<_>>();
+    let chart = Chart::new(datasets)
+        .x_axis(
+            Axis::default()
+                .bounds([from as f64, d.to as f64])
+                .labels(x_labels)
+                .style(theme.dim()),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([ymin, ymax])
+                .labels(y_labels)
+                .style(theme.dim()),
+        );
+    f.render_widget(chart, chart_area);
+}
+
 pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     let title = match app.selected_row() {
         Some(r) => format!(
@@ -220,6 +401,10 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     let mut facts = facts(app, d, theme, inner.width);
     // on a short pane the chart gets at least five rows
     facts.truncate((inner.height.saturating_sub(5) as usize).max(1));
+    // side by side on a short pane: the legend needs the rows more
+    if !d.overlay.is_empty() && inner.height < 20 {
+        facts.truncate(1);
+    }
     let [top, chart_area] =
         Layout::vertical([Constraint::Length(facts.len() as u16), Constraint::Min(0)]).areas(inner);
     f.render_widget(Paragraph::new(facts), top);
@@ -250,20 +435,11 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         _ => d.from,
     }
     .min(d.to - 60);
-    // a count holds until the next poll read another: steps, not slopes, so a
-    // drop between two polls shows where it was seen
-    let mut data: Vec<(f64, f64)> = Vec::with_capacity(d.points.len() * 2 + 1);
-    for &(t, v) in &d.points {
-        if let Some(&(_, before)) = data.last()
-            && before != v as f64
-        {
-            data.push((t as f64, before));
-        }
-        data.push((t as f64, v as f64));
+    if !d.overlay.is_empty() {
+        side_by_side(f, app, d, from, chart_area, theme);
+        return;
     }
-    if let Some(&(_, v)) = d.points.last() {
-        data.push((d.to as f64, v as f64));
-    }
+    let data = steps(&d.points, d.to, |v| v as f64);
     let lo = d.points.iter().map(|p| p.1).min().unwrap_or(0);
     let hi = d.points.iter().map(|p| p.1).max().unwrap_or(0);
     let want = match chart_area.height {

@@ -58,13 +58,19 @@ impl Runner {
                 let (Some(id), range) = (app.selected_id(), app.range) else {
                     return;
                 };
+                let marked = app.marked.clone();
                 self.read(move |s, config, now| {
                     let Some(account) = config.account(&id) else {
                         return Ok(None);
                     };
-                    Ok(Some(Loaded::Detail(Box::new(data::load_detail(
-                        s, account, range, now,
-                    )?))))
+                    let mut detail = data::load_detail(s, account, range, now)?;
+                    // side by side: the selected account and every marked one
+                    if !marked.is_empty() {
+                        let others: Vec<_> =
+                            marked.iter().filter_map(|m| config.account(m)).collect();
+                        data::load_overlay(s, &mut detail, &others)?;
+                    }
+                    Ok(Some(Loaded::Detail(Box::new(detail))))
                 })
             }
             Effect::LoadAlerts => {

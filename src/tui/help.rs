@@ -9,7 +9,7 @@ use super::keys;
 use super::theme::Theme;
 
 /// The mouse, which the keymap does not cover.
-const MOUSE: (&str, &str) = ("mouse", "click or wheel selects");
+const MOUSE: (&str, &str) = ("mouse", "click row/tab/title, wheel");
 
 /// The overlay's lines, `(keys, what they do)`, short enough for a 50-column pane.
 pub fn lines() -> Vec<(String, &'static str)> {

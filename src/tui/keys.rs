@@ -29,6 +29,10 @@ pub enum Action {
     Filter,
     Sort,
     Reverse,
+    /// Space: mark (or unmark) the account for the side-by-side chart.
+    Mark,
+    /// `i`: the side-by-side chart indexed to 100, or each on its own scale.
+    Scale,
     Help,
     /// `E`: edit the config, then read it again.
     EditConfig,
@@ -77,6 +81,7 @@ impl Key {
     pub fn name(&self) -> String {
         let base = match self.code {
             KeyCode::Char(c) if self.ctrl => return format!("Ctrl-{}", c.to_ascii_uppercase()),
+            KeyCode::Char(' ') => "Space",
             KeyCode::Char(c) => return c.to_string(),
             KeyCode::Up => "↑",
             KeyCode::Down => "↓",
@@ -113,6 +118,7 @@ impl Action {
                 | Action::Timer
                 | Action::Sort
                 | Action::Reverse
+                | Action::Mark
         )
     }
 }
@@ -144,7 +150,7 @@ const RANGE: &str = "range: 24h 7d 30d 1y all";
 const POLL: &str = "poll selected / all now";
 const FIND: &str = "filter / sort / reverse";
 const QUIT: &str = "quit (Ctrl-Z suspends)";
-const TIMER: &str = "timer on / off, export";
+const TIMER: &str = "timer, export, mark, scale";
 const HELP: &str = "edit config / alerts / help";
 
 /// Every key. Ctrl bindings work in every mode (while typing a filter too).
@@ -256,6 +262,18 @@ pub const KEYS: &[Binding] = &[
         action: Action::Export,
         help: TIMER,
         bar: Some(("export", ACCOUNTS)),
+    },
+    Binding {
+        keys: &[key(KeyCode::Char(' '))],
+        action: Action::Mark,
+        help: TIMER,
+        bar: Some(("mark", LIST)),
+    },
+    Binding {
+        keys: &[ch('i')],
+        action: Action::Scale,
+        help: TIMER,
+        bar: Some(("scale", DETAIL)),
     },
     Binding {
         keys: &[ch('/')],

@@ -66,7 +66,7 @@ pub fn timer_text(secs: i64) -> String {
 
 /// The tab bar: every view by name, the current one highlighted; on a
 /// narrow pane only the current one.
-fn tabs(app: &App, theme: &Theme, room: usize) -> Vec<Span<'static>> {
+fn tabs(app: &App, theme: &Theme, room: usize) -> Vec<(View, Span<'static>)> {
     // the Alerts view is not in the Tab cycle; while it shows, it has a tab
     let mut views: Vec<View> = View::ALL.to_vec();
     if !views.contains(&app.view) {
@@ -82,13 +82,13 @@ fn tabs(app: &App, theme: &Theme, room: usize) -> Vec<Span<'static>> {
                 } else {
                     theme.dim()
                 };
-                Span::styled(format!(" {} ", v.title()), style)
+                (*v, Span::styled(format!(" {} ", v.title()), style))
             })
             .collect()
     } else {
-        vec![Span::styled(
-            format!(" {} ", app.view.title()),
-            theme.selected(),
+        vec![(
+            app.view,
+            Span::styled(format!(" {} ", app.view.title()), theme.selected()),
         )]
     }
 }
@@ -101,10 +101,15 @@ fn header(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         theme.title(),
     )];
     let mut used = spans[0].content.chars().count();
-    for tab in tabs(app, theme, (area.width as usize).saturating_sub(used + 2)) {
-        used += tab.content.chars().count();
+    let mut spots = Vec::new();
+    for (view, tab) in tabs(app, theme, (area.width as usize).saturating_sub(used + 2)) {
+        let w = tab.content.chars().count();
+        let x = area.x.saturating_add(used as u16);
+        spots.push((x, x.saturating_add(w as u16), view));
+        used += w;
         spans.push(tab);
     }
+    *app.tab_spots.borrow_mut() = spots;
     spans.push(Span::raw(" "));
     used += 1;
     if app.demo {
