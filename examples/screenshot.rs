@@ -1,5 +1,5 @@
 //! Renders the demo dashboard to an SVG for the README:
-//! `cargo run --example screenshot -- assets/screenshot.svg [detail|effort]`.
+//! `cargo run --example screenshot -- assets/screenshot.svg [detail|effort|side]`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -75,6 +75,24 @@ fn main() -> anyhow::Result<()> {
     }
     match view.as_str() {
         "detail" => app.view = socialtop::tui::view::View::Detail,
+        // three accounts side by side, indexed to 100
+        "side" => {
+            app.view = socialtop::tui::view::View::Detail;
+            app.marked = app
+                .rows
+                .iter()
+                .take(3)
+                .map(|r| r.account.id.clone())
+                .collect();
+            if let (Some(d), Some(_)) = (app.detail.as_mut(), config.account(&id)) {
+                let others: Vec<_> = app
+                    .marked
+                    .iter()
+                    .filter_map(|m| config.account(m))
+                    .collect();
+                data::load_overlay(&store, d, &others)?;
+            }
+        }
         "effort" => {
             app.view = socialtop::tui::view::View::Effort;
             app.effort = Some(data::load_effort(&store, &config, &app.tz)?);

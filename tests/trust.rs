@@ -295,7 +295,7 @@ fn an_interrupted_export_leaves_no_file_behind() {
     assert!(env.run(&["record", "manual:news", "1"]).status.success());
     {
         let mut s = Store::open_dir(&env.data()).unwrap();
-        let samples: Vec<socialtop::model::Sample> = (0..1_500_000i64)
+        let samples: Vec<socialtop::model::Sample> = (0..400_000i64)
             .map(|i| socialtop::model::Sample {
                 at_ms: (1_600_000_000 + i * 60) * 1000,
                 followers: i,
