@@ -85,9 +85,12 @@ def build_history(work, accounts, years, now):
             fmt = lambda t: time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(t))
             intervals.append({"id": acct * 10000 + d, "start": fmt(begin), "end": fmt(begin + length),
                               "tags": [f"manual:acct{acct:05d}"]})
-    timew = os.path.join(work, "timew.json")
-    json.dump(intervals, open(timew, "w"))
-    sh([BIN, "import", "timewarrior", timew], env=env, stdout=subprocess.DEVNULL)
+    # in parts: an import reads at most 8 MiB and 20,000 entries of a file
+    part = 20_000
+    for k in range(0, len(intervals), part):
+        timew = os.path.join(work, f"timew-{k // part}.json")
+        json.dump(intervals[k:k + part], open(timew, "w"))
+        sh([BIN, "import", "timewarrior", timew], env=env, stdout=subprocess.DEVNULL)
     open(done, "w").write(f"{took:.1f}")
     return data
 

@@ -400,3 +400,70 @@ fn a_hostile_metric_reaches_no_output_raw() {
     // one header line and one account line: the metric broke no row
     assert_eq!(stdout(&out2).lines().count(), 2, "{}", stdout(&out2));
 }
+
+/// A dashboard whose terminal goes away (its tmux server killed: the pty
+/// hangs up) ends: at once on SIGHUP; run under `setsid` it gets no SIGHUP,
+/// only failing reads, and ends at its next minute tick, when the draw fails.
+/// Before, crossterm's reader (which retries a failed read at once) ran on the
+/// loop's thread and starved everything else: the process ran on at 100% CPU
+/// for good (as one left behind by a test run did for an hour).
+#[test]
+fn a_dashboard_whose_terminal_goes_away_ends() {
+    use crate::common::Tmux;
+    use std::time::{Duration, Instant};
+    if !Tmux::available() {
+        eprintln!("note: tmux is not installed; skipping");
+        return;
+    }
+    for setsid in [false, true] {
+        let env = crate::common::Env::new("[[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\n");
+        let mut program: Vec<String> = Vec::new();
+        if setsid {
+            program.extend(["setsid".into(), "-w".into()]);
+        }
+        program.extend([
+            env!("CARGO_BIN_EXE_socialtop").into(),
+            "--config".into(),
+            env.config().display().to_string(),
+            "--data-dir".into(),
+            env.data().display().to_string(),
+        ]);
+        let tmux = Tmux::start(&program, 80, 24);
+        assert!(
+            tmux.wait_for(Duration::from_secs(15), |s| s.contains("ACCOUNT"))
+                .is_some(),
+            "the dashboard came up:\n{}",
+            tmux.screen()
+        );
+        // the dashboard's own process: the one whose command line names this config
+        let config = env.config().display().to_string();
+        let pid = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                std::fs::read(p.join("cmdline")).is_ok_and(|c| {
+                    let c = String::from_utf8_lossy(&c).replace('\0', " ");
+                    c.starts_with(env!("CARGO_BIN_EXE_socialtop")) && c.contains(&config)
+                })
+            })
+            .expect("the dashboard's process");
+        drop(tmux); // kill-server: the pty hangs up
+        let started = Instant::now();
+        // a zombie (state Z) has ended too
+        let alive = || {
+            std::fs::read_to_string(pid.join("stat"))
+                .ok()
+                .is_some_and(|s| !s.contains(") Z "))
+        };
+        let limit = Duration::from_secs(if setsid { 75 } else { 10 });
+        while alive() && started.elapsed() < limit {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if alive() {
+            let n = pid.file_name().unwrap().to_string_lossy().to_string();
+            let _ = std::process::Command::new("kill").args(["-9", &n]).status();
+            panic!("setsid {setsid}: the dashboard ran on {limit:?} after its terminal went away");
+        }
+    }
+}

@@ -55,12 +55,27 @@ pub async fn foreground(
     clock: Arc<dyn Clock>,
     pause: InputPause,
 ) {
+    // The terminal reader on a task of its own: crossterm's reader can spin
+    // on a terminal that went away (a read that fails is tried again at
+    // once), and on this thread it would starve the signals and the loop, so
+    // SIGHUP and SIGTERM could never end the dashboard.
+    let reader = AbortOnDrop(tokio::spawn(terminal(tx.clone(), pause)));
     tokio::join!(
-        terminal(tx.clone(), pause),
         service_events(service, tx.clone()),
         minutes(clock, tx.clone()),
         signals(tx),
     );
+    drop(reader);
+}
+
+/// Aborts the task when dropped (the foreground future is dropped when the
+/// loop ends).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Keys, the mouse and resizes. While paused the input stream is dropped,
