@@ -95,6 +95,26 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Times (ms) as a JSON array for `json_each`: one statement looks them all up.
+fn json_times(times_ms: &[i64]) -> String {
+    let mut list = String::with_capacity(times_ms.len() * 15 + 2);
+    list.push('[');
+    let mut buf = itoa::Buffer::new();
+    for (i, t) in times_ms.iter().enumerate() {
+        if i > 0 {
+            list.push(',');
+        }
+        list.push_str(buf.format(*t));
+    }
+    list.push(']');
+    list
+}
+
+/// A count and its source packed in one value (`followers * 8 + source`).
+fn unpack_sourced(v: i64) -> (i64, SampleSource) {
+    (v >> 3, SampleSource::from_code(v & 7))
+}
+
 impl StoreError {
     /// The database or directory the error is about, if any.
     #[cfg(any(test, feature = "test-util"))]
@@ -729,16 +749,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let id = self.row(key)?;
-        let mut list = String::with_capacity(times_ms.len() * 15 + 2);
-        list.push('[');
-        let mut buf = itoa::Buffer::new();
-        for (i, t) in times_ms.iter().enumerate() {
-            if i > 0 {
-                list.push(',');
-            }
-            list.push_str(buf.format(*t));
-        }
-        list.push(']');
+        let list = json_times(times_ms);
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -750,10 +761,7 @@ impl Store {
             )
             .map_err(|e| self.err(e))?;
         stmt.query_map(params![id, list], |r| r.get::<_, Option<i64>>(0))
-            .and_then(|rows| {
-                rows.map(|v| v.map(|v| v.map(|v| (v >> 3, SampleSource::from_code(v & 7)))))
-                    .collect()
-            })
+            .and_then(|rows| rows.map(|v| v.map(|v| v.map(unpack_sourced))).collect())
             .map_err(|e| self.err(e))
     }
 
@@ -771,16 +779,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let id = self.row(key)?;
-        let mut list = String::with_capacity(times_ms.len() * 15 + 2);
-        list.push('[');
-        let mut buf = itoa::Buffer::new();
-        for (i, t) in times_ms.iter().enumerate() {
-            if i > 0 {
-                list.push(',');
-            }
-            list.push_str(buf.format(*t));
-        }
-        list.push(']');
+        let list = json_times(times_ms);
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -793,10 +792,7 @@ impl Store {
         stmt.query_map(params![id, list, max_age_ms], |r| {
             r.get::<_, Option<i64>>(0)
         })
-        .and_then(|rows| {
-            rows.map(|v| v.map(|v| v.map(|v| (v >> 3, SampleSource::from_code(v & 7)))))
-                .collect()
-        })
+        .and_then(|rows| rows.map(|v| v.map(|v| v.map(unpack_sourced))).collect())
         .map_err(|e| self.err(e))
     }
 

@@ -21,6 +21,20 @@ fn time_label(secs: i64, span: i64, tz: &jiff::tz::TimeZone) -> String {
     z.strftime(super::fmt::time_format(span)).to_string()
 }
 
+/// The time axis's labels from `from` to `to`: five on a wide chart, else three.
+fn x_labels(from: i64, to: i64, width: u16, app: &App, theme: &Theme) -> Vec<Span<'static>> {
+    let span = to - from;
+    let n: i64 = if width >= 70 { 5 } else { 3 };
+    (0..n)
+        .map(|i| {
+            Span::styled(
+                time_label(from + span * i / (n - 1), span, &app.tz),
+                theme.dim(),
+            )
+        })
+        .collect()
+}
+
 fn rate_text(per_day: f64) -> String {
     let rounded = if per_day.abs() >= 10.0 {
         crate::util::signed(per_day.round() as i64)
@@ -313,16 +327,7 @@ fn side_by_side(f: &mut Frame, app: &App, d: &Detail, from: i64, area: Rect, the
             ],
         )
     };
-    let span = d.to - from;
-    let n_x: i64 = if chart_area.width >= 70 { 5 } else { 3 };
-    let x_labels: Vec<Span> = (0..n_x)
-        .map(|i| {
-            Span::styled(
-                time_label(from + span * i / (n_x - 1), span, &app.tz),
-                theme.dim(),
-            )
-        })
-        .collect();
+    let x_labels = x_labels(from, d.to, chart_area.width, app, theme);
     let datasets = lines
         .iter()
         .enumerate()
@@ -452,14 +457,7 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         ticks.first().copied().unwrap_or(0.0),
         ticks.last().copied().unwrap_or(1.0),
     );
-    let span = d.to - from;
-    let n_x: i64 = if chart_area.width >= 70 { 5 } else { 3 };
-    let x_labels: Vec<Span> = (0..n_x)
-        .map(|i| {
-            let t = from + span * i / (n_x - 1);
-            Span::styled(time_label(t, span, &app.tz), theme.dim())
-        })
-        .collect();
+    let x_labels = x_labels(from, d.to, chart_area.width, app, theme);
     let y_labels: Vec<Span> = ticks
         .iter()
         .map(|&v| Span::styled(super::fmt::tick_label(v), theme.dim()))
