@@ -164,8 +164,15 @@ pub fn seconds_between(entries: &[(i64, i64)], from: i64, to: i64) -> i64 {
 /// Minutes per week (keyed by week start) of entries `(start, seconds)`,
 /// merged first (overlapping time counts once), splitting time that crosses a
 /// week boundary.
+#[cfg(any(test, feature = "test-util"))]
 pub fn weekly_minutes(entries: &[(i64, i64)], tz: &TimeZone) -> BTreeMap<i64, f64> {
-    let mut weeks = BTreeMap::new();
+    minutes_of(&weekly_seconds(entries, tz))
+}
+
+/// [`weekly_minutes`] in whole seconds: exact, so it can be kept and read
+/// back to the same minutes.
+pub fn weekly_seconds(entries: &[(i64, i64)], tz: &TimeZone) -> Vec<(i64, i64)> {
+    let mut weeks: Vec<(i64, i64)> = Vec::new();
     // the current week, so that the time zone is consulted once a week
     let mut week: Option<(i64, i64)> = None;
     for (start, end) in merge_entries(entries) {
@@ -181,11 +188,23 @@ pub fn weekly_minutes(entries: &[(i64, i64)], tz: &TimeZone) -> BTreeMap<i64, f6
                 }
             };
             let upto = end.min(we);
-            *weeks.entry(ws).or_insert(0.0) += (upto - cursor) as f64 / 60.0;
+            // merged entries come oldest first: a week is the last one or new
+            match weeks.last_mut() {
+                Some((w, secs)) if *w == ws => *secs += upto - cursor,
+                _ => weeks.push((ws, upto - cursor)),
+            }
             cursor = upto;
         }
     }
     weeks
+}
+
+/// Minutes per week from [`weekly_seconds`].
+pub fn minutes_of(weeks: &[(i64, i64)]) -> BTreeMap<i64, f64> {
+    weeks
+        .iter()
+        .map(|&(w, secs)| (w, secs as f64 / 60.0))
+        .collect()
 }
 
 /// One account-week of the model: a week of the account's tracked span.

@@ -20,6 +20,7 @@
 //! every [`CONFIG_CHECK`]. A changed, valid config replaces the scheduler, the
 //! alert rules and the exporter's accounts together ([`Service::reload`]).
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
@@ -641,18 +642,51 @@ pub async fn poll_once(
     })
 }
 
-/// One line for a poll result (see [`poller::describe`]), the account
-/// column as wide as the config's longest id.
-pub fn describe(config: &Config, r: &PollResult) -> String {
-    let metric = config
-        .account(&r.account)
-        .map_or("followers", |a| a.metric());
-    let width = config
-        .accounts
-        .iter()
-        .map(|a| a.id.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(40);
-    poller::describe(r, metric, width)
+/// Lines for poll results (see [`poller::describe`]), the account column as
+/// wide as the config's longest id. Made once per config: working the width
+/// and metric out for each line took a pass over every account per line,
+/// 25 M steps for the 5,000 lines of a 5,000-account poll.
+pub struct Lines {
+    config: Arc<Config>,
+    width: usize,
+    metrics: HashMap<String, String>,
+}
+
+impl Lines {
+    pub fn new(config: Arc<Config>) -> Lines {
+        let width = config
+            .accounts
+            .iter()
+            .map(|a| a.id.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(40);
+        let metrics = config
+            .accounts
+            .iter()
+            .map(|a| (a.id.clone(), a.metric().to_string()))
+            .collect();
+        Lines {
+            config,
+            width,
+            metrics,
+        }
+    }
+
+    /// The same lines for `config`, made again only if it is another one (a
+    /// reload).
+    pub fn follow(&mut self, config: Arc<Config>) {
+        if !Arc::ptr_eq(&self.config, &config) {
+            *self = Lines::new(config);
+        }
+    }
+
+    /// One line for a poll result.
+    pub fn describe(&self, r: &PollResult) -> String {
+        let metric = self
+            .metrics
+            .get(&r.account)
+            .map_or("followers", |m| m.as_str());
+        poller::describe(r, metric, self.width)
+    }
 }

@@ -21,7 +21,7 @@ pub fn sourced_points_of(
     tz: &TimeZone,
     now: i64,
 ) -> Result<(Vec<Point>, usize)> {
-    let minutes = effort::weekly_minutes(&store.time_entries(&account.id)?, tz);
+    let minutes = effort::minutes_of(&week_seconds(store, &account.id, tz)?);
     let weeks = effort::span_weeks(&minutes, tz, account.tracked_since, now);
     let ends: Vec<i64> = effort::week_ends(&weeks, tz)
         .into_iter()
@@ -35,6 +35,22 @@ pub fn sourced_points_of(
         .filter(|v| v.is_some_and(|(f, s)| f > 0 && s.is_from_past()))
         .count();
     Ok((effort::points_from(&weeks, &minutes, &followers), past))
+}
+
+/// An account's time per week in `tz`: as an earlier read kept it when the
+/// zone has a name, else worked out from every entry (and kept).
+fn week_seconds(store: &Store, key: &str, tz: &TimeZone) -> Result<Vec<(i64, i64)>> {
+    let zone = tz.iana_name();
+    if let Some(zone) = zone
+        && let Some(weeks) = store.kept_week_seconds(key, zone)?
+    {
+        return Ok(weeks);
+    }
+    let weeks = effort::weekly_seconds(&store.time_entries(key)?, tz);
+    if let Some(zone) = zone {
+        store.keep_week_seconds(key, zone, &weeks)?;
+    }
+    Ok(weeks)
 }
 
 /// [`sourced_points_of`] without the count.
@@ -200,6 +216,66 @@ mod tests {
             .map(|p| (p.week - BASE) / WEEK)
             .collect();
         assert_eq!(zero, vec![-2, -1, 4, 8, 9]);
+    }
+
+    #[test]
+    fn kept_answers_give_the_points_a_fresh_look_up_gives_after_the_history_changes() {
+        let samples: Vec<(i64, i64)> = (0..10)
+            .map(|w| ((BASE + w * WEEK + 3 * 86_400) * 1000, 100 + w * 10))
+            .collect();
+        let entries: Vec<(i64, i64, &str)> = (0..10)
+            .map(|w| (BASE + w * WEEK + 86_400, 1_800 + w * 60, "log"))
+            .collect();
+        let (_dir, mut s) = store_with(&samples, &entries);
+        let tz = TimeZone::get("Europe/Paris").unwrap();
+        let now = BASE + 12 * WEEK;
+        let account = Account {
+            id: "a".into(),
+            ..Account::new(PlatformKind::Manual, "a")
+        };
+        let read = |s: &Store| s.read(|s| points_of(s, &account, &tz, now)).unwrap();
+        let looked_up = |s: &Store| {
+            let minutes = effort::weekly_minutes(&s.time_entries("a").unwrap(), &tz);
+            effort::points(&minutes, &tz, None, now, |t: i64| {
+                s.at_or_before("a", crate::util::ts(t))
+                    .unwrap()
+                    .map(|x| (x.at_ms, x.followers))
+            })
+        };
+        let first = read(&s);
+        assert_eq!(first, looked_up(&s));
+        assert!(s.kept_week_seconds("a", "Europe/Paris").unwrap().is_some());
+        assert_eq!(read(&s), first, "read back from what was kept");
+        // the past changes: a backfilled count in the last hour of week 4
+        // (Paris: weeks start an hour before UTC), fresher than the polled
+        // one, and more time in week 2
+        s.insert_samples_from(
+            "a",
+            &[Sample {
+                at_ms: (BASE + 5 * WEEK - 7_200) * 1000,
+                followers: 777,
+                following: None,
+                posts: None,
+            }],
+            crate::model::SampleSource::Backfilled,
+        )
+        .unwrap();
+        s.add_time_entries(
+            "a",
+            &[TimeEntry {
+                start: BASE + 2 * WEEK + 2 * 86_400,
+                seconds: 900,
+                source: "log".into(),
+                note: None,
+                external_id: None,
+            }],
+        )
+        .unwrap();
+        let after = read(&s);
+        assert_ne!(after, first);
+        assert_eq!(after, looked_up(&s));
+        assert_eq!(after[4].followers, 777);
+        assert_eq!(after[2].minutes, 32.0 + 15.0);
     }
 
     #[test]

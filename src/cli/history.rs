@@ -46,9 +46,10 @@ pub(super) fn poll_once(paths: &Paths, textfile: Option<&Path>) -> anyhow::Resul
             eprintln!("socialtop: {}: {}", r.account, crate::text::clean(e));
         }
     }
+    let lines = service::Lines::new(Arc::new(config.clone()));
     let printed = out::with_stdout(|w| {
         for r in &report.results {
-            writeln!(w, "{}", service::describe(&config, r))?;
+            writeln!(w, "{}", lines.describe(r))?;
         }
         // a list read, hidden or not read is news; a paused scan (it
         // resumes later) is in the log and in `followers ID`, never a failure
@@ -128,6 +129,7 @@ pub(super) fn poll_forever(
             eprintln!("socialtop: serving metrics on http://{addr}/metrics");
         }
         eprintln!("socialtop: polling {n} accounts; Ctrl-C to stop");
+        let mut lines = service::Lines::new(service.config());
         let mut result = Ok(());
         loop {
             let ev = tokio::select! {
@@ -137,11 +139,8 @@ pub(super) fn poll_forever(
             let Some(ev) = ev else { break };
             match ev {
                 ServiceEvent::Poll(Event::Finished(r)) => {
-                    let line = format!(
-                        "{}  {}",
-                        crate::util::utc_time(r.at),
-                        service::describe(&service.config(), &r)
-                    );
+                    lines.follow(service.config());
+                    let line = format!("{}  {}", crate::util::utc_time(r.at), lines.describe(&r));
                     // nobody reads any more (`poll | head`): stop polling
                     if let Err(e) = out::println(&line) {
                         result = Err(e);

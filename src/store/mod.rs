@@ -110,6 +110,11 @@ fn json_times(times_ms: &[i64]) -> String {
     list
 }
 
+/// A little-endian `i64` from 8 bytes (0 from fewer).
+fn i64_le(b: &[u8]) -> i64 {
+    b.try_into().map(i64::from_le_bytes).unwrap_or_default()
+}
+
 /// A count and its source packed in one value (`followers * 8 + source`).
 fn unpack_sourced(v: i64) -> (i64, SampleSource) {
     (v >> 3, SampleSource::from_code(v & 7))
@@ -148,6 +153,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_deliveries.sql"),
     include_str!("migrations/0011_followers.sql"),
     include_str!("migrations/0012_sources.sql"),
+    include_str!("migrations/0013_marks.sql"),
 ];
 
 pub struct Store {
@@ -159,7 +165,23 @@ pub struct Store {
     /// Opened read-only (a read-only data dir): accounts it does not know
     /// read as having no history instead of being an error.
     read_only: bool,
+    /// Fresh-count answers sought during the current [`Store::read`], kept in
+    /// `fresh_marks` when it ends; `None` outside one.
+    marks: std::cell::RefCell<Option<Marks>>,
 }
+
+/// Answers worked out during a [`Store::read`], to keep when it ends (see
+/// `migrations/0013_marks.sql`).
+#[derive(Default)]
+struct Marks {
+    /// Account row, time (ms), age limit (ms), packed count and source.
+    fresh: Vec<(i64, i64, i64, Option<i64>)>,
+    /// Account row, zone, packed weeks.
+    weeks: Vec<(i64, String, Vec<u8>)>,
+}
+
+/// How long a write waits for another process's write to end.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Store {
     /// Opens (creating if needed) the database in `data_dir`.
@@ -192,6 +214,7 @@ impl Store {
             path: path.to_path_buf(),
             ids: HashMap::new(),
             read_only: false,
+            marks: Default::default(),
         };
         store.setup().map_err(|e| classify(path, e))?;
         store.migrate()?;
@@ -262,6 +285,7 @@ impl Store {
             path: path.clone(),
             ids: HashMap::new(),
             read_only: true,
+            marks: Default::default(),
         };
         let version = store.schema_version()?;
         let known = MIGRATIONS.len() as i64;
@@ -277,7 +301,7 @@ impl Store {
     }
 
     fn setup(&self) -> rusqlite::Result<()> {
-        self.conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
         // The bundled SQLite is built with STAT4, under which a cached
         // statement whose bindings change may be prepared again for a better
         // plan; socialtop's queries are all key seeks, so plans are kept.
@@ -383,14 +407,19 @@ impl Store {
         Ok(())
     }
 
-    /// Runs `f` in one transaction, committing on success.
+    /// Runs `f` in one write transaction, committing on success. It takes
+    /// the write lock first (`BEGIN IMMEDIATE`): a deferred one that read
+    /// before writing could not wait for another process's write, and failed
+    /// at once as "locked" when that write ended while it waited.
     fn transaction<T>(
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<T> {
         let path = self.path.clone();
         let run = || {
-            let tx = self.conn.transaction()?;
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let out = f(&tx)?;
             tx.commit()?;
             Ok(out)
@@ -775,25 +804,96 @@ impl Store {
         times_ms: &[i64],
         max_age_ms: i64,
     ) -> Result<Vec<Option<(i64, SampleSource)>>> {
-        if times_ms.is_empty() {
+        let (Some(first), Some(last)) = (times_ms.iter().min(), times_ms.iter().max()) else {
             return Ok(Vec::new());
-        }
+        };
         let id = self.row(key)?;
-        let list = json_times(times_ms);
-        let mut stmt = self
+        // the answers kept by an earlier read (the triggers of `fresh_marks`
+        // dropped every one a later sample changed)
+        let mut answers: HashMap<i64, Option<i64>> = self
             .conn
             .prepare_cached(
-                // the count (at most 2^53) times 8 plus the source's code (below 8)
-                "SELECT (SELECT followers * 8 + source FROM samples WHERE account = ?1 AND at <= j.value
-                         AND at >= j.value - ?3 ORDER BY at DESC LIMIT 1)
-                 FROM json_each(?2) AS j ORDER BY j.key",
+                "SELECT at, value FROM fresh_marks
+                 WHERE account = ?1 AND at >= ?2 AND at <= ?3 AND max_age = ?4",
             )
+            .and_then(|mut stmt| {
+                stmt.query_map(params![id, first, last, max_age_ms], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect()
+            })
             .map_err(|e| self.err(e))?;
-        stmt.query_map(params![id, list, max_age_ms], |r| {
-            r.get::<_, Option<i64>>(0)
-        })
-        .and_then(|rows| rows.map(|v| v.map(|v| v.map(unpack_sourced))).collect())
-        .map_err(|e| self.err(e))
+        let missing: Vec<i64> = times_ms
+            .iter()
+            .filter(|t| !answers.contains_key(t))
+            .copied()
+            .collect();
+        if !missing.is_empty() {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    // the count (at most 2^53) times 8 plus the source's code (below 8)
+                    "SELECT (SELECT followers * 8 + source FROM samples WHERE account = ?1 AND at <= j.value
+                             AND at >= j.value - ?3 ORDER BY at DESC LIMIT 1)
+                     FROM json_each(?2) AS j ORDER BY j.key",
+                )
+                .map_err(|e| self.err(e))?;
+            let sought: Vec<Option<i64>> = stmt
+                .query_map(params![id, json_times(&missing), max_age_ms], |r| {
+                    r.get::<_, Option<i64>>(0)
+                })
+                .and_then(|rows| rows.collect())
+                .map_err(|e| self.err(e))?;
+            let mut marks = self.marks.borrow_mut();
+            for (t, v) in missing.into_iter().zip(sought) {
+                if let Some(marks) = marks.as_mut() {
+                    marks.fresh.push((id, t, max_age_ms, v));
+                }
+                answers.insert(t, v);
+            }
+        }
+        Ok(times_ms
+            .iter()
+            .map(|t| answers.get(t).copied().flatten().map(unpack_sourced))
+            .collect())
+    }
+
+    /// An account's time per week in `zone`, `(week start, seconds)` oldest
+    /// first, as an earlier read kept it with [`Store::keep_week_seconds`];
+    /// `None` when it was not kept or the account's time changed since.
+    pub fn kept_week_seconds(&self, key: &str, zone: &str) -> Result<Option<Vec<(i64, i64)>>> {
+        let id = self.row(key)?;
+        let blob: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT weeks FROM week_marks WHERE account = ?1 AND zone = ?2")
+            .and_then(|mut s| s.query_row(params![id, zone], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))?;
+        Ok(blob.and_then(|b| {
+            // a blob of another length is not ours: worked out again
+            (b.len() % 16 == 0).then(|| {
+                b.chunks_exact(16)
+                    .map(|c| {
+                        let (w, s) = c.split_at(8);
+                        (i64_le(w), i64_le(s))
+                    })
+                    .collect()
+            })
+        }))
+    }
+
+    /// Keeps an account's time per week in `zone` for later reads, when the
+    /// current [`Store::read`] ends and only if nothing was written during
+    /// it; outside a read, nothing.
+    pub fn keep_week_seconds(&self, key: &str, zone: &str, weeks: &[(i64, i64)]) -> Result<()> {
+        let id = self.row(key)?;
+        if let Some(marks) = self.marks.borrow_mut().as_mut() {
+            let blob = weeks
+                .iter()
+                .flat_map(|(w, s)| w.to_le_bytes().into_iter().chain(s.to_le_bytes()))
+                .collect();
+            marks.weeks.push((id, zone.to_string(), blob));
+        }
+        Ok(())
     }
 
     /// [`Store::fresh_sourced_followers_at_each`] without the sources.
@@ -1069,14 +1169,83 @@ impl Store {
         if !self.conn.is_autocommit() {
             return f(self);
         }
+        // the version before the snapshot: answers worked out in it are kept
+        // only if no other connection wrote since
+        let version = self.data_version().ok();
         self.conn.execute_batch("BEGIN").map_err(|e| self.err(e))?;
+        *self.marks.borrow_mut() = version.map(|_| Marks::default());
         let out = f(self);
+        let marks = self.marks.borrow_mut().take().unwrap_or_default();
         // a read transaction: ending it cannot lose anything, but it must end,
         // or every later write would fail and every read see an old snapshot
         if self.conn.execute_batch("COMMIT").is_err() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
+        if let (Ok(_), Some(version)) = (&out, version)
+            && !(marks.fresh.is_empty() && marks.weeks.is_empty())
+        {
+            self.keep_marks(version, &marks);
+        }
         out
+    }
+
+    /// `PRAGMA data_version`: changes when another connection commits.
+    fn data_version(&self) -> rusqlite::Result<i64> {
+        self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))
+    }
+
+    /// Keeps fresh-count answers in `fresh_marks` if nothing was written
+    /// since `version` (or they could be stale). Only a cache: it never waits
+    /// for another writer, and any failure just leaves them unkept. A reader
+    /// that refuses writes (`query_only`) lifts that for this one statement.
+    fn keep_marks(&self, version: i64, marks: &Marks) {
+        if self.read_only || !self.conn.is_autocommit() {
+            return;
+        }
+        let query_only: bool = self
+            .conn
+            .query_row("PRAGMA query_only", [], |r| r.get(0))
+            .unwrap_or(true);
+        let kept = (|| -> rusqlite::Result<bool> {
+            self.conn.busy_timeout(std::time::Duration::ZERO)?;
+            if query_only {
+                self.conn.pragma_update(None, "query_only", false)?;
+            }
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+            if self.data_version()? != version {
+                return Ok(false);
+            }
+            let mut insert = self.conn.prepare_cached(
+                "INSERT OR REPLACE INTO fresh_marks (account, at, max_age, value) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (account, at, max_age, value) in &marks.fresh {
+                insert.execute(params![account, at, max_age, value])?;
+            }
+            let mut insert = self.conn.prepare_cached(
+                "INSERT OR REPLACE INTO week_marks (account, zone, weeks) VALUES (?1, ?2, ?3)",
+            )?;
+            for (account, zone, weeks) in &marks.weeks {
+                insert.execute(params![account, zone, weeks])?;
+            }
+            self.conn.execute_batch("COMMIT")?;
+            Ok(true)
+        })();
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        if query_only {
+            let _ = self.conn.pragma_update(None, "query_only", true);
+        }
+        let _ = self.conn.busy_timeout(BUSY_TIMEOUT);
+        match kept {
+            Ok(kept) => tracing::debug!(
+                kept,
+                counts = marks.fresh.len(),
+                weeks = marks.weeks.len(),
+                "effort's answers"
+            ),
+            Err(e) => tracing::debug!(error = %e, "effort's answers not kept"),
+        }
     }
 
     /// Refuses (or again allows) every write on this connection: for commands
@@ -2271,5 +2440,142 @@ mod tests {
             Store::open(&path),
             Err(StoreError::TooNew { found: 99, .. })
         ));
+    }
+
+    const DAY_MS: i64 = 86_400_000;
+
+    fn marked(s: &Store) -> (i64, i64) {
+        s.conn
+            .query_row(
+                "SELECT (SELECT count(*) FROM fresh_marks), (SELECT count(*) FROM week_marks)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    }
+
+    fn fresh(s: &Store, times: &[i64]) -> Vec<Option<i64>> {
+        s.read(|s| s.fresh_sourced_followers_at_each("a", times, 7 * DAY_MS))
+            .unwrap()
+            .into_iter()
+            .map(|v| v.map(|(f, _)| f))
+            .collect()
+    }
+
+    /// A history with account "a" and its one sample: 100 followers on day 10.
+    fn day_10_at_100() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        s.sync_accounts(&[account("a")]).unwrap();
+        s.insert_sample("a", sample(10 * DAY_MS, 100)).unwrap();
+        (dir, s)
+    }
+
+    #[test]
+    fn kept_fresh_counts_give_way_to_a_sample_written_later_in_the_past() {
+        let (_dir, mut s) = day_10_at_100();
+        s.insert_sample("a", sample(20 * DAY_MS, 200)).unwrap();
+        let times = [12 * DAY_MS, 19 * DAY_MS, 21 * DAY_MS, 30 * DAY_MS];
+        let want = vec![Some(100), None, Some(200), None];
+        assert_eq!(fresh(&s, &times), want);
+        assert_eq!(marked(&s).0, 4, "the answers are kept");
+        // kept answers read back the same
+        assert_eq!(fresh(&s, &times), want);
+        // a backfilled count at day 18 changes the answer at 19 (and no other
+        // before it); one at day 25 the answer at 30
+        s.insert_sample("a", sample(18 * DAY_MS, 180)).unwrap();
+        s.insert_sample("a", sample(25 * DAY_MS, 250)).unwrap();
+        assert_eq!(
+            fresh(&s, &times),
+            vec![Some(100), Some(180), Some(200), Some(250)]
+        );
+        // a sample written with an upsert (a newer poll of the same instant)
+        s.insert_samples_from("a", &[sample(25 * DAY_MS, 260)], SampleSource::Imported)
+            .unwrap();
+        let now = fresh(&s, &times);
+        assert!(matches!(now[3], Some(250) | Some(260)), "{now:?}");
+        s.conn.execute_batch("DELETE FROM fresh_marks").unwrap();
+        assert_eq!(fresh(&s, &times), now, "kept and worked out agree");
+    }
+
+    #[test]
+    fn answers_worked_out_while_another_connection_writes_are_not_kept() {
+        let (dir, s) = day_10_at_100();
+        let mut other = Store::open_dir(dir.path()).unwrap();
+        let times = [12 * DAY_MS];
+        let during = s
+            .read(|s| {
+                let v = s.fresh_sourced_followers_at_each("a", &times, 7 * DAY_MS)?;
+                // written after this read's snapshot was taken: the answer
+                // above is already out of date
+                other.insert_sample("a", sample(11 * DAY_MS, 110)).unwrap();
+                Ok(v)
+            })
+            .unwrap();
+        assert_eq!(during[0].map(|v| v.0), Some(100), "the snapshot's answer");
+        assert_eq!(marked(&s).0, 0, "not kept");
+        assert_eq!(fresh(&s, &times), vec![Some(110)]);
+    }
+
+    #[test]
+    fn keeping_answers_never_waits_for_another_writer() {
+        let (dir, mut s) = day_10_at_100();
+        let holder = Connection::open(dir.path().join("socialtop.db")).unwrap();
+        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(fresh(&s, &[12 * DAY_MS]), vec![Some(100)]);
+        // the write lock is busy: the answer is not kept, and the read did
+        // not wait out the 5 s a write would
+        assert!(started.elapsed() < std::time::Duration::from_secs(3));
+        assert_eq!(marked(&s).0, 0);
+        holder.execute_batch("ROLLBACK").unwrap();
+        // and a write waits for the lock, as before (and reads before it
+        // writes: a deferred transaction could not wait)
+        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            holder.execute_batch("COMMIT").unwrap();
+        });
+        s.insert_sample("a", sample(11 * DAY_MS, 110)).unwrap();
+        release.join().unwrap();
+    }
+
+    #[test]
+    fn a_reader_that_refuses_writes_keeps_answers_and_still_refuses_writes() {
+        let (dir, s) = day_10_at_100();
+        let mut reader = Store::open_dir(dir.path()).unwrap();
+        reader.set_query_only(true).unwrap();
+        assert_eq!(fresh(&reader, &[12 * DAY_MS]), vec![Some(100)]);
+        assert_eq!(marked(&s).0, 1);
+        assert!(reader.insert_sample("a", sample(11 * DAY_MS, 1)).is_err());
+    }
+
+    #[test]
+    fn kept_weeks_of_time_are_dropped_by_any_change_to_the_accounts_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open_dir(dir.path()).unwrap();
+        s.sync_accounts(&[account("a"), account("b")]).unwrap();
+        let weeks = [(1_000, 60), (605_800, 120)];
+        // outside a read nothing is kept
+        s.keep_week_seconds("a", "UTC", &weeks).unwrap();
+        assert_eq!(marked(&s).1, 0);
+        s.read(|s| {
+            s.keep_week_seconds("a", "UTC", &weeks)?;
+            s.keep_week_seconds("b", "UTC", &weeks)
+        })
+        .unwrap();
+        assert_eq!(
+            s.kept_week_seconds("a", "UTC").unwrap(),
+            Some(weeks.to_vec())
+        );
+        assert_eq!(s.kept_week_seconds("a", "Europe/Paris").unwrap(), None);
+        s.add_time_entries("a", &[entry(0, 60, "manual", None)])
+            .unwrap();
+        assert_eq!(s.kept_week_seconds("a", "UTC").unwrap(), None);
+        assert_eq!(
+            s.kept_week_seconds("b", "UTC").unwrap(),
+            Some(weeks.to_vec()),
+            "another account's are kept"
+        );
     }
 }
