@@ -165,8 +165,8 @@ pub struct Store {
     /// Opened read-only (a read-only data dir): accounts it does not know
     /// read as having no history instead of being an error.
     read_only: bool,
-    /// Fresh-count answers sought during the current [`Store::read`], kept in
-    /// `fresh_marks` when it ends; `None` outside one.
+    /// Answers worked out during the current [`Store::read`], kept in
+    /// `fresh_marks` and `week_marks` when it ends; `None` outside one.
     marks: std::cell::RefCell<Option<Marks>>,
 }
 
