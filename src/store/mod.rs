@@ -178,6 +178,31 @@ struct Marks {
     fresh: Vec<(i64, i64, i64, Option<i64>)>,
     /// Account row, zone, packed weeks.
     weeks: Vec<(i64, String, Vec<u8>)>,
+    /// Each account's change mark (`accounts.changed`) as the read saw it:
+    /// when other connections wrote meanwhile, the answers of the accounts
+    /// they did not touch are still kept (a busy history writes every
+    /// second; some account is always being written).
+    seen: HashMap<i64, Option<i64>>,
+}
+
+impl Marks {
+    /// Notes account `id`'s change mark, once per read.
+    fn see(&mut self, conn: &Connection, id: i64) -> rusqlite::Result<()> {
+        if let std::collections::hash_map::Entry::Vacant(e) = self.seen.entry(id) {
+            e.insert(change_mark(conn, id)?);
+        }
+        Ok(())
+    }
+}
+
+/// Account `id`'s change mark: the generation of the last write that touched
+/// its data.
+fn change_mark(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT changed FROM accounts WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 /// How long a write waits for another process's write to end.
@@ -845,6 +870,9 @@ impl Store {
                 .and_then(|rows| rows.collect())
                 .map_err(|e| self.err(e))?;
             let mut marks = self.marks.borrow_mut();
+            if let Some(marks) = marks.as_mut() {
+                marks.see(&self.conn, id).map_err(|e| self.err(e))?;
+            }
             for (t, v) in missing.into_iter().zip(sought) {
                 if let Some(marks) = marks.as_mut() {
                     marks.fresh.push((id, t, max_age_ms, v));
@@ -887,6 +915,7 @@ impl Store {
     pub fn keep_week_seconds(&self, key: &str, zone: &str, weeks: &[(i64, i64)]) -> Result<()> {
         let id = self.row(key)?;
         if let Some(marks) = self.marks.borrow_mut().as_mut() {
+            marks.see(&self.conn, id).map_err(|e| self.err(e))?;
             let blob = weeks
                 .iter()
                 .flat_map(|(w, s)| w.to_le_bytes().into_iter().chain(s.to_le_bytes()))
@@ -1194,8 +1223,9 @@ impl Store {
         self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))
     }
 
-    /// Keeps fresh-count answers in `fresh_marks` if nothing was written
-    /// since `version` (or they could be stale). Only a cache: it never waits
+    /// Keeps the answers in `fresh_marks` and `week_marks`: all of them if
+    /// nothing was written since `version`, else those of the accounts no
+    /// write touched (the others could be stale). Only a cache: it never waits
     /// for another writer, and any failure just leaves them unkept. A reader
     /// that refuses writes (`query_only`) lifts that for this one statement.
     fn keep_marks(&self, version: i64, marks: &Marks) {
@@ -1206,29 +1236,45 @@ impl Store {
             .conn
             .query_row("PRAGMA query_only", [], |r| r.get(0))
             .unwrap_or(true);
-        let kept = (|| -> rusqlite::Result<bool> {
+        let kept = (|| -> rusqlite::Result<usize> {
             self.conn.busy_timeout(std::time::Duration::ZERO)?;
             if query_only {
                 self.conn.pragma_update(None, "query_only", false)?;
             }
             self.conn.execute_batch("BEGIN IMMEDIATE")?;
-            if self.data_version()? != version {
-                return Ok(false);
-            }
+            // nobody wrote: every answer stands; else those of the accounts
+            // no write touched (every data write marks the accounts it
+            // touches, in its own transaction)
+            let unchanged: Option<std::collections::HashSet<i64>> =
+                if self.data_version()? == version {
+                    None
+                } else {
+                    let mut same = std::collections::HashSet::new();
+                    for (id, seen) in &marks.seen {
+                        if change_mark(&self.conn, *id)? == *seen {
+                            same.insert(*id);
+                        }
+                    }
+                    Some(same)
+                };
+            let keeps = |id: &i64| unchanged.as_ref().is_none_or(|same| same.contains(id));
             let mut insert = self.conn.prepare_cached(
                 "INSERT OR REPLACE INTO fresh_marks (account, at, max_age, value) VALUES (?1, ?2, ?3, ?4)",
             )?;
-            for (account, at, max_age, value) in &marks.fresh {
+            let mut kept = 0;
+            for (account, at, max_age, value) in marks.fresh.iter().filter(|m| keeps(&m.0)) {
                 insert.execute(params![account, at, max_age, value])?;
+                kept += 1;
             }
             let mut insert = self.conn.prepare_cached(
                 "INSERT OR REPLACE INTO week_marks (account, zone, weeks) VALUES (?1, ?2, ?3)",
             )?;
-            for (account, zone, weeks) in &marks.weeks {
+            for (account, zone, weeks) in marks.weeks.iter().filter(|m| keeps(&m.0)) {
                 insert.execute(params![account, zone, weeks])?;
+                kept += 1;
             }
             self.conn.execute_batch("COMMIT")?;
-            Ok(true)
+            Ok(kept)
         })();
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
@@ -2499,22 +2545,41 @@ mod tests {
     }
 
     #[test]
-    fn answers_worked_out_while_another_connection_writes_are_not_kept() {
-        let (dir, s) = day_10_at_100();
+    fn answers_worked_out_while_another_connection_writes_are_kept_only_for_untouched_accounts() {
+        let (dir, mut s) = day_10_at_100();
+        s.sync_accounts(&[account("a"), account("b")]).unwrap();
+        s.insert_sample("b", sample(10 * DAY_MS, 500)).unwrap();
         let mut other = Store::open_dir(dir.path()).unwrap();
         let times = [12 * DAY_MS];
         let during = s
             .read(|s| {
-                let v = s.fresh_sourced_followers_at_each("a", &times, 7 * DAY_MS)?;
-                // written after this read's snapshot was taken: the answer
-                // above is already out of date
+                let a = s.fresh_sourced_followers_at_each("a", &times, 7 * DAY_MS)?;
+                let b = s.fresh_sourced_followers_at_each("b", &times, 7 * DAY_MS)?;
+                s.keep_week_seconds("a", "UTC", &[(0, 60)])?;
+                s.keep_week_seconds("b", "UTC", &[(0, 60)])?;
+                // written after this read's snapshot was taken: a's answer
+                // above is already out of date; b's is not
                 other.insert_sample("a", sample(11 * DAY_MS, 110)).unwrap();
-                Ok(v)
+                Ok((a, b))
             })
             .unwrap();
-        assert_eq!(during[0].map(|v| v.0), Some(100), "the snapshot's answer");
-        assert_eq!(marked(&s).0, 0, "not kept");
+        assert_eq!(during.0[0].map(|v| v.0), Some(100), "the snapshot's answer");
+        let kept_for = |key: &str| -> (i64, i64) {
+            s.conn
+                .query_row(
+                    "SELECT (SELECT count(*) FROM fresh_marks WHERE account = a.id),
+                            (SELECT count(*) FROM week_marks WHERE account = a.id)
+                     FROM accounts a WHERE key = ?1",
+                    [key],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap()
+        };
+        assert_eq!(kept_for("a"), (0, 0), "a was written meanwhile: not kept");
+        assert_eq!(kept_for("b"), (1, 1), "b was not: kept");
+        // worked out again, with nobody writing: kept
         assert_eq!(fresh(&s, &times), vec![Some(110)]);
+        assert_eq!(kept_for("a"), (1, 0));
     }
 
     #[test]
