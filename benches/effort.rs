@@ -76,7 +76,7 @@ fn bench(c: &mut Criterion) {
     let store = Store::open_dir(&dir).expect("open");
     let tz = jiff::tz::TimeZone::get("Europe/Berlin").expect("tz");
     let t = Instant::now();
-    let e = socialtop::tracking::effort(&store, &config, &tz).expect("effort");
+    let e = socialtop::tracking::effort(&store, &config, &tz, None).expect("effort");
     eprintln!(
         "effort, 100 accounts × 5 years ({} account-weeks, first run): {:?} — {}",
         e.n,
@@ -124,7 +124,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("effort");
     g.sample_size(20).measurement_time(Duration::from_secs(10));
     g.bench_function("100 accounts × 5 years", |b| {
-        b.iter(|| socialtop::tracking::effort(&store, &config, &tz).expect("effort"))
+        b.iter(|| socialtop::tracking::effort(&store, &config, &tz, None).expect("effort"))
     });
     g.finish();
 }

@@ -45,12 +45,16 @@ pub fn open_store(paths: &Paths, config: &Config) -> anyhow::Result<SharedStore>
         Ok(store)
     });
     match opened {
-        Ok(store) => Ok(store::shared(store)),
+        Ok(mut store) => {
+            store.set_person(&config.user);
+            Ok(store::shared(store))
+        }
         // a data dir that cannot be written (a read-only mount, a backup) can
         // still be read: `status` and `export` work, writes say why they fail
         Err(e) if data_dir_is_read_only(&paths.data_dir) => {
-            let store = Store::open_read_only(&paths.data_dir)
+            let mut store = Store::open_read_only(&paths.data_dir)
                 .map_err(|ro| anyhow::anyhow!("{e}; and read-only: {ro}"))?;
+            store.set_person(&config.user);
             tracing::warn!(dir = %paths.data_dir.display(), "data dir is read-only; opened the history read-only");
             Ok(store::shared(store))
         }
@@ -66,14 +70,18 @@ pub fn open_handle(paths: &Paths, config: &Config) -> anyhow::Result<Handle> {
         writer.sync_accounts(&config.accounts)?;
         let mut reader = Store::open_dir(&paths.data_dir)?;
         reader.set_query_only(true)?;
+        reader.set_person(&config.user);
+        writer.set_person(&config.user);
         Ok((reader, writer))
     });
     let (reader, writer) = match opened {
         Ok(pair) => pair,
         Err(e) if data_dir_is_read_only(&paths.data_dir) => {
-            let reader = Store::open_read_only(&paths.data_dir)
+            let mut reader = Store::open_read_only(&paths.data_dir)
                 .map_err(|ro| anyhow::anyhow!("{e}; and read-only: {ro}"))?;
-            let writer = Store::open_read_only(&paths.data_dir)?;
+            let mut writer = Store::open_read_only(&paths.data_dir)?;
+            reader.set_person(&config.user);
+            writer.set_person(&config.user);
             tracing::warn!(dir = %paths.data_dir.display(), "data dir is read-only; opened the history read-only");
             (reader, writer)
         }

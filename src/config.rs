@@ -162,6 +162,9 @@ pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
 fn default_request_timeout() -> Duration {
     Duration::from_secs(20)
 }
+/// The longest `user` name, in characters.
+const MAX_USER_CHARS: usize = 64;
+
 fn default_effort_margin() -> f64 {
     0.2
 }
@@ -180,6 +183,7 @@ struct RawConfig {
     followers_scan: Option<Spanned<Dur>>,
     followers_list_max: Option<Spanned<i64>>,
     theme: Option<ThemeChoice>,
+    user: Option<Spanned<String>>,
     #[serde(default)]
     accounts: Vec<toml::Spanned<RawAccount>>,
     #[serde(default)]
@@ -448,6 +452,9 @@ pub struct Config {
     pub followers_scan: Duration,
     pub followers_list_max: i64,
     pub theme: ThemeChoice,
+    /// Who logs time from this config (`user`; the OS user name by
+    /// default): time entries and the timer are this person's.
+    pub user: String,
     pub accounts: Vec<Account>,
     pub alerts: Vec<AlertRule>,
     pub notify: Notify,
@@ -546,6 +553,32 @@ impl Ctx<'_> {
             Some(m) => *m.get_ref(),
             None => default_effort_margin(),
         })
+    }
+
+    /// Who logs time: `user`, else the OS user name (`USER`, `LOGNAME`),
+    /// else "me".
+    fn user(&self, raw: Option<Spanned<String>>) -> Result<String, ConfigError> {
+        let Some(name) = raw else {
+            let os = ["USER", "LOGNAME"]
+                .iter()
+                .filter_map(|v| std::env::var(v).ok())
+                .map(|v| crate::text::clean(&v).trim().to_string())
+                .find(|v| !v.is_empty() && v.chars().count() <= MAX_USER_CHARS);
+            return Ok(os.unwrap_or_else(|| "me".to_string()));
+        };
+        let span = name.span();
+        let raw = name.into_inner();
+        let clean = crate::text::clean(&raw).trim().to_string();
+        if clean.is_empty() || clean != raw || clean.chars().count() > MAX_USER_CHARS {
+            return Err(self.at(
+                span,
+                format!(
+                    "user must be a name of 1 to {MAX_USER_CHARS} characters, without control characters or spaces around it (got {:?})",
+                    crate::text::clean(&raw)
+                ),
+            ));
+        }
+        Ok(clean)
     }
 
     /// Exports: `export_formats`.
@@ -948,6 +981,7 @@ impl Config {
             .map(|rule| cx.alert(rule, &accounts))
             .collect::<Result<Vec<_>, _>>()?;
         let notify = cx.notify(raw.notify)?;
+        let user = cx.user(raw.user)?;
         Ok(Config {
             path: path.to_path_buf(),
             poll_interval: defaults.poll_interval,
@@ -958,6 +992,7 @@ impl Config {
             followers_scan: defaults.followers_scan,
             followers_list_max: defaults.followers_list_max,
             theme: raw.theme.unwrap_or_default(),
+            user,
             accounts,
             alerts,
             notify,

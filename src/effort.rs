@@ -428,9 +428,21 @@ pub struct Effort {
     /// platforms' past (`backfilled` or `reconstructed` samples) rather than
     /// polled or entered ([`Effort::with_backfilled`]).
     pub backfilled_weeks: usize,
+    /// Whose time: a person's (`effort --user NAME`), or null for the team's
+    /// (everyone's time on the accounts).
+    pub user: Option<String>,
 }
 
 impl Effort {
+    /// The verdict on one person's time: named in the field and the sentence.
+    pub fn for_user(mut self, user: Option<&str>) -> Effort {
+        if let Some(user) = user {
+            self.sentence = format!("On {user}'s time: {}", self.sentence);
+            self.user = Some(user.to_string());
+        }
+        self
+    }
+
     /// Notes how many of the account-weeks rest on backfilled or
     /// reconstructed counts, in the field and at the end of the sentence.
     pub fn with_backfilled(mut self, weeks: usize) -> Effort {
@@ -969,6 +981,7 @@ pub fn analyze(accounts: &[(String, Vec<Point>)], margin: f64) -> Effort {
         margin_pct: 2f64.powf(margin) - 1.0,
         weeks_to_settle: None,
         backfilled_weeks: 0,
+        user: None,
         elasticity_ols,
         t_margin: None,
         calendar_weeks: None,

@@ -131,7 +131,7 @@ pub fn snapshot(
                     / 60.0,
             });
         }
-        Ok((accounts, crate::tracking::effort(store, config, tz)?))
+        Ok((accounts, crate::tracking::effort(store, config, tz, None)?))
     })?;
     Ok(Snapshot {
         generated_at: now,

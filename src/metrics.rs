@@ -162,7 +162,7 @@ pub struct Estimate {
 impl Estimate {
     /// Fits the effort model over the whole history (as `socialtop effort`).
     pub fn of(store: &Store, config: &Config, tz: &TimeZone) -> store::Result<Estimate> {
-        let e = crate::tracking::effort(store, config, tz)?;
+        let e = crate::tracking::effort(store, config, tz, None)?;
         Ok(Estimate {
             elasticity: e.elasticity,
             ci95: e.ci95,

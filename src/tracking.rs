@@ -20,8 +20,9 @@ pub fn sourced_points_of(
     account: &Account,
     tz: &TimeZone,
     now: i64,
+    person: Option<&str>,
 ) -> Result<(Vec<Point>, usize)> {
-    let minutes = effort::minutes_of(&week_seconds(store, &account.id, tz)?);
+    let minutes = effort::minutes_of(&week_seconds(store, &account.id, tz, person)?);
     let weeks = effort::span_weeks(&minutes, tz, account.tracked_since, now);
     let ends: Vec<i64> = effort::week_ends(&weeks, tz)
         .into_iter()
@@ -37,17 +38,28 @@ pub fn sourced_points_of(
     Ok((effort::points_from(&weeks, &minutes, &followers), past))
 }
 
-/// An account's time per week in `tz`: as an earlier read kept it when the
-/// zone has a name, else worked out from every entry (and kept).
-fn week_seconds(store: &Store, key: &str, tz: &TimeZone) -> Result<Vec<(i64, i64)>> {
-    let zone = tz.iana_name();
-    if let Some(zone) = zone
+/// An account's time per week in `tz` (`person`'s, or everyone's): as an
+/// earlier read kept it when the zone has a name, else worked out from every
+/// entry (and kept).
+fn week_seconds(
+    store: &Store,
+    key: &str,
+    tz: &TimeZone,
+    person: Option<&str>,
+) -> Result<Vec<(i64, i64)>> {
+    // a zone name has no spaces: "Europe/Paris" for the team, "Europe/Paris
+    // alice" for one person
+    let zone = tz.iana_name().map(|zone| match person {
+        Some(p) => format!("{zone} {p}"),
+        None => zone.to_string(),
+    });
+    if let Some(zone) = &zone
         && let Some(weeks) = store.kept_week_seconds(key, zone)?
     {
         return Ok(weeks);
     }
-    let weeks = effort::weekly_seconds(&store.time_entries(key)?, tz);
-    if let Some(zone) = zone {
+    let weeks = effort::weekly_seconds(&store.time_entries_of(key, person)?, tz);
+    if let Some(zone) = &zone {
         store.keep_week_seconds(key, zone, &weeks)?;
     }
     Ok(weeks)
@@ -56,19 +68,20 @@ fn week_seconds(store: &Store, key: &str, tz: &TimeZone) -> Result<Vec<(i64, i64
 /// [`sourced_points_of`] without the count.
 #[cfg(any(test, feature = "test-util"))]
 pub fn points_of(store: &Store, account: &Account, tz: &TimeZone, now: i64) -> Result<Vec<Point>> {
-    Ok(sourced_points_of(store, account, tz, now)?.0)
+    Ok(sourced_points_of(store, account, tz, now, None)?.0)
 }
 
 /// Each account's id and model points.
 pub type AccountPoints = Vec<(String, Vec<Point>)>;
 
-/// Every account's model points (the weeks of its tracked span), and how
-/// many of the points of the accounts the model uses rest on backfilled or
-/// reconstructed counts.
+/// Every account's model points (the weeks of its tracked span; `person`'s
+/// time, or everyone's), and how many of the points of the accounts the
+/// model uses rest on backfilled or reconstructed counts.
 pub fn sourced_account_points(
     store: &Store,
     config: &Config,
     tz: &TimeZone,
+    person: Option<&str>,
 ) -> Result<(AccountPoints, usize)> {
     let now = crate::model::SystemClock.now().as_second();
     // one read transaction: one snapshot, locking paid once
@@ -78,7 +91,7 @@ pub fn sourced_account_points(
             .accounts
             .iter()
             .map(|a| {
-                let (points, from_past) = sourced_points_of(store, a, tz, now)?;
+                let (points, from_past) = sourced_points_of(store, a, tz, now, person)?;
                 if points.len() >= effort::MIN_POINTS {
                     past += from_past;
                 }
@@ -89,10 +102,18 @@ pub fn sourced_account_points(
     })
 }
 
-/// The effort model over the whole history.
-pub fn effort(store: &Store, config: &Config, tz: &TimeZone) -> Result<Effort> {
-    let (points, past) = sourced_account_points(store, config, tz)?;
-    Ok(effort::analyze(&points, config.effort_margin).with_backfilled(past))
+/// The effort model over the whole history: on `person`'s time, or on the
+/// team's (everyone's).
+pub fn effort(
+    store: &Store,
+    config: &Config,
+    tz: &TimeZone,
+    person: Option<&str>,
+) -> Result<Effort> {
+    let (points, past) = sourced_account_points(store, config, tz, person)?;
+    Ok(effort::analyze(&points, config.effort_margin)
+        .with_backfilled(past)
+        .for_user(person))
 }
 
 /// Seconds spent on `key` in the ISO week containing `now`, the running timer

@@ -201,7 +201,7 @@ fn effort_view_reads_the_same_sentence_as_the_command() {
     let fx = fixture();
     let mut app = app(&fx);
     app.effort = Some(data::load_effort(&fx.store, &fx.config, &app.tz).unwrap());
-    let sentence = socialtop::tracking::effort(&fx.store, &fx.config, &app.tz)
+    let sentence = socialtop::tracking::effort(&fx.store, &fx.config, &app.tz, None)
         .unwrap()
         .sentence;
     app.on_key(code(KeyCode::Tab));

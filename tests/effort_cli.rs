@@ -1219,3 +1219,84 @@ async fn clockify_rate_limits_are_waited_out_then_named() {
         "Clockify kept answering HTTP 429 (too many requests) after 3 retries",
     );
 }
+
+#[test]
+fn people_log_their_own_time_and_effort_is_asked_per_person_or_for_the_team() {
+    let env = two_manual_accounts("");
+    // the test's own user logs the twelve weeks; bob (his OS user name)
+    // logs 45 minutes more on `a` in week 3, and carol (the config's
+    // `user`) 30 minutes on `b`
+    backfill(&env);
+    let me = ok(env.run(&["effort", "--format", "json"]));
+    let me: Value = serde_json::from_str(&me).unwrap();
+    ok(env.run_env(
+        &["log", "a", "45m", "--at", &iso(BASE + 3 * WEEK + 86_400)],
+        &[("USER", "bob")],
+    ));
+    let config = std::fs::read_to_string(env.config()).unwrap();
+    env.write_config(&format!("user = \"carol\"\n{config}"));
+    ok(env.run(&["log", "b", "30m", "--at", &iso(BASE + 5 * WEEK + 86_400)]));
+    env.write_config(&config);
+
+    let team: Value = serde_json::from_str(&ok(env.run(&["effort", "--format", "json"]))).unwrap();
+    assert_eq!(team["user"], Value::Null);
+    let of = |e: &Value, id: &str, field: &str| -> f64 {
+        let accounts = e["accounts"].as_array().unwrap();
+        let account = accounts.iter().find(|a| a["id"] == id).unwrap();
+        account[field].as_f64().unwrap()
+    };
+    let mean = |e: &Value, id: &str| of(e, id, "minutes_per_week");
+    let weeks = |e: &Value, id: &str| of(e, id, "weeks");
+    // the team's time is everyone's: bob's 45 and carol's 30 minutes added
+    assert!((mean(&team, "a") - mean(&me, "a") - 45.0 / weeks(&team, "a")).abs() < 1e-9);
+    assert!((mean(&team, "b") - mean(&me, "b") - 30.0 / weeks(&team, "b")).abs() < 1e-9);
+
+    // bob's own time: one week on `a`, none on `b`: no verdict, and why
+    let bob: Value = serde_json::from_str(&ok(
+        env.run(&["effort", "--format", "json", "--user", "bob"])
+    ))
+    .unwrap();
+    assert_eq!(bob["user"], "bob");
+    assert_eq!(bob["n"], 0, "{bob}");
+    assert_eq!(bob["excluded"]["accounts"]["too_few_points"], 1);
+    assert_eq!(bob["excluded"]["accounts"]["no_time_tracked"], 1);
+    assert!(
+        bob["sentence"]
+            .as_str()
+            .unwrap()
+            .starts_with("On bob's time: ")
+    );
+
+    // the test user's own time is what it was before the others logged
+    let user = std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(|| std::env::var("LOGNAME").ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "me".into());
+    let mine: Value = serde_json::from_str(&ok(
+        env.run(&["effort", "--format", "json", "--user", &user])
+    ))
+    .unwrap();
+    assert_eq!(mine["elasticity"], me["elasticity"], "{mine}");
+    assert_eq!(mine["ci95"], me["ci95"]);
+
+    let bad = env.run(&["effort", "--user", "a\u{1b}[31m"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("--user"), "{}", stderr(&bad));
+}
+
+#[test]
+fn a_user_that_is_not_a_name_is_a_config_error_at_its_line() {
+    let env = two_manual_accounts("");
+    let config = std::fs::read_to_string(env.config()).unwrap();
+    for bad in ["\"\"", "\" alice\"", &format!("\"{}\"", "x".repeat(65))] {
+        env.write_config(&format!("user = {bad}\n{config}"));
+        let out = env.run(&["status"]);
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(
+            err.contains("config.toml:1:") && err.contains("user must be a name"),
+            "{err}"
+        );
+    }
+}

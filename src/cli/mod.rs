@@ -85,6 +85,10 @@ pub enum Cmd {
         /// table for people; json (numbers unrounded) for scripts
         #[arg(long, value_enum, default_value_t = EffortFormat::Table)]
         format: EffortFormat,
+        /// on one person's time (their config's `user`); without it, the
+        /// team's: everyone's time on the accounts
+        #[arg(long, value_name = "NAME")]
+        user: Option<String>,
     },
     /// Export a snapshot (JSON, CSV, Markdown, SVG chart) or the whole history
     Export {
@@ -490,7 +494,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Import(ImportCmd::Clockify { url, since }) => {
             time::import_service(&paths, time::Service::Clockify, &url, since.as_deref())
         }
-        Cmd::Effort { format } => time::effort_cmd(&paths, format),
+        Cmd::Effort { format, user } => time::effort_cmd(&paths, format, user.as_deref()),
         Cmd::Backfill { id, all, since } => {
             backfill::backfill_cmd(&paths, id.as_deref(), all, since.as_deref())
         }

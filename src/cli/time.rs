@@ -209,10 +209,22 @@ pub(super) fn import_activitywatch(
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn effort_cmd(paths: &Paths, format: EffortFormat) -> anyhow::Result<ExitCode> {
+pub(super) fn effort_cmd(
+    paths: &Paths,
+    format: EffortFormat,
+    user: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    if let Some(u) = user
+        && (u.is_empty() || crate::text::clean(u) != u)
+    {
+        anyhow::bail!(
+            "--user {:?}: not a name (empty, or with control characters)",
+            crate::text::clean(u)
+        );
+    }
     let (config, store) = open(paths)?;
     let tz = crate::util::local_tz();
-    let e = crate::tracking::effort(&store::lock(&store), &config, &tz)?;
+    let e = crate::tracking::effort(&store::lock(&store), &config, &tz, user)?;
     out::with_stdout(|out| {
         match format {
             EffortFormat::Json => {

@@ -154,6 +154,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0011_followers.sql"),
     include_str!("migrations/0012_sources.sql"),
     include_str!("migrations/0013_marks.sql"),
+    include_str!("migrations/0014_people.sql"),
 ];
 
 pub struct Store {
@@ -168,6 +169,8 @@ pub struct Store {
     /// Answers worked out during the current [`Store::read`], kept in
     /// `fresh_marks` and `week_marks` when it ends; `None` outside one.
     marks: std::cell::RefCell<Option<Marks>>,
+    /// Who logs time through this store: the config's `user`.
+    person: String,
 }
 
 /// Answers worked out during a [`Store::read`], to keep when it ends (see
@@ -240,6 +243,7 @@ impl Store {
             ids: HashMap::new(),
             read_only: false,
             marks: Default::default(),
+            person: String::new(),
         };
         store.setup().map_err(|e| classify(path, e))?;
         store.migrate()?;
@@ -311,6 +315,7 @@ impl Store {
             ids: HashMap::new(),
             read_only: true,
             marks: Default::default(),
+            person: String::new(),
         };
         let version = store.schema_version()?;
         let known = MIGRATIONS.len() as i64;
@@ -710,6 +715,7 @@ impl Store {
                 check_entry(key, e)?;
             }
         }
+        let person = self.person.clone();
         self.write(&ids, |tx| {
             let mut counts = Vec::with_capacity(batches.len());
             for (id, (_, entries)) in ids.iter().zip(batches) {
@@ -724,18 +730,36 @@ impl Store {
                         None => false,
                     };
                     tx.prepare_cached(
-                        "INSERT INTO time_entries (account, start, seconds, source, note, external_id)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                        "INSERT INTO time_entries (account, start, seconds, source, note, external_id, person)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                          ON CONFLICT (account, source, external_id) WHERE external_id IS NOT NULL
                          DO UPDATE SET start = excluded.start, seconds = excluded.seconds, note = excluded.note",
                     )?
-                    .execute(params![id, e.start, e.seconds, e.source, e.note, e.external_id])?;
+                    .execute(params![id, e.start, e.seconds, e.source, e.note, e.external_id, person])?;
                     new += usize::from(!existed);
                 }
                 counts.push(new);
             }
             Ok(counts)
         })
+    }
+
+    /// The time entries `person` logged on an account as `(start, seconds)`,
+    /// oldest first; every person's with `None` (the team).
+    pub fn time_entries_of(&self, key: &str, person: Option<&str>) -> Result<Vec<(i64, i64)>> {
+        let Some(person) = person else {
+            return self.time_entries(key);
+        };
+        let id = self.row(key)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT start, seconds FROM time_entries WHERE account = ?1 AND person = ?2 ORDER BY start",
+            )
+            .map_err(|e| self.err(e))?;
+        stmt.query_map(params![id, person], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
     }
 
     /// Every time entry of an account as `(start, seconds)`, oldest first.
@@ -992,8 +1016,10 @@ impl Store {
     pub fn timer(&self) -> Result<Option<(String, i64)>> {
         self.conn
             .query_row(
-                "SELECT a.key, t.started FROM timer t JOIN accounts a ON a.id = t.account",
-                [],
+                // this person's, or one left from before timers were per person
+                "SELECT a.key, t.started FROM timers t JOIN accounts a ON a.id = t.account
+                 WHERE t.person IN (?1, '') ORDER BY t.person DESC LIMIT 1",
+                [&self.person],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
@@ -1006,11 +1032,12 @@ impl Store {
     /// record the same stretch twice.
     pub fn start_timer(&mut self, key: &str, at: i64) -> Result<Option<(String, i64)>> {
         let id = self.row(key)?;
+        let person = self.person.clone();
         self.timer_change(|tx| {
-            let stopped = stop_in(tx, at)?;
+            let stopped = stop_in(tx, at, &person)?;
             tx.execute(
-                "INSERT INTO timer (id, account, started) VALUES (1, ?1, ?2)",
-                params![id, at],
+                "INSERT INTO timers (person, account, started) VALUES (?1, ?2, ?3)",
+                params![person, id, at],
             )?;
             let mut touched = vec![id];
             touched.extend(stopped.as_ref().map(|s| s.0));
@@ -1020,8 +1047,9 @@ impl Store {
 
     /// Stops the running timer at `at` and records its time; returns `(account, seconds)`.
     pub fn stop_timer(&mut self, at: i64) -> Result<Option<(String, i64)>> {
+        let person = self.person.clone();
         self.timer_change(|tx| {
-            let stopped = stop_in(tx, at)?;
+            let stopped = stop_in(tx, at, &person)?;
             let touched = stopped.iter().map(|s| s.0).collect();
             Ok((touched, stopped.map(|(_, key, secs)| (key, secs))))
         })
@@ -1292,6 +1320,12 @@ impl Store {
             ),
             Err(e) => tracing::debug!(error = %e, "effort's answers not kept"),
         }
+    }
+
+    /// Who logs time through this store from now on (the config's `user`):
+    /// time entries and the timer are this person's.
+    pub fn set_person(&mut self, person: &str) {
+        self.person = person.to_string();
     }
 
     /// Refuses (or again allows) every write on this connection: for commands
@@ -1834,29 +1868,32 @@ fn check_entry(key: &str, e: &TimeEntry) -> Result<()> {
     Ok(())
 }
 
-/// Stops the running timer inside `tx`, recording at most a day of it;
+/// Stops `person`'s running timer inside `tx` (or one left from before
+/// timers were per person), recording at most a day of it as theirs;
 /// returns `(account row, account id, seconds)` of what it stopped.
 fn stop_in(
     tx: &rusqlite::Transaction<'_>,
     at: i64,
+    person: &str,
 ) -> rusqlite::Result<Option<(i64, String, i64)>> {
-    let running: Option<(i64, String, i64)> = tx
+    let running: Option<(i64, String, i64, String)> = tx
         .query_row(
-            "SELECT a.id, a.key, t.started FROM timer t JOIN accounts a ON a.id = t.account",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            "SELECT a.id, a.key, t.started, t.person FROM timers t JOIN accounts a ON a.id = t.account
+             WHERE t.person IN (?1, '') ORDER BY t.person DESC LIMIT 1",
+            [person],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
-    let Some((id, key, started)) = running else {
+    let Some((id, key, started, owner)) = running else {
         return Ok(None);
     };
-    tx.execute("DELETE FROM timer", [])?;
+    tx.execute("DELETE FROM timers WHERE person = ?1", [owner])?;
     // a timer left running for days records a day, the longest entry
     let seconds = (at - started).min(MAX_ENTRY_SECS);
     if seconds > 0 {
         tx.execute(
-            "INSERT INTO time_entries (account, start, seconds, source) VALUES (?1, ?2, ?3, 'timer')",
-            params![id, started, seconds],
+            "INSERT INTO time_entries (account, start, seconds, source, person) VALUES (?1, ?2, ?3, 'timer', ?4)",
+            params![id, started, seconds, person],
         )?;
     }
     Ok(Some((id, key, seconds.max(0))))
@@ -2277,16 +2314,23 @@ mod tests {
         assert_eq!(s.latest("a").unwrap(), None, "nothing was written");
     }
 
+    /// A history file at `path` with the first `version` migrations applied,
+    /// as an older socialtop left it.
+    fn history_at_version(path: &Path, version: usize) -> Connection {
+        let c = Connection::open(path).unwrap();
+        for (i, m) in MIGRATIONS[..version].iter().enumerate() {
+            c.execute_batch(m).unwrap();
+            c.pragma_update(None, "user_version", i as i64 + 1).unwrap();
+        }
+        c
+    }
+
     #[test]
     fn second_keyed_history_is_migrated_to_milliseconds() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DB_FILE);
         {
-            let c = Connection::open(&path).unwrap();
-            for (i, m) in MIGRATIONS[..5].iter().enumerate() {
-                c.execute_batch(m).unwrap();
-                c.pragma_update(None, "user_version", i as i64 + 1).unwrap();
-            }
+            let c = history_at_version(&path, 5);
             c.execute_batch(
                 "INSERT INTO accounts (id, key, platform, handle, metric) VALUES (1, 'a', 'github', 'a', 'followers');
                  INSERT INTO samples (account, at, followers) VALUES (1, 1700000000, 42);
@@ -2319,11 +2363,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(DB_FILE);
         {
-            let c = Connection::open(&path).unwrap();
-            for (i, m) in MIGRATIONS[..9].iter().enumerate() {
-                c.execute_batch(m).unwrap();
-                c.pragma_update(None, "user_version", i as i64 + 1).unwrap();
-            }
+            let c = history_at_version(&path, 9);
             c.execute_batch(
                 "INSERT INTO accounts (id, key, platform, handle, metric) VALUES (1, 'a', 'github', 'a', 'followers'), (2, 'm', 'manual', 'm', 'followers');
                  INSERT INTO samples (account, at, followers) VALUES (1, 1700000000000, 42), (2, 1700000000000, 7);",
@@ -2642,5 +2682,91 @@ mod tests {
             Some(weeks.to_vec()),
             "another account's are kept"
         );
+    }
+
+    #[test]
+    fn time_is_the_loggers_and_each_person_has_a_timer_of_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut alice = Store::open_dir(dir.path()).unwrap();
+        alice.sync_accounts(&[account("a"), account("b")]).unwrap();
+        alice.set_person("alice");
+        let mut bob = Store::open_dir(dir.path()).unwrap();
+        bob.set_person("bob");
+        alice
+            .add_time_entries("a", &[entry(0, 600, "log", None)])
+            .unwrap();
+        bob.add_time_entries("a", &[entry(3_600, 900, "log", None)])
+            .unwrap();
+        assert_eq!(
+            alice.time_entries("a").unwrap(),
+            vec![(T0, 600), (T0 + 3_600, 900)]
+        );
+        assert_eq!(
+            bob.time_entries_of("a", Some("alice")).unwrap(),
+            vec![(T0, 600)]
+        );
+        assert_eq!(
+            alice.time_entries_of("a", Some("bob")).unwrap(),
+            vec![(T0 + 3_600, 900)]
+        );
+        assert_eq!(alice.time_entries_of("a", None).unwrap().len(), 2);
+
+        // two timers at once, one each; stopping one leaves the other
+        assert_eq!(alice.start_timer("a", T0 + 10_000).unwrap(), None);
+        assert_eq!(bob.timer().unwrap(), None, "alice's timer is not bob's");
+        assert_eq!(bob.start_timer("b", T0 + 10_100).unwrap(), None);
+        assert_eq!(alice.timer().unwrap(), Some(("a".into(), T0 + 10_000)));
+        assert_eq!(
+            alice.stop_timer(T0 + 10_600).unwrap(),
+            Some(("a".into(), 600))
+        );
+        assert_eq!(bob.timer().unwrap(), Some(("b".into(), T0 + 10_100)));
+        assert_eq!(
+            alice.time_entries_of("a", Some("alice")).unwrap(),
+            vec![(T0, 600), (T0 + 10_000, 600)]
+        );
+        assert_eq!(
+            bob.stop_timer(T0 + 10_400).unwrap(),
+            Some(("b".into(), 300))
+        );
+        assert_eq!(
+            bob.time_entries_of("b", Some("bob")).unwrap(),
+            vec![(T0 + 10_100, 300)]
+        );
+    }
+
+    #[test]
+    fn a_timer_running_from_before_people_is_taken_over_by_whoever_uses_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        {
+            // a history from before people, its timer running
+            let c = history_at_version(&path, 13);
+            c.execute_batch(
+                "INSERT INTO accounts (id, key, platform, handle, metric) VALUES (1, 'a', 'github', 'a', 'followers');
+                 INSERT INTO time_entries (account, start, seconds, source) VALUES (1, 1700000000, 60, 'log');",
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO timer (id, account, started) VALUES (1, 1, ?1)",
+                [T0],
+            )
+            .unwrap();
+        }
+        let mut s = Store::open(&path).unwrap();
+        assert_eq!(
+            s.time_entries_of("a", Some("")).unwrap(),
+            vec![(1_700_000_000, 60)],
+            "time from before people is nobody's in particular"
+        );
+        s.set_person("alice");
+        assert_eq!(s.timer().unwrap(), Some(("a".into(), T0)));
+        assert_eq!(s.stop_timer(T0 + 60).unwrap(), Some(("a".into(), 60)));
+        assert_eq!(
+            s.time_entries_of("a", Some("alice")).unwrap(),
+            vec![(T0, 60)]
+        );
+        assert_eq!(s.timer().unwrap(), None);
+        assert_eq!(s.time_entries("a").unwrap().len(), 2, "the team's");
     }
 }

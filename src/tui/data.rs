@@ -88,7 +88,7 @@ pub fn load_effort(
     config: &crate::config::Config,
     tz: &TimeZone,
 ) -> Result<EffortData> {
-    let (points, past) = crate::tracking::sourced_account_points(store, config, tz)?;
+    let (points, past) = crate::tracking::sourced_account_points(store, config, tz, None)?;
     let effort = crate::effort::analyze(&points, config.effort_margin).with_backfilled(past);
     // the scatter is on log scales: weeks with time and a fresh count
     let points = points
