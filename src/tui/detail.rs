@@ -22,6 +22,29 @@ fn time_label(secs: i64, span: i64, tz: &jiff::tz::TimeZone) -> String {
 }
 
 /// The time axis's labels from `from` to `to`: five on a wide chart, else three.
+/// A chart's two axes: bounds and labels.
+struct Axes<'a> {
+    x: [f64; 2],
+    x_labels: Vec<Span<'a>>,
+    y: [f64; 2],
+    y_labels: Vec<Span<'a>>,
+}
+
+impl<'a> Axes<'a> {
+    /// The chart of `datasets` on these axes, labels dimmed.
+    fn around(self, datasets: Vec<Dataset<'a>>, theme: &Theme) -> Chart<'a> {
+        let axis = |bounds, labels| {
+            Axis::default()
+                .bounds(bounds)
+                .labels(labels)
+                .style(theme.dim())
+        };
+        Chart::new(datasets)
+            .x_axis(axis(self.x, self.x_labels))
+            .y_axis(axis(self.y, self.y_labels))
+    }
+}
+
 fn x_labels(from: i64, to: i64, width: u16, app: &App, theme: &Theme) -> Vec<Span<'static>> {
     let span = to - from;
     let n: i64 = if width >= 70 { 5 } else { 3 };
@@ -339,20 +362,13 @@ fn side_by_side(f: &mut Frame, app: &App, d: &Detail, from: i64, area: Rect, the
                 .data(data)
         })
         .collect::<Vec<_>>();
-    let chart = Chart::new(datasets)
-        .x_axis(
-            Axis::default()
-                .bounds([from as f64, d.to as f64])
-                .labels(x_labels)
-                .style(theme.dim()),
-        )
-        .y_axis(
-            Axis::default()
-                .bounds([ymin, ymax])
-                .labels(y_labels)
-                .style(theme.dim()),
-        );
-    f.render_widget(chart, chart_area);
+    let axes = Axes {
+        x: [from as f64, d.to as f64],
+        x_labels,
+        y: [ymin, ymax],
+        y_labels,
+    };
+    f.render_widget(axes.around(datasets, theme), chart_area);
 }
 
 pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
@@ -500,20 +516,13 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
                 .data(rest),
         );
     }
-    let chart = Chart::new(datasets)
-        .x_axis(
-            Axis::default()
-                .bounds([from as f64, d.to as f64])
-                .labels(x_labels)
-                .style(theme.dim()),
-        )
-        .y_axis(
-            Axis::default()
-                .bounds([ymin, ymax])
-                .labels(y_labels)
-                .style(theme.dim()),
-        );
-    f.render_widget(chart, chart_area);
+    let axes = Axes {
+        x: [from as f64, d.to as f64],
+        x_labels,
+        y: [ymin, ymax],
+        y_labels,
+    };
+    f.render_widget(axes.around(datasets, theme), chart_area);
 }
 
 #[cfg(test)]
