@@ -165,6 +165,22 @@ fn default_request_timeout() -> Duration {
 /// The longest `user` name, in characters.
 const MAX_USER_CHARS: usize = 64;
 
+/// A person's name as `user` (config) and `effort --user` take it: 1 to 64
+/// characters, no control characters, no spaces around it; else why not.
+pub fn check_user(name: &str) -> Result<&str, String> {
+    let clean = crate::text::clean(name);
+    if clean.trim().is_empty()
+        || clean != name
+        || clean.trim() != clean
+        || clean.chars().count() > MAX_USER_CHARS
+    {
+        return Err(format!(
+            "must be a name of 1 to {MAX_USER_CHARS} characters, without control characters or spaces around it (got {clean:?})"
+        ));
+    }
+    Ok(name)
+}
+
 fn default_effort_margin() -> f64 {
     0.2
 }
@@ -568,17 +584,9 @@ impl Ctx<'_> {
         };
         let span = name.span();
         let raw = name.into_inner();
-        let clean = crate::text::clean(&raw).trim().to_string();
-        if clean.is_empty() || clean != raw || clean.chars().count() > MAX_USER_CHARS {
-            return Err(self.at(
-                span,
-                format!(
-                    "user must be a name of 1 to {MAX_USER_CHARS} characters, without control characters or spaces around it (got {:?})",
-                    crate::text::clean(&raw)
-                ),
-            ));
-        }
-        Ok(clean)
+        check_user(&raw)
+            .map(str::to_string)
+            .map_err(|why| self.at(span, format!("user {why}")))
     }
 
     /// Exports: `export_formats`.

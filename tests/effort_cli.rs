@@ -1283,6 +1283,15 @@ fn people_log_their_own_time_and_effort_is_asked_per_person_or_for_the_team() {
     let bad = env.run(&["effort", "--user", "a\u{1b}[31m"]);
     assert_eq!(bad.status.code(), Some(1));
     assert!(stderr(&bad).contains("--user"), "{}", stderr(&bad));
+    // the config's rule: no spaces around a name either
+    let bad = env.run(&["effort", "--user", " bob"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("--user must be a name"),
+        "{}",
+        stderr(&bad)
+    );
+    assert!(!stderr(&bad).contains('\u{1b}'));
 }
 
 #[test]

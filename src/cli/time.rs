@@ -214,13 +214,8 @@ pub(super) fn effort_cmd(
     format: EffortFormat,
     user: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
-    if let Some(u) = user
-        && (u.is_empty() || crate::text::clean(u) != u)
-    {
-        anyhow::bail!(
-            "--user {:?}: not a name (empty, or with control characters)",
-            crate::text::clean(u)
-        );
+    if let Some(u) = user {
+        crate::config::check_user(u).map_err(|why| anyhow::anyhow!("--user {why}"))?;
     }
     let (config, store) = open(paths)?;
     let tz = crate::util::local_tz();

@@ -934,8 +934,8 @@ impl Store {
     }
 
     /// Keeps an account's time per week in `zone` for later reads, when the
-    /// current [`Store::read`] ends and only if nothing was written during
-    /// it; outside a read, nothing.
+    /// current [`Store::read`] ends and only if no write touched the account
+    /// during it; outside a read, nothing.
     pub fn keep_week_seconds(&self, key: &str, zone: &str, weeks: &[(i64, i64)]) -> Result<()> {
         let id = self.row(key)?;
         if let Some(marks) = self.marks.borrow_mut().as_mut() {

@@ -31,6 +31,25 @@ struct Axes<'a> {
 }
 
 impl<'a> Axes<'a> {
+    /// Time from `from` to `to` across (labelled for the chart's `width`),
+    /// the `y` bounds and labels up.
+    fn over_time(
+        from: i64,
+        to: i64,
+        width: u16,
+        app: &App,
+        theme: &Theme,
+        y: [f64; 2],
+        y_labels: Vec<Span<'a>>,
+    ) -> Axes<'a> {
+        Axes {
+            x: [from as f64, to as f64],
+            x_labels: x_labels(from, to, width, app, theme),
+            y,
+            y_labels,
+        }
+    }
+
     /// The chart of `datasets` on these axes, labels dimmed.
     fn around(self, datasets: Vec<Dataset<'a>>, theme: &Theme) -> Chart<'a> {
         let axis = |bounds, labels| {
@@ -350,7 +369,6 @@ fn side_by_side(f: &mut Frame, app: &App, d: &Detail, from: i64, area: Rect, the
             ],
         )
     };
-    let x_labels = x_labels(from, d.to, chart_area.width, app, theme);
     let datasets = lines
         .iter()
         .enumerate()
@@ -362,12 +380,15 @@ fn side_by_side(f: &mut Frame, app: &App, d: &Detail, from: i64, area: Rect, the
                 .data(data)
         })
         .collect::<Vec<_>>();
-    let axes = Axes {
-        x: [from as f64, d.to as f64],
-        x_labels,
-        y: [ymin, ymax],
+    let axes = Axes::over_time(
+        from,
+        d.to,
+        chart_area.width,
+        app,
+        theme,
+        [ymin, ymax],
         y_labels,
-    };
+    );
     f.render_widget(axes.around(datasets, theme), chart_area);
 }
 
@@ -473,7 +494,6 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
         ticks.first().copied().unwrap_or(0.0),
         ticks.last().copied().unwrap_or(1.0),
     );
-    let x_labels = x_labels(from, d.to, chart_area.width, app, theme);
     let y_labels: Vec<Span> = ticks
         .iter()
         .map(|&v| Span::styled(super::fmt::tick_label(v), theme.dim()))
@@ -516,12 +536,15 @@ pub fn render(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
                 .data(rest),
         );
     }
-    let axes = Axes {
-        x: [from as f64, d.to as f64],
-        x_labels,
-        y: [ymin, ymax],
+    let axes = Axes::over_time(
+        from,
+        d.to,
+        chart_area.width,
+        app,
+        theme,
+        [ymin, ymax],
         y_labels,
-    };
+    );
     f.render_widget(axes.around(datasets, theme), chart_area);
 }
 
