@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::config::{self, Config};
-use crate::store::{self, Handle, SharedStore, Store};
+use crate::store::{self, Handle, Location, SharedStore, Store};
 
 /// Resolved locations.
 pub struct Paths {
@@ -38,9 +38,36 @@ pub fn open(paths: &Paths) -> anyhow::Result<(Config, SharedStore)> {
     Ok((config, store))
 }
 
+/// The variable that puts the history in PostgreSQL (over the config's
+/// `database_url`).
+pub const DATABASE_URL_VAR: &str = "SOCIALTOP_DATABASE_URL";
+
+/// Where the history is: `SOCIALTOP_DATABASE_URL`, else the config's
+/// `database_url`, else the data dir. A variable that is not a PostgreSQL
+/// URL is an error naming the variable (never its value).
+pub fn history(paths: &Paths, config: &Config) -> anyhow::Result<Location> {
+    match std::env::var(DATABASE_URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => {
+            let url = store::DatabaseUrl::parse(&url)
+                .map_err(|why| anyhow::anyhow!("{DATABASE_URL_VAR} {why}"))?;
+            Ok(Location::Url(url))
+        }
+        _ => Ok(match &config.database_url {
+            Some(url) => Location::Url(url.clone()),
+            None => Location::Dir(paths.data_dir.clone()),
+        }),
+    }
+}
+
+/// [`history`], for what was checked already (an error there is the data dir's).
+pub fn location(paths: &Paths, config: &Config) -> Location {
+    history(paths, config).unwrap_or_else(|_| Location::Dir(paths.data_dir.clone()))
+}
+
 /// Opens the history in the data dir and registers the configured accounts.
 pub fn open_store(paths: &Paths, config: &Config) -> anyhow::Result<SharedStore> {
-    let opened = Store::open_dir(&paths.data_dir).and_then(|mut store| {
+    let at = history(paths, config)?;
+    let opened = at.open().and_then(|mut store| {
         store.sync_accounts(&config.accounts)?;
         Ok(store)
     });
@@ -51,7 +78,7 @@ pub fn open_store(paths: &Paths, config: &Config) -> anyhow::Result<SharedStore>
         }
         // a data dir that cannot be written (a read-only mount, a backup) can
         // still be read: `status` and `export` work, writes say why they fail
-        Err(e) if data_dir_is_read_only(&paths.data_dir) => {
+        Err(e) if matches!(at, Location::Dir(_)) && data_dir_is_read_only(&paths.data_dir) => {
             let mut store = Store::open_read_only(&paths.data_dir)
                 .map_err(|ro| anyhow::anyhow!("{e}; and read-only: {ro}"))?;
             store.set_person(&config.user);
@@ -66,9 +93,10 @@ pub fn open_store(paths: &Paths, config: &Config) -> anyhow::Result<SharedStore>
 /// their own, the configured accounts registered. A read-only data dir gives a
 /// handle whose writes fail and say why.
 pub fn open_handle(paths: &Paths, config: &Config) -> anyhow::Result<Handle> {
-    let opened = Store::open_dir(&paths.data_dir).and_then(|mut writer| {
+    let at = history(paths, config)?;
+    let opened = at.open().and_then(|mut writer| {
         writer.sync_accounts(&config.accounts)?;
-        let mut reader = Store::open_dir(&paths.data_dir)?;
+        let mut reader = at.open()?;
         reader.set_query_only(true)?;
         reader.set_person(&config.user);
         writer.set_person(&config.user);
@@ -76,7 +104,7 @@ pub fn open_handle(paths: &Paths, config: &Config) -> anyhow::Result<Handle> {
     });
     let (reader, writer) = match opened {
         Ok(pair) => pair,
-        Err(e) if data_dir_is_read_only(&paths.data_dir) => {
+        Err(e) if matches!(at, Location::Dir(_)) && data_dir_is_read_only(&paths.data_dir) => {
             let mut reader = Store::open_read_only(&paths.data_dir)
                 .map_err(|ro| anyhow::anyhow!("{e}; and read-only: {ro}"))?;
             let mut writer = Store::open_read_only(&paths.data_dir)?;

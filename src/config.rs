@@ -200,6 +200,7 @@ struct RawConfig {
     followers_list_max: Option<Spanned<i64>>,
     theme: Option<ThemeChoice>,
     user: Option<Spanned<String>>,
+    database_url: Option<Spanned<String>>,
     #[serde(default)]
     accounts: Vec<toml::Spanned<RawAccount>>,
     #[serde(default)]
@@ -471,6 +472,9 @@ pub struct Config {
     /// Who logs time from this config (`user`; the OS user name by
     /// default): time entries and the timer are this person's.
     pub user: String,
+    /// The PostgreSQL database holding the history (`database_url`), instead
+    /// of the SQLite file in the data dir.
+    pub database_url: Option<crate::store::DatabaseUrl>,
     pub accounts: Vec<Account>,
     pub alerts: Vec<AlertRule>,
     pub notify: Notify,
@@ -990,6 +994,13 @@ impl Config {
             .collect::<Result<Vec<_>, _>>()?;
         let notify = cx.notify(raw.notify)?;
         let user = cx.user(raw.user)?;
+        let database_url = match raw.database_url {
+            Some(url) => Some(
+                crate::store::DatabaseUrl::parse(url.get_ref())
+                    .map_err(|why| cx.at(url.span(), format!("database_url {why}")))?,
+            ),
+            None => None,
+        };
         Ok(Config {
             path: path.to_path_buf(),
             poll_interval: defaults.poll_interval,
@@ -1001,6 +1012,7 @@ impl Config {
             followers_list_max: defaults.followers_list_max,
             theme: raw.theme.unwrap_or_default(),
             user,
+            database_url,
             accounts,
             alerts,
             notify,

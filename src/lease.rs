@@ -7,12 +7,11 @@
 //! waits for another process's write lock holds up neither polls nor reads;
 //! its time comes from the [`Clock`] it is given.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::model::Clock;
-use crate::store::{Store, Worker};
+use crate::store::{Location, Worker};
 
 pub const TTL: Duration = Duration::from_secs(15);
 pub const RENEW_EVERY: Duration = Duration::from_secs(5);
@@ -25,9 +24,9 @@ pub struct Lease {
 
 impl Lease {
     /// A lease handle on its own connection; nothing is taken until [`Lease::renew`].
-    pub fn new(data_dir: &Path, clock: Arc<dyn Clock>) -> crate::store::Result<Lease> {
+    pub fn new(history: &Location, clock: Arc<dyn Clock>) -> crate::store::Result<Lease> {
         Ok(Lease {
-            worker: Worker::spawn("socialtop-lease", Store::open_dir(data_dir)?)?,
+            worker: Worker::spawn("socialtop-lease", history.open()?)?,
             me: format!("{}-{:016x}", std::process::id(), fastrand::u64(..)),
             clock,
         })
@@ -67,8 +66,8 @@ mod tests {
     async fn one_holder_at_a_time_and_release_hands_over() {
         let dir = tempfile::tempdir().unwrap();
         let c = clock();
-        let a = Lease::new(dir.path(), c.clone()).unwrap();
-        let b = Lease::new(dir.path(), c.clone()).unwrap();
+        let a = Lease::new(&Location::Dir(dir.path().into()), c.clone()).unwrap();
+        let b = Lease::new(&Location::Dir(dir.path().into()), c.clone()).unwrap();
         assert!(a.renew().await.unwrap());
         assert!(!b.renew().await.unwrap());
         assert!(a.renew().await.unwrap(), "the holder keeps it");
@@ -81,8 +80,8 @@ mod tests {
     async fn a_lease_not_renewed_for_its_ttl_is_taken_over_and_not_before() {
         let dir = tempfile::tempdir().unwrap();
         let c = clock();
-        let a = Lease::new(dir.path(), c.clone()).unwrap();
-        let b = Lease::new(dir.path(), c.clone()).unwrap();
+        let a = Lease::new(&Location::Dir(dir.path().into()), c.clone()).unwrap();
+        let b = Lease::new(&Location::Dir(dir.path().into()), c.clone()).unwrap();
         assert!(a.renew().await.unwrap());
         // the holder died: nobody renews it
         c.advance(TTL);

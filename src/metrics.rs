@@ -411,8 +411,8 @@ impl Exporter {
     /// An exporter on its own read-only connection to the history in
     /// `data_dir`, so a scrape neither waits for the poller nor holds it up.
     /// The accounts must have been registered (as opening the history does).
-    pub fn open(data_dir: &Path, config: Arc<Config>) -> store::Result<Exporter> {
-        let mut s = Store::open_dir(data_dir)?;
+    pub fn open(history: &store::Location, config: Arc<Config>) -> store::Result<Exporter> {
+        let mut s = history.open()?;
         s.set_query_only(true)?;
         Ok(Exporter::new(store::shared(s), config))
     }
@@ -473,10 +473,10 @@ impl Exporter {
         if fitted_at != generation && due && !cache.refitting {
             cache.refitting = true;
             cache.refit_at = Some(std::time::Instant::now());
-            let (db, config, tz) = (s.path().to_path_buf(), Arc::clone(config), self.tz.clone());
+            let (db, config, tz) = (s.location(), Arc::clone(config), self.tz.clone());
             let shared = Arc::clone(&self.effort);
             let refit = move || {
-                let fitted = Store::open(&db).and_then(|mut st| {
+                let fitted = db.open().and_then(|mut st| {
                     st.set_query_only(true)?;
                     Estimate::of(&st, &config, &tz)
                 });

@@ -22,7 +22,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
@@ -82,7 +82,9 @@ pub enum ServiceEvent {
 pub struct Options {
     pub clock: Arc<dyn Clock>,
     pub secrets: Arc<dyn Secrets>,
-    pub data_dir: PathBuf,
+    /// Where the history is (the lease and the metrics read it on
+    /// connections of their own).
+    pub history: crate::store::Location,
     /// Serve `/metrics` here.
     pub metrics: Option<SocketAddr>,
     /// Report [`ServiceEvent::Changed`] (the dashboard), starting after this
@@ -121,14 +123,14 @@ impl Service {
         let exporter = match opts.metrics {
             Some(addr) => {
                 let listener = metrics::bind(addr)?;
-                let exporter = metrics::Exporter::open(&opts.data_dir, Arc::clone(&config))?;
+                let exporter = metrics::Exporter::open(&opts.history, Arc::clone(&config))?;
                 let server = metrics::start(listener, exporter.clone())?;
                 Some((server, exporter))
             }
             None => None,
         };
         let metrics_addr = exporter.as_ref().map(|(s, _)| s.addr);
-        let lease = Lease::new(&opts.data_dir, Arc::clone(&opts.clock))?;
+        let lease = Lease::new(&opts.history, Arc::clone(&opts.clock))?;
         let (out, events) = mpsc::unbounded_channel();
         let (cmd, commands) = mpsc::unbounded_channel();
         let shared = Arc::new(RwLock::new(Arc::clone(&config)));

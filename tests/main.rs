@@ -26,6 +26,7 @@ mod newsletter_platforms;
 mod oauth_platforms;
 mod platforms;
 mod platforms_more;
+mod postgres;
 mod side_by_side;
 mod trust;
 mod unix_cli;

@@ -34,8 +34,11 @@ pub(super) fn poll_once(paths: &Paths, textfile: Option<&Path>) -> anyhow::Resul
     let delivered = report_deliveries(&report);
     // the textfile is written before the report, which a closed stdout cuts
     let written = textfile.map(|path| {
-        let text = metrics::Exporter::open(&paths.data_dir, Arc::new(config.clone()))?
-            .scrape(metrics::Format::Text)?;
+        let text = metrics::Exporter::open(
+            &crate::boot::location(paths, &config),
+            Arc::new(config.clone()),
+        )?
+        .scrape(metrics::Format::Text)?;
         metrics::write_textfile(path, &text)
     });
     // the samples are recorded; a closed standard output only cuts the report
@@ -119,7 +122,7 @@ pub(super) fn poll_forever(
         let opts = service::Options {
             clock: Arc::new(SystemClock),
             secrets: Arc::new(EnvSecrets),
-            data_dir: paths.data_dir.clone(),
+            history: crate::boot::location(paths, &config),
             metrics: metrics_addr.or(config.metrics_listen),
             watch_changes: None,
         };

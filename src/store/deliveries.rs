@@ -6,6 +6,8 @@
 
 use rusqlite::params;
 
+use super::db::{Conn, DbResult, Optional};
+
 use super::{ALERT_COLUMNS, AlertRow, NewAlert, Result, Sample, Store, alert_from_row};
 
 /// Where an alert goes.
@@ -111,9 +113,7 @@ impl Store {
         if !self.conn.is_autocommit() {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| self.err(e))?;
+        self.conn.begin_write().map_err(|e| self.err(e))?;
         let out = f(self).and_then(|(v, changed)| {
             if changed {
                 super::bump_generation(&self.conn, std::iter::empty()).map_err(|e| self.err(e))?;
@@ -139,7 +139,7 @@ impl Store {
     pub fn has_queued(&self) -> Result<bool> {
         self.conn
             .prepare_cached("SELECT 1 FROM alert_queue LIMIT 1")
-            .and_then(|mut s| s.exists([]))
+            .and_then(|mut s| s.exists(params![]))
             .map_err(|e| self.err(e))
     }
 
@@ -154,7 +154,7 @@ impl Store {
                  ORDER BY q.account, q.at LIMIT ?1",
             )
             .map_err(|e| self.err(e))?;
-        stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+        stmt.query_map(params![i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
             let sample = match r.get::<_, Option<i64>>(3)? {
                 Some(at_ms) => Some(Sample {
                     at_ms,
@@ -196,24 +196,28 @@ impl Store {
         give_up_ms: i64,
     ) -> Result<Option<AlertRow>> {
         let account = self.row(&alert.account)?;
-        let run = || -> rusqlite::Result<Option<i64>> {
-            let n = self
+        let run = || -> DbResult<Option<i64>> {
+            let id: Option<i64> = self
                 .conn
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO alerts (key, account, kind, at, value, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO alerts (key, account, kind, at, value, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT DO NOTHING RETURNING id",
                 )?
-                .execute(params![
-                    alert.key,
-                    account,
-                    alert.kind,
-                    alert.at_ms,
-                    alert.value,
-                    alert.message
-                ])?;
-            if n != 1 {
+                .query_row(
+                    params![
+                        alert.key,
+                        account,
+                        alert.kind,
+                        alert.at_ms,
+                        alert.value,
+                        alert.message
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(id) = id else {
                 return Ok(None);
-            }
-            let id = self.conn.last_insert_rowid();
+            };
             let mut add = self.conn.prepare_cached(
                 "INSERT INTO deliveries (alert, target, next_at, give_up_at) VALUES (?1, ?2, ?3, ?4)",
             )?;
@@ -265,8 +269,8 @@ impl Store {
             let claimed: Vec<(i64, i64, i64)> = tx
                 .prepare_cached(
                     "UPDATE deliveries SET claimed_by = ?1, claimed_until = ?2
-                     WHERE rowid IN (
-                         SELECT rowid FROM deliveries
+                     WHERE (alert, target) IN (
+                         SELECT alert, target FROM deliveries
                          WHERE state = 'pending' AND target = ?3 AND next_at <= ?4
                            AND (claimed_until IS NULL OR claimed_until <= ?4)
                          ORDER BY next_at LIMIT ?5)
@@ -275,12 +279,12 @@ impl Store {
                 .query_map(params![me, until_ms, target.name(), now_ms, limit], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })?
-                .collect::<rusqlite::Result<_>>()?;
+                .collect::<DbResult<_>>()?;
             let sql = format!("SELECT {ALERT_COLUMNS} WHERE al.id = ?1");
             let mut read = tx.prepare_cached(&sql)?;
             let mut out = Vec::with_capacity(claimed.len());
             for (id, tries, give_up_ms) in claimed {
-                let alert = read.query_row([id], alert_from_row)?;
+                let alert = read.query_row(params![id], alert_from_row)?;
                 out.push(Claimed {
                     alert,
                     target,
@@ -347,7 +351,7 @@ impl Store {
                 "SELECT min(CASE WHEN claimed_until > ?2 THEN max(next_at, claimed_until) ELSE next_at END)
                  FROM deliveries
                  WHERE state = 'pending'
-                   AND NOT (coalesce(claimed_until, 0) > ?2 AND claimed_by IS ?1)
+                   AND NOT (coalesce(claimed_until, 0) > ?2 AND claimed_by IS NOT DISTINCT FROM ?1)
                    AND (?3 OR claimed_until IS NULL OR claimed_until <= ?2)",
             )
             .and_then(|mut s| s.query_row(params![me, now_ms, others], |r| r.get(0)))
@@ -361,23 +365,26 @@ impl Store {
                 "SELECT count(*) FROM deliveries WHERE state = 'pending' AND next_at <= ?1
                  AND (claimed_until IS NULL OR claimed_until <= ?1)",
             )
-            .and_then(|mut s| s.query_row([now_ms], |r| r.get::<_, i64>(0)))
+            .and_then(|mut s| s.query_row(params![now_ms], |r| r.get::<_, i64>(0)))
             .map(|n| usize::try_from(n).unwrap_or(0))
             .map_err(|e| self.err(e))
     }
 }
 
 /// Queues the sample of account row `id` at `at` for the alert rules.
-pub(super) fn queue_sample(conn: &rusqlite::Connection, id: i64, at: i64) -> rusqlite::Result<()> {
-    conn.prepare_cached("INSERT OR IGNORE INTO alert_queue (account, at) VALUES (?1, ?2)")?
-        .execute(params![id, at])
-        .map(|_| ())
+pub(super) fn queue_sample(conn: &Conn, id: i64, at: i64) -> DbResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO alert_queue (account, at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![id, at])
+    .map(|_| ())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{Account, PlatformKind};
+    use crate::store::testing::places;
 
     fn alert(key: &str) -> NewAlert {
         NewAlert {
@@ -390,8 +397,8 @@ mod tests {
         }
     }
 
-    fn open(dir: &std::path::Path) -> Store {
-        let mut s = Store::open_dir(dir).unwrap();
+    fn open(place: &crate::store::testing::Place) -> Store {
+        let mut s = place.open().unwrap();
         s.sync_accounts(&[Account::new(PlatformKind::Github, "a")])
             .unwrap();
         s
@@ -405,91 +412,92 @@ mod tests {
 
     #[test]
     fn a_delivery_is_claimed_by_one_process_until_its_claim_runs_out() {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut one, mut two) = (open(dir.path()), open(dir.path()));
-        let a = record(&mut one, "k1", &[Target::Webhook, Target::Command]);
-        assert!(
-            record_again(&mut two, "k1"),
-            "a key fires once, whoever records it"
-        );
-        let got = one
-            .claim_deliveries(Target::Webhook, "one", 0, 100, 4)
-            .unwrap();
-        assert_eq!(got.len(), 1);
-        assert_eq!((got[0].alert.id, got[0].tries), (a.id, 0));
-        assert_eq!(got[0].alert.delivery, Delivery::Pending);
-        // the other process finds it claimed, until the claim runs out
-        assert!(
-            two.claim_deliveries(Target::Webhook, "two", 50, 150, 4)
-                .unwrap()
-                .is_empty()
-        );
-        assert_eq!(two.next_delivery_due("two", 50, true).unwrap(), Some(0));
-        assert_eq!(two.next_delivery_due("two", 50, false).unwrap(), Some(0));
-        let webhook_due = |s: &Store, now| {
-            s.conn
+        for dir in places() {
+            let (mut one, mut two) = (open(&dir), open(&dir));
+            let a = record(&mut one, "k1", &[Target::Webhook, Target::Command]);
+            assert!(
+                record_again(&mut two, "k1"),
+                "a key fires once, whoever records it"
+            );
+            let got = one
+                .claim_deliveries(Target::Webhook, "one", 0, 100, 4)
+                .unwrap();
+            assert_eq!(got.len(), 1);
+            assert_eq!((got[0].alert.id, got[0].tries), (a.id, 0));
+            assert_eq!(got[0].alert.delivery, Delivery::Pending);
+            // the other process finds it claimed, until the claim runs out
+            assert!(
+                two.claim_deliveries(Target::Webhook, "two", 50, 150, 4)
+                    .unwrap()
+                    .is_empty()
+            );
+            assert_eq!(two.next_delivery_due("two", 50, true).unwrap(), Some(0));
+            assert_eq!(two.next_delivery_due("two", 50, false).unwrap(), Some(0));
+            let webhook_due = |s: &Store, now| {
+                s.conn
                 .query_row(
                     "SELECT count(*) FROM deliveries WHERE target = 'webhook' AND (claimed_until IS NULL OR claimed_until <= ?1)",
-                    [now],
+                    params![now],
                     |r| r.get::<_, i64>(0),
                 )
                 .unwrap()
-        };
-        assert_eq!(webhook_due(&two, 50), 0);
-        assert_eq!(webhook_due(&two, 100), 1);
-        let again = two
-            .claim_deliveries(Target::Webhook, "two", 100, 200, 4)
+            };
+            assert_eq!(webhook_due(&two, 50), 0);
+            assert_eq!(webhook_due(&two, 100), 1);
+            let again = two
+                .claim_deliveries(Target::Webhook, "two", 100, 200, 4)
+                .unwrap();
+            assert_eq!(again.len(), 1, "a killed process's claim runs out");
+            // a try that fails is tried again later; the state says so
+            two.finish_delivery(
+                a.id,
+                Target::Webhook,
+                120,
+                &TryOutcome::Retry {
+                    error: "webhook: HTTP 503".into(),
+                    next_ms: 1_120,
+                },
+            )
             .unwrap();
-        assert_eq!(again.len(), 1, "a killed process's claim runs out");
-        // a try that fails is tried again later; the state says so
-        two.finish_delivery(
-            a.id,
-            Target::Webhook,
-            120,
-            &TryOutcome::Retry {
-                error: "webhook: HTTP 503".into(),
-                next_ms: 1_120,
-            },
-        )
-        .unwrap();
-        let row = &one.recent_alerts(1).unwrap()[0];
-        assert_eq!(row.delivery, Delivery::Pending);
-        assert_eq!(row.tries, 1);
-        assert_eq!(row.last_error.as_deref(), Some("webhook: HTTP 503"));
-        assert_eq!(row.next_try_ms, Some(0), "the command is due at once");
-        assert!(row.delivery_error.is_none());
-        assert!(
-            one.claim_deliveries(Target::Webhook, "one", 1_000, 1_100, 4)
-                .unwrap()
-                .is_empty(),
-            "not before its next try"
-        );
-        // the command delivers, the webhook fails for good
-        let cmd = one
-            .claim_deliveries(Target::Command, "one", 1_000, 1_100, 4)
+            let row = &one.recent_alerts(1).unwrap()[0];
+            assert_eq!(row.delivery, Delivery::Pending);
+            assert_eq!(row.tries, 1);
+            assert_eq!(row.last_error.as_deref(), Some("webhook: HTTP 503"));
+            assert_eq!(row.next_try_ms, Some(0), "the command is due at once");
+            assert!(row.delivery_error.is_none());
+            assert!(
+                one.claim_deliveries(Target::Webhook, "one", 1_000, 1_100, 4)
+                    .unwrap()
+                    .is_empty(),
+                "not before its next try"
+            );
+            // the command delivers, the webhook fails for good
+            let cmd = one
+                .claim_deliveries(Target::Command, "one", 1_000, 1_100, 4)
+                .unwrap();
+            one.finish_delivery(a.id, Target::Command, 1_010, &TryOutcome::Delivered)
+                .unwrap();
+            assert_eq!(cmd.len(), 1);
+            one.claim_deliveries(Target::Webhook, "one", 1_200, 1_300, 4)
+                .unwrap();
+            one.finish_delivery(
+                a.id,
+                Target::Webhook,
+                1_210,
+                &TryOutcome::Failed("webhook: HTTP 404".into()),
+            )
             .unwrap();
-        one.finish_delivery(a.id, Target::Command, 1_010, &TryOutcome::Delivered)
-            .unwrap();
-        assert_eq!(cmd.len(), 1);
-        one.claim_deliveries(Target::Webhook, "one", 1_200, 1_300, 4)
-            .unwrap();
-        one.finish_delivery(
-            a.id,
-            Target::Webhook,
-            1_210,
-            &TryOutcome::Failed("webhook: HTTP 404".into()),
-        )
-        .unwrap();
-        let row = &two.recent_alerts(1).unwrap()[0];
-        assert_eq!(row.delivery, Delivery::Failed);
-        assert_eq!(row.tries, 3);
-        assert_eq!(row.delivery_error.as_deref(), Some("webhook: HTTP 404"));
-        assert_eq!(row.next_try_ms, None);
-        // a late outcome of a try another process also made changes nothing
-        two.finish_delivery(a.id, Target::Webhook, 1_300, &TryOutcome::Delivered)
-            .unwrap();
-        assert_eq!(two.recent_alerts(1).unwrap()[0].delivery, Delivery::Failed);
-        assert_eq!(one.next_delivery_due("one", 2_000, true).unwrap(), None);
+            let row = &two.recent_alerts(1).unwrap()[0];
+            assert_eq!(row.delivery, Delivery::Failed);
+            assert_eq!(row.tries, 3);
+            assert_eq!(row.delivery_error.as_deref(), Some("webhook: HTTP 404"));
+            assert_eq!(row.next_try_ms, None);
+            // a late outcome of a try another process also made changes nothing
+            two.finish_delivery(a.id, Target::Webhook, 1_300, &TryOutcome::Delivered)
+                .unwrap();
+            assert_eq!(two.recent_alerts(1).unwrap()[0].delivery, Delivery::Failed);
+            assert_eq!(one.next_delivery_due("one", 2_000, true).unwrap(), None);
+        }
     }
 
     fn record_again(s: &mut Store, key: &str) -> bool {
@@ -505,48 +513,50 @@ mod tests {
 
     #[test]
     fn an_alert_with_nowhere_to_go_is_none_and_all_delivered_is_delivered() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = open(dir.path());
-        let quiet = record(&mut s, "k1", &[]);
-        assert_eq!(quiet.delivery, Delivery::None);
-        let sent = record(&mut s, "k2", &[Target::Webhook]);
-        let got = s.claim_deliveries(Target::Webhook, "me", 0, 10, 1).unwrap();
-        assert_eq!(got.len(), 1);
-        s.finish_delivery(sent.id, Target::Webhook, 5, &TryOutcome::Delivered)
-            .unwrap();
-        let rows = s.recent_alerts(2).unwrap();
-        assert_eq!(
-            rows.iter()
-                .map(|r| (r.delivery, r.tries))
-                .collect::<Vec<_>>(),
-            [(Delivery::Delivered, 1), (Delivery::None, 0)]
-        );
-        assert_eq!(s.due_deliveries(100).unwrap(), 0);
+        for dir in places() {
+            let mut s = open(&dir);
+            let quiet = record(&mut s, "k1", &[]);
+            assert_eq!(quiet.delivery, Delivery::None);
+            let sent = record(&mut s, "k2", &[Target::Webhook]);
+            let got = s.claim_deliveries(Target::Webhook, "me", 0, 10, 1).unwrap();
+            assert_eq!(got.len(), 1);
+            s.finish_delivery(sent.id, Target::Webhook, 5, &TryOutcome::Delivered)
+                .unwrap();
+            let rows = s.recent_alerts(2).unwrap();
+            assert_eq!(
+                rows.iter()
+                    .map(|r| (r.delivery, r.tries))
+                    .collect::<Vec<_>>(),
+                [(Delivery::Delivered, 1), (Delivery::None, 0)]
+            );
+            assert_eq!(s.due_deliveries(100).unwrap(), 0);
+        }
     }
 
     #[test]
     fn a_round_that_fails_records_nothing_and_keeps_the_queue() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = open(dir.path());
-        let sample = Sample {
-            at_ms: 1_700_000_000_000,
-            followers: 5,
-            following: None,
-            posts: None,
-        };
-        s.record_success("github:a", sample).unwrap();
-        let failed: Result<()> = s.alert_round(|s| {
-            for q in s.queued_samples(10)? {
-                s.dequeue(&q)?;
-            }
-            s.record_alert(&alert("k"), &[Target::Webhook], 0, 1)?;
-            Err(crate::store::StoreError::OutOfBounds("boom".into()))
-        });
-        assert!(failed.is_err());
-        assert!(s.has_queued().unwrap());
-        assert!(s.recent_alerts(5).unwrap().is_empty());
-        let queued = s.queued_samples(10).unwrap();
-        assert_eq!(queued.len(), 1);
-        assert_eq!(queued[0].sample, Some(sample));
+        for dir in places() {
+            let mut s = open(&dir);
+            let sample = Sample {
+                at_ms: 1_700_000_000_000,
+                followers: 5,
+                following: None,
+                posts: None,
+            };
+            s.record_success("github:a", sample).unwrap();
+            let failed: Result<()> = s.alert_round(|s| {
+                for q in s.queued_samples(10)? {
+                    s.dequeue(&q)?;
+                }
+                s.record_alert(&alert("k"), &[Target::Webhook], 0, 1)?;
+                Err(crate::store::StoreError::OutOfBounds("boom".into()))
+            });
+            assert!(failed.is_err());
+            assert!(s.has_queued().unwrap());
+            assert!(s.recent_alerts(5).unwrap().is_empty());
+            let queued = s.queued_samples(10).unwrap();
+            assert_eq!(queued.len(), 1);
+            assert_eq!(queued[0].sample, Some(sample));
+        }
     }
 }

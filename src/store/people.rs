@@ -11,7 +11,9 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
+
+use super::db::{DbResult, Optional, Row};
 
 use super::{Result, Store};
 use crate::model::{PeopleEvent, Person};
@@ -56,7 +58,7 @@ const EVENT_COLUMNS: &str =
     "e.id, a.key, e.at, e.kind, e.person, e.handle, e.name, e.followers, e.reason
      FROM follower_events e JOIN accounts a ON a.id = e.account";
 
-fn event_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PeopleEvent> {
+fn event_from_row(r: &Row<'_>) -> DbResult<PeopleEvent> {
     Ok(PeopleEvent {
         id: r.get(0)?,
         account: r.get(1)?,
@@ -83,7 +85,7 @@ impl Store {
                  WHERE account = ?1 AND finished IS NULL ORDER BY id DESC LIMIT 1",
             )
             .and_then(|mut s| {
-                s.query_row([id], |r| {
+                s.query_row(params![id], |r| {
                     Ok(RunningScan {
                         id: r.get(0)?,
                         started_ms: r.get(1)?,
@@ -103,7 +105,7 @@ impl Store {
                  WHERE account = ?1 AND finished IS NOT NULL ORDER BY id DESC LIMIT 1",
             )
             .and_then(|mut s| {
-                s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                s.query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                     .optional()
             })
             .map_err(|e| self.err(e))?;
@@ -113,7 +115,7 @@ impl Store {
                 "SELECT EXISTS (SELECT 1 FROM follower_scans
                  WHERE account = ?1 AND outcome IN ('baseline', 'completed'))",
             )
-            .and_then(|mut s| s.query_row([id], |r| r.get(0)))
+            .and_then(|mut s| s.query_row(params![id], |r| r.get(0)))
             .map_err(|e| self.err(e))?;
         Ok(ScanState {
             running,
@@ -129,11 +131,11 @@ impl Store {
         }
         let id = self.row(key)?;
         let scan = self.transaction(|tx| {
-            tx.execute(
-                "INSERT INTO follower_scans (account, started) VALUES (?1, ?2)",
+            tx.query_row(
+                "INSERT INTO follower_scans (account, started) VALUES (?1, ?2) RETURNING id",
                 params![id, now_ms],
-            )?;
-            Ok(tx.last_insert_rowid())
+                |r| r.get(0),
+            )
         })?;
         Ok(RunningScan {
             id: scan,
@@ -159,8 +161,10 @@ impl Store {
                 return Ok(false);
             }
             let mut insert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO follower_staging (scan, person, handle, name, followers)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO follower_staging (scan, person, handle, name, followers)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (scan, person) DO UPDATE SET handle = excluded.handle,
+                     name = excluded.name, followers = excluded.followers",
             )?;
             for p in people {
                 insert.execute(params![scan, p.id, p.handle, p.name, p.followers])?;
@@ -174,7 +178,7 @@ impl Store {
         self.conn
             .query_row(
                 "SELECT count(*) FROM follower_staging WHERE scan = ?1",
-                [scan],
+                params![scan],
                 |r| r.get(0),
             )
             .map_err(|e| self.err(e))
@@ -199,13 +203,16 @@ impl Store {
             .conn
             .query_row(
                 "SELECT account FROM follower_scans WHERE id = ?1",
-                [scan],
+                params![scan],
                 |r| r.get(0),
             )
             .optional()
             .map_err(|e| self.err(e))?;
         self.write(account.as_slice(), |tx| {
-            tx.execute("DELETE FROM follower_staging WHERE scan = ?1", [scan])?;
+            tx.execute(
+                "DELETE FROM follower_staging WHERE scan = ?1",
+                params![scan],
+            )?;
             tx.execute(
                 "UPDATE follower_scans SET finished = ?2, outcome = ?3, note = ?4, cursor = NULL
                  WHERE id = ?1 AND finished IS NULL",
@@ -240,7 +247,7 @@ impl Store {
             let baseline: bool = tx.query_row(
                 "SELECT NOT EXISTS (SELECT 1 FROM follower_scans
                  WHERE account = ?1 AND outcome IN ('baseline', 'completed'))",
-                [id],
+                params![id],
                 |r| r.get(0),
             )?;
             let (mut followed, mut left) = (0, 0);
@@ -276,10 +283,10 @@ impl Store {
                  SET handle = excluded.handle, name = excluded.name, followers = excluded.followers",
                 params![id, now_ms, scan],
             )?;
-            tx.execute("DELETE FROM follower_staging WHERE scan = ?1", [scan])?;
+            tx.execute("DELETE FROM follower_staging WHERE scan = ?1", params![scan])?;
             let current: i64 = tx.query_row(
                 "SELECT count(*) FROM followers_current WHERE account = ?1",
-                [id],
+                params![id],
                 |r| r.get(0),
             )?;
             let outcome = if baseline { "baseline" } else { "completed" };
@@ -324,7 +331,7 @@ impl Store {
             "SELECT {EVENT_COLUMNS} WHERE e.scan = ?1 AND e.kind = 'followed' ORDER BY e.id"
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(|e| self.err(e))?;
-        stmt.query_map([scan], event_from_row)
+        stmt.query_map(params![scan], event_from_row)
             .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
     }
@@ -335,7 +342,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT account FROM follower_events WHERE id = ?1",
-                [event],
+                params![event],
                 |r| r.get(0),
             )
             .optional()
@@ -393,24 +400,28 @@ impl Store {
                  WHERE account = ?1 ORDER BY handle, person",
             )
             .map_err(|e| self.err(e))?;
-        let mut rows = stmt.query([id]).map_err(|e| self.err(e))?;
         let mut n = 0;
-        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let read = || -> rusqlite::Result<(Person, i64)> {
-                Ok((
-                    Person {
-                        id: r.get(0)?,
-                        handle: r.get(1)?,
-                        name: r.get(2)?,
-                        followers: r.get(3)?,
-                    },
-                    r.get(4)?,
-                ))
-            };
-            let (p, since) = read().map_err(|e| self.err(e))?;
-            f(&p, since)?;
-            n += 1;
-        }
+        stmt.for_each(
+            params![id],
+            |e| E::from(self.err(e)),
+            |r| {
+                let read = || -> DbResult<(Person, i64)> {
+                    Ok((
+                        Person {
+                            id: r.get(0)?,
+                            handle: r.get(1)?,
+                            name: r.get(2)?,
+                            followers: r.get(3)?,
+                        },
+                        r.get(4)?,
+                    ))
+                };
+                let (p, since) = read().map_err(|e| self.err(e))?;
+                f(&p, since)?;
+                n += 1;
+                Ok(())
+            },
+        )?;
         Ok(n)
     }
 
@@ -424,14 +435,14 @@ impl Store {
                 "SELECT EXISTS (SELECT 1 FROM follower_scans
                  WHERE account = ?1 AND outcome IN ('baseline', 'completed'))",
             )
-            .and_then(|mut s| s.query_row([id], |r| r.get(0)))
+            .and_then(|mut s| s.query_row(params![id], |r| r.get(0)))
             .map_err(|e| self.err(e))?;
         if !known {
             return Ok(None);
         }
         self.conn
             .prepare_cached(
-                "SELECT coalesce(sum(kind = 'followed'), 0), coalesce(sum(kind = 'left'), 0)
+                "SELECT count(*) FILTER (WHERE kind = 'followed'), count(*) FILTER (WHERE kind = 'left')
                  FROM follower_events WHERE account = ?1 AND at >= ?2",
             )
             .and_then(|mut s| s.query_row(params![id, since_ms], |r| Ok((r.get(0)?, r.get(1)?))))
@@ -445,11 +456,11 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT a.key, sum(e.kind = 'followed'), sum(e.kind = 'left')
-                 FROM follower_events e JOIN accounts a ON a.id = e.account GROUP BY e.account",
+                "SELECT a.key, count(*) FILTER (WHERE e.kind = 'followed'), count(*) FILTER (WHERE e.kind = 'left')
+                 FROM follower_events e JOIN accounts a ON a.id = e.account GROUP BY a.id, a.key",
             )
             .map_err(|e| self.err(e))?;
-        stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
+        stmt.query_map(params![], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
             .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))
     }
@@ -462,11 +473,11 @@ impl Store {
         self.write(&[id], |tx| {
             tx.execute(
                 "DELETE FROM follower_staging WHERE scan IN (SELECT id FROM follower_scans WHERE account = ?1)",
-                [id],
+                params![id],
             )?;
-            tx.execute("DELETE FROM follower_scans WHERE account = ?1", [id])?;
-            let events = tx.execute("DELETE FROM follower_events WHERE account = ?1", [id])?;
-            let current = tx.execute("DELETE FROM followers_current WHERE account = ?1", [id])?;
+            tx.execute("DELETE FROM follower_scans WHERE account = ?1", params![id])?;
+            let events = tx.execute("DELETE FROM follower_events WHERE account = ?1", params![id])?;
+            let current = tx.execute("DELETE FROM followers_current WHERE account = ?1", params![id])?;
             Ok((current as i64, events as i64))
         })
     }
@@ -490,12 +501,17 @@ mod tests {
         ids.iter().map(|i| person(i)).collect()
     }
 
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open_dir(dir.path()).unwrap();
-        s.sync_accounts(&[Account::new(PlatformKind::Mastodon, "me@x")])
-            .unwrap();
-        (dir, s)
+    /// A history with one account, on each engine.
+    fn stores() -> Vec<(crate::store::testing::Place, Store)> {
+        crate::store::testing::places()
+            .into_iter()
+            .map(|place| {
+                let mut s = place.open().unwrap();
+                s.sync_accounts(&[Account::new(PlatformKind::Mastodon, "me@x")])
+                    .unwrap();
+                (place, s)
+            })
+            .collect()
     }
 
     const K: &str = "mastodon:me@x";
@@ -511,75 +527,78 @@ mod tests {
 
     #[test]
     fn the_baseline_has_no_events_and_later_scans_diff_in_sql() {
-        let (_d, mut s) = store();
-        let d = scan(&mut s, 1_000, &[&["a", "b"], &["c", "d", "e"]]).unwrap();
-        assert!(d.baseline);
-        assert_eq!((d.followed, d.left, d.current), (0, 0, 5));
-        assert!(s.people_events(K, 0).unwrap().is_empty());
-        let d = scan(&mut s, 2_000, &[&["a", "f", "g"], &["c", "h", "d"]]).unwrap();
-        assert!(!d.baseline);
-        assert_eq!((d.followed, d.left, d.current), (3, 2, 6));
-        let events = s.people_events(K, 0).unwrap();
-        let kinds: Vec<(&str, &str)> = events
-            .iter()
-            .map(|e| (e.kind.as_str(), e.who.id.as_str()))
-            .collect();
-        assert_eq!(
-            kinds,
-            [
-                ("left", "b"),
-                ("left", "e"),
-                ("followed", "f"),
-                ("followed", "g"),
-                ("followed", "h"),
-            ]
-        );
-        assert_eq!(events[0].who.name.as_deref(), Some("B"));
-        assert_eq!(s.people_changes(K, 0).unwrap(), Some((3, 2)));
-        assert_eq!(s.staged_count(1).unwrap(), 0);
+        for (_d, mut s) in stores() {
+            let d = scan(&mut s, 1_000, &[&["a", "b"], &["c", "d", "e"]]).unwrap();
+            assert!(d.baseline);
+            assert_eq!((d.followed, d.left, d.current), (0, 0, 5));
+            assert!(s.people_events(K, 0).unwrap().is_empty());
+            let d = scan(&mut s, 2_000, &[&["a", "f", "g"], &["c", "h", "d"]]).unwrap();
+            assert!(!d.baseline);
+            assert_eq!((d.followed, d.left, d.current), (3, 2, 6));
+            let events = s.people_events(K, 0).unwrap();
+            let kinds: Vec<(&str, &str)> = events
+                .iter()
+                .map(|e| (e.kind.as_str(), e.who.id.as_str()))
+                .collect();
+            assert_eq!(
+                kinds,
+                [
+                    ("left", "b"),
+                    ("left", "e"),
+                    ("followed", "f"),
+                    ("followed", "g"),
+                    ("followed", "h"),
+                ]
+            );
+            assert_eq!(events[0].who.name.as_deref(), Some("B"));
+            assert_eq!(s.people_changes(K, 0).unwrap(), Some((3, 2)));
+            assert_eq!(s.staged_count(1).unwrap(), 0);
+        }
     }
 
     #[test]
     fn an_unfinished_scan_changes_nothing_and_resumes() {
-        let (_d, mut s) = store();
-        scan(&mut s, 1_000, &[&["a", "b", "c"]]).unwrap();
-        let run = s.start_scan(K, 2_000).unwrap();
-        assert!(s.stage_page(run.id, &people(&["a"]), Some("p2")).unwrap());
-        s.pause_scan(run.id, 9_000, "server error 500").unwrap();
-        // nothing left yet
-        assert!(s.people_events(K, 0).unwrap().is_empty());
-        let again = s.start_scan(K, 3_000).unwrap();
-        assert_eq!(again.id, run.id);
-        assert_eq!(again.cursor.as_deref(), Some("p2"));
-        assert_eq!(again.resume_after_ms, Some(9_000));
-        assert!(s.stage_page(run.id, &people(&["b", "c"]), None).unwrap());
-        let d = s.finish_scan(K, run.id, 3_000).unwrap().unwrap();
-        assert_eq!((d.followed, d.left), (0, 0));
+        for (_d, mut s) in stores() {
+            scan(&mut s, 1_000, &[&["a", "b", "c"]]).unwrap();
+            let run = s.start_scan(K, 2_000).unwrap();
+            assert!(s.stage_page(run.id, &people(&["a"]), Some("p2")).unwrap());
+            s.pause_scan(run.id, 9_000, "server error 500").unwrap();
+            // nothing left yet
+            assert!(s.people_events(K, 0).unwrap().is_empty());
+            let again = s.start_scan(K, 3_000).unwrap();
+            assert_eq!(again.id, run.id);
+            assert_eq!(again.cursor.as_deref(), Some("p2"));
+            assert_eq!(again.resume_after_ms, Some(9_000));
+            assert!(s.stage_page(run.id, &people(&["b", "c"]), None).unwrap());
+            let d = s.finish_scan(K, run.id, 3_000).unwrap().unwrap();
+            assert_eq!((d.followed, d.left), (0, 0));
+        }
     }
 
     #[test]
     fn an_abandoned_scan_writes_nothing_and_forget_deletes_all() {
-        let (_d, mut s) = store();
-        scan(&mut s, 1_000, &[&["a", "b"]]).unwrap();
-        let run = s.start_scan(K, 2_000).unwrap();
-        s.stage_page(run.id, &people(&["z"]), Some("x")).unwrap();
-        s.end_scan(run.id, 2_500, "abandoned", "the cursor did not advance")
+        for (_d, mut s) in stores() {
+            scan(&mut s, 1_000, &[&["a", "b"]]).unwrap();
+            let run = s.start_scan(K, 2_000).unwrap();
+            s.stage_page(run.id, &people(&["z"]), Some("x")).unwrap();
+            s.end_scan(run.id, 2_500, "abandoned", "the cursor did not advance")
+                .unwrap();
+            assert_eq!(s.staged_count(run.id).unwrap(), 0);
+            assert!(!s.stage_page(run.id, &people(&["y"]), None).unwrap());
+            let st = s.scan_state(K).unwrap();
+            assert!(st.running.is_none() && st.baseline);
+            assert_eq!(st.last.unwrap().1, "abandoned");
+            scan(&mut s, 3_000, &[&["a"]]).unwrap();
+            assert_eq!(s.people_totals().unwrap()[K], (0, 1));
+            assert_eq!(s.forget_people(K).unwrap(), (1, 1));
+            assert_eq!(s.people_changes(K, 0).unwrap(), None);
+            let mut n = 0;
+            s.for_each_current_follower::<super::super::StoreError>(K, |_, _| {
+                n += 1;
+                Ok(())
+            })
             .unwrap();
-        assert_eq!(s.staged_count(run.id).unwrap(), 0);
-        assert!(!s.stage_page(run.id, &people(&["y"]), None).unwrap());
-        let st = s.scan_state(K).unwrap();
-        assert!(st.running.is_none() && st.baseline);
-        assert_eq!(st.last.unwrap().1, "abandoned");
-        scan(&mut s, 3_000, &[&["a"]]).unwrap();
-        assert_eq!(s.people_totals().unwrap()[K], (0, 1));
-        assert_eq!(s.forget_people(K).unwrap(), (1, 1));
-        assert_eq!(s.people_changes(K, 0).unwrap(), None);
-        let mut n = 0;
-        s.for_each_current_follower::<super::super::StoreError>(K, |_, _| {
-            n += 1;
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(n, 0);
+            assert_eq!(n, 0);
+        }
     }
 }

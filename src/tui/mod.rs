@@ -237,7 +237,7 @@ pub fn run(paths: &Paths, demo: bool) -> anyhow::Result<ExitCode> {
     let opts = service::Options {
         clock: Arc::clone(&clock),
         secrets: Arc::new(crate::model::EnvSecrets),
-        data_dir: paths.data_dir.clone(),
+        history: crate::boot::location(&paths, &config),
         // metrics_listen: Prometheus metrics while the dashboard runs
         metrics: config.metrics_listen,
         watch_changes: Some(generation),

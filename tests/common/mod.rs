@@ -164,6 +164,7 @@ pub fn command(cwd: &Path, config: &Path, data: &Path, args: &[&str]) -> Command
         .env_remove("GITHUB_TOKEN")
         .env_remove("SOCIALTOP_CONFIG")
         .env_remove("SOCIALTOP_DATA_DIR")
+        .env_remove("SOCIALTOP_DATABASE_URL")
         .env("TZ", "UTC");
     cmd
 }
