@@ -90,7 +90,13 @@ pub struct Poller {
     /// A run that ends after one round (`poll --once`) has no later write
     /// to keep values for: it says they were not recorded.
     one_shot: bool,
+    /// On a history other machines share: who this poller is in its claims
+    /// ([`crate::store::Store::claim_poll`]), and how long a claim lasts.
+    sharing: Option<(String, Duration)>,
 }
+
+/// A claim outlives a poll's requests by this much.
+const CLAIM_SLACK: Duration = Duration::from_secs(5);
 
 /// What a poll came to before it was recorded.
 enum Attempt {
@@ -125,13 +131,19 @@ impl Poller {
     ) -> anyhow::Result<Poller> {
         Ok(Poller {
             http: Http::new(config.request_timeout)?,
-            store,
             accounts: config.accounts.clone(),
             clock,
             secrets,
             tries: Mutex::new(HashMap::new()),
             pending: Mutex::new(Vec::new()),
             one_shot: false,
+            sharing: store.shared().then(|| {
+                (
+                    format!("{}-{:016x}", std::process::id(), fastrand::u64(..)),
+                    config.request_timeout.saturating_add(CLAIM_SLACK),
+                )
+            }),
+            store,
         })
     }
 
@@ -341,6 +353,37 @@ impl Poller {
         }
     }
 
+    /// On a shared history, claims account `i`'s poll; `None` when this
+    /// process may poll it (always, on a history of its own), else when to
+    /// ask again. A person's poll (`forced`) waits only for another poll of
+    /// it under way. A history that cannot be reached does not stop a poll:
+    /// its value is kept until it can be written.
+    async fn claim(&self, i: usize, forced: bool) -> Option<Timestamp> {
+        let (me, ttl) = self.sharing.clone()?;
+        let account = self.accounts.get(i)?;
+        let now = self.clock.now();
+        let until = later(now, ttl).as_millisecond();
+        let gap = if forced {
+            0
+        } else {
+            // half an interval: another poller's poll of it was this one's
+            i64::try_from(account.interval.as_millis() / 2).unwrap_or(i64::MAX)
+        };
+        let (key, at) = (account.id.clone(), now.as_millisecond());
+        match self
+            .store
+            .write(move |s| s.claim_poll(&key, &me, at, gap, until))
+            .await
+        {
+            Ok(None) => None,
+            Ok(Some(retry)) => Some(crate::util::ts_ms(retry)),
+            Err(e) => {
+                tracing::warn!(account = %account.id, error = %e, "cannot claim the poll; polling anyway");
+                None
+            }
+        }
+    }
+
     /// Polls the given accounts (all when `None`) concurrently, in config order.
     pub async fn poll_all(self: &Arc<Self>, only: Option<&[String]>) -> Vec<PollResult> {
         let sem = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
@@ -353,6 +396,14 @@ impl Poller {
             let sem = Arc::clone(&sem);
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
+                if this.claim(i, true).await.is_some() {
+                    let result = PollResult {
+                        account: this.accounts[i].id.clone(),
+                        at: this.clock.now(),
+                        outcome: Outcome::Skipped("another poller is polling it now".into()),
+                    };
+                    return (i, result);
+                }
                 (i, this.poll_one(&this.accounts[i]).await)
             });
         }
@@ -433,7 +484,10 @@ impl Poller {
             .filter(|&i| platforms::platform(self.accounts[i].platform).polled())
             .collect();
         let mut due: HashMap<usize, Timestamp> = self.due_many(&polled).await;
-        let mut in_flight: JoinSet<(usize, PollResult)> = JoinSet::new();
+        // a poll's result, or (on a shared history) when to ask for it again
+        let mut in_flight: JoinSet<(usize, Result<PollResult, Timestamp>)> = JoinSet::new();
+        // asked for by a person: polled even if another poller just did
+        let mut forced: std::collections::HashSet<usize> = Default::default();
         let mut busy: Vec<bool> = vec![false; self.accounts.len()];
         let sem = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         let mut last_announced = None;
@@ -456,10 +510,15 @@ impl Poller {
                         busy[i] = true;
                         let this = Arc::clone(&self);
                         let sem = Arc::clone(&sem);
-                        let _ = events.send(Event::Started(self.accounts[i].id.clone()));
+                        let force = forced.remove(&i);
+                        let events = events.clone();
                         in_flight.spawn(async move {
                             let _permit = sem.acquire_owned().await;
-                            (i, this.poll_one(&this.accounts[i]).await)
+                            if let Some(retry) = this.claim(i, force).await {
+                                return (i, Err(retry));
+                            }
+                            let _ = events.send(Event::Started(this.accounts[i].id.clone()));
+                            (i, Ok(this.poll_one(&this.accounts[i]).await))
                         });
                     }
                 }
@@ -487,12 +546,16 @@ impl Poller {
                 cmd = commands.recv() => match cmd {
                     None => break,
                     Some(Command::PollAll) => {
-                        for i in &polled { due.insert(*i, self.clock.now()); }
+                        for i in &polled {
+                            due.insert(*i, self.clock.now());
+                            forced.insert(*i);
+                        }
                     }
                     Some(Command::PollNow(id)) => {
                         if let Some(i) = self.accounts.iter().position(|a| a.id == id)
                             && due.contains_key(&i) {
                             due.insert(i, self.clock.now());
+                            forced.insert(i);
                         }
                     }
                 },
@@ -500,7 +563,18 @@ impl Poller {
                     if let Ok((i, result)) = done {
                         busy[i] = false;
                         due.extend(self.due_many(&[i]).await);
-                        let _ = events.send(Event::Finished(result));
+                        match result {
+                            Ok(result) => {
+                                let _ = events.send(Event::Finished(result));
+                            }
+                            // another poller has it: after its claim, or
+                            // when the schedule says (from what it records)
+                            Err(retry) => {
+                                if let Some(when) = due.get_mut(&i) {
+                                    *when = (*when).max(retry);
+                                }
+                            }
+                        }
                     }
                 }
                 changed = active.changed(), if gate_open => {

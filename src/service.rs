@@ -52,6 +52,10 @@ pub enum Role {
     Polling,
     /// Another process holds it: this one shows what that one records.
     Watching,
+    /// On a history other machines share (PostgreSQL), another process
+    /// holds the lease (and reads follower lists) and this one polls its
+    /// share of the accounts beside it.
+    Sharing,
     /// The lease could not be read or renewed (a full disk, a locked
     /// history): not polling until it can.
     Unreachable(String),
@@ -149,6 +153,7 @@ impl Service {
             )
         };
         let (gate, _) = watch::channel(false);
+        let (poll_gate, _) = watch::channel(false);
         let mut core = Core {
             config: Arc::clone(&shared),
             stamp: stamp(&config.path),
@@ -161,6 +166,7 @@ impl Service {
             scanning: None,
             scans: mpsc::unbounded_channel(),
             gate,
+            poll_gate,
             role: None,
             lease,
             exporter,
@@ -294,8 +300,12 @@ struct Core {
         mpsc::UnboundedSender<ScanReport>,
         mpsc::UnboundedReceiver<ScanReport>,
     ),
-    /// Whether this process holds the lease, as the scheduler sees it.
+    /// Whether this process holds the lease, as the follower scans see it.
     gate: watch::Sender<bool>,
+    /// Whether its scheduler polls: the lease's holder, or on a history
+    /// other machines share (PostgreSQL) every process that reaches it,
+    /// each poll claimed first so that none is polled twice.
+    poll_gate: watch::Sender<bool>,
     role: Option<Role>,
     lease: Lease,
     exporter: Option<(metrics::Server, metrics::Exporter)>,
@@ -312,7 +322,7 @@ impl Core {
         let task = tokio::spawn(Arc::clone(&self.parts.poller).run(
             rx,
             self.polls.0.clone(),
-            self.gate.subscribe(),
+            self.poll_gate.subscribe(),
         ));
         self.scheduler = Some((tx, task));
         // a scan stopped mid-list resumes from its cursor in the new one
@@ -324,17 +334,21 @@ impl Core {
         ));
     }
 
-    fn holds_lease(&self) -> bool {
-        *self.gate.borrow()
+    fn polls(&self) -> bool {
+        *self.poll_gate.borrow()
     }
 
     async fn renew(&mut self) {
         let role = match self.lease.renew().await {
             Ok(true) => Role::Polling,
+            // on a shared history every process polls its share
+            Ok(false) if self.store.shared() => Role::Sharing,
             Ok(false) => Role::Watching,
             Err(e) => Role::Unreachable(e.to_string()),
         };
         self.gate.send_replace(role == Role::Polling);
+        self.poll_gate
+            .send_replace(matches!(role, Role::Polling | Role::Sharing));
         if self.role.as_ref() != Some(&role) {
             self.role = Some(role.clone());
             let _ = self.out.send(ServiceEvent::Role(role));
@@ -475,7 +489,7 @@ impl Core {
     }
 
     fn poll_now(&self, who: Option<String>) {
-        if self.holds_lease() {
+        if self.polls() {
             if let Some((tx, _)) = &self.scheduler {
                 let _ = tx.send(match who {
                     Some(id) => Command::PollNow(id),

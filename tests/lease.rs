@@ -10,7 +10,7 @@ use crate::common::*;
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn spawn_poll(env: &Env) -> (Child, mpsc::Receiver<String>, mpsc::Receiver<String>) {
+pub(crate) fn spawn_poll(env: &Env) -> (Child, mpsc::Receiver<String>, mpsc::Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_socialtop"))
         .arg("--config")
         .arg(env.config())
@@ -38,7 +38,11 @@ fn spawn_poll(env: &Env) -> (Child, mpsc::Receiver<String>, mpsc::Receiver<Strin
 }
 
 /// Waits for a line containing `needle`, up to `limit`.
-fn wait_for(rx: &mpsc::Receiver<String>, needle: &str, limit: Duration) -> Option<String> {
+pub(crate) fn wait_for(
+    rx: &mpsc::Receiver<String>,
+    needle: &str,
+    limit: Duration,
+) -> Option<String> {
     let end = Instant::now() + limit;
     while let Some(left) = end.checked_duration_since(Instant::now()) {
         match rx.recv_timeout(left) {

@@ -135,3 +135,116 @@ fn ok(out: std::process::Output) -> String {
     assert!(out.status.success(), "{}", stderr(&out));
     stdout(&out)
 }
+
+/// Each account's polls, from both pollers' output: `(second, poller)`.
+fn polls_by_account(
+    lines: &[(usize, String)],
+) -> std::collections::HashMap<String, Vec<(i64, usize)>> {
+    let mut out: std::collections::HashMap<String, Vec<(i64, usize)>> = Default::default();
+    for (who, line) in lines {
+        let mut parts = line.split_whitespace();
+        let (Some(at), Some(account)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let Ok(at) = at.parse::<jiff::Timestamp>() else {
+            continue;
+        };
+        if line.contains(" followers") {
+            out.entry(account.to_string())
+                .or_default()
+                .push((at.as_second(), *who));
+        }
+    }
+    out
+}
+
+/// Everything a child wrote so far, tagged with who.
+fn drain(rx: &std::sync::mpsc::Receiver<String>, who: usize, into: &mut Vec<(usize, String)>) {
+    while let Ok(line) = rx.try_recv() {
+        into.push((who, line));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_pollers_split_the_accounts_poll_each_once_per_interval_and_take_over() {
+    use std::time::{Duration, Instant};
+    let Some(place) = pg_place() else {
+        eprintln!("no test database: PostgreSQL not tested");
+        return;
+    };
+    const N: usize = 200;
+    const INTERVAL: i64 = 6;
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::path_regex(r"^/users/u\d+$"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(github_user(42)))
+        .mount(&server)
+        .await;
+    let mut config = format!(
+        "database_url = \"{}\"\nrequest_timeout = \"3s\"\npoll_interval = \"{INTERVAL}s\"\n",
+        place.url().unwrap()
+    );
+    for i in 0..N {
+        config.push_str(&format!(
+            "\n[[accounts]]\nplatform = \"github\"\nhandle = \"u{i}\"\nbase_url = \"{}\"\n",
+            server.uri()
+        ));
+    }
+    let (one, two) = (Env::new(&config), Env::new(&config));
+    let (mut a, a_out, _a_err) = crate::lease::spawn_poll(&one);
+    let (mut b, b_out, _b_err) = crate::lease::spawn_poll(&two);
+    let mut lines = Vec::new();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(3 * INTERVAL as u64) {
+        std::thread::sleep(Duration::from_millis(200));
+        drain(&a_out, 0, &mut lines);
+        drain(&b_out, 1, &mut lines);
+    }
+    let both = polls_by_account(&lines);
+    assert_eq!(both.len(), N, "every account polled");
+    let mut by = [0usize; 2];
+    for (account, polls) in &both {
+        for (_, who) in polls {
+            by[*who] += 1;
+        }
+        // once per interval in total: never again within half an interval
+        // (the output has whole seconds), never more than the time allows
+        for w in polls.windows(2) {
+            assert!(
+                w[1].0 - w[0].0 >= INTERVAL / 2 - 1,
+                "{account} polled twice in a row: {polls:?}"
+            );
+        }
+        assert!(polls.len() <= 4, "{account}: {polls:?}");
+    }
+    // the work is split between the two
+    let total = by[0] + by[1];
+    assert!(
+        by[0] * 5 >= total && by[1] * 5 >= total,
+        "one poller did nearly everything: {by:?}"
+    );
+
+    // one dies without a word: the other polls every account within 20 s
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let killed = Instant::now();
+    drain(&b_out, 1, &mut lines);
+    let mut after = Vec::new();
+    while killed.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(200));
+        drain(&b_out, 1, &mut after);
+        if polls_by_account(&after).len() == N {
+            break;
+        }
+    }
+    let seen = polls_by_account(&after).len();
+    b.kill().unwrap();
+    b.wait().unwrap();
+    assert_eq!(
+        seen, N,
+        "the survivor polled {seen} of {N} accounts in the 20 s after the other died"
+    );
+    eprintln!(
+        "split {by:?}; survivor took over all {N} in {:.1} s",
+        killed.elapsed().as_secs_f64()
+    );
+}

@@ -171,6 +171,9 @@ pub(super) fn poll_forever(
                     }
                 }
                 ServiceEvent::Role(Role::Polling) => {}
+                ServiceEvent::Role(Role::Sharing) => eprintln!(
+                    "socialtop: the history is shared: polling this machine's share of the accounts"
+                ),
                 ServiceEvent::Role(Role::Watching) => {
                     eprintln!(
                         "socialtop: another socialtop polls this data dir; waiting to take over"

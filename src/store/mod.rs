@@ -182,7 +182,10 @@ impl StoreError {
 
 /// PostgreSQL's migrations (`database_url`): its schema starts at what
 /// SQLite's first 14 made, less the answers `effort` keeps (SQLite only).
-const PG_MIGRATIONS: &[&str] = &[include_str!("migrations/pg/0001_schema.sql")];
+const PG_MIGRATIONS: &[&str] = &[
+    include_str!("migrations/pg/0001_schema.sql"),
+    include_str!("migrations/pg/0002_claims.sql"),
+];
 
 /// Ordered schema migrations, one `.sql` file each; `PRAGMA user_version` is
 /// the number applied. A migration is never edited once released: add one.
@@ -201,6 +204,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0012_sources.sql"),
     include_str!("migrations/0013_marks.sql"),
     include_str!("migrations/0014_people.sql"),
+    include_str!("migrations/0015_claims.sql"),
 ];
 
 pub struct Store {
@@ -675,7 +679,7 @@ impl Store {
                  ON CONFLICT(account) DO UPDATE SET checked_at = ?2, failures = 0, error = NULL, error_at = NULL",
                 params![id, sample.at_ms],
             )?;
-            Ok(())
+            end_claim(tx, id)
         })
     }
 
@@ -744,7 +748,7 @@ impl Store {
                  ON CONFLICT(account) DO UPDATE SET checked_at = ?2, failures = account_state.failures + 1, error = ?3, error_at = ?2",
                 params![id, at, error],
             )?;
-            Ok(())
+            end_claim(tx, id)
         })
     }
 
@@ -1509,6 +1513,57 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Claims the next poll of `key` for `holder` until `until_ms`: pollers
+    /// sharing one history never poll an account at once, nor again right
+    /// after another did. Refused (with the time worth asking again) while
+    /// another holder's claim runs, or when the account was polled less than
+    /// `gap_ms` before `now_ms` (a poll asked for by a person gives 0).
+    pub fn claim_poll(
+        &mut self,
+        key: &str,
+        holder: &str,
+        now_ms: i64,
+        gap_ms: i64,
+        until_ms: i64,
+    ) -> Result<Option<i64>> {
+        let id = self.row(key)?;
+        self.transaction(|tx| {
+            let claim: Option<(String, i64)> = tx
+                .query_row(
+                    "SELECT holder, until FROM poll_claims WHERE account = ?1",
+                    params![id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((other, until)) = claim
+                && other != holder
+                && until > now_ms
+            {
+                return Ok(Some(until));
+            }
+            let checked: Option<i64> = tx
+                .query_row(
+                    "SELECT checked_at FROM account_state WHERE account = ?1",
+                    params![id],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten();
+            if let Some(at) = checked
+                && gap_ms > 0
+                && at.saturating_add(gap_ms) > now_ms
+            {
+                return Ok(Some(at.saturating_add(gap_ms)));
+            }
+            tx.execute(
+                "INSERT INTO poll_claims (account, holder, until) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (account) DO UPDATE SET holder = excluded.holder, until = excluded.until",
+                params![id, holder, until_ms],
+            )?;
+            Ok(None)
+        })
+    }
+
     /// Gives the lease up if `holder` has it.
     pub fn release_lease(&mut self, holder: &str) -> Result<()> {
         self.conn
@@ -2058,6 +2113,13 @@ fn stop_in(tx: &Conn, at: i64, person: &str) -> DbResult<Option<(i64, String, i6
     Ok(Some((id, key, seconds.max(0))))
 }
 
+/// A poll's outcome is recorded: its claim (if any) has done its work.
+fn end_claim(tx: &Conn, id: i64) -> DbResult<()> {
+    tx.prepare_cached("DELETE FROM poll_claims WHERE account = ?1")?
+        .execute(params![id])
+        .map(|_| ())
+}
+
 /// Bumps the change counter, and marks the accounts a write touched with it.
 fn bump_generation(tx: &Conn, touched: impl Iterator<Item = i64>) -> DbResult<()> {
     tx.execute("UPDATE generation SET n = n + 1 WHERE id = 1", params![])?;
@@ -2370,6 +2432,53 @@ mod tests {
         place.end_connections();
         assert_eq!(s.latest("a").unwrap(), Some(sample(200, 12)));
         assert_eq!(s.samples_since("a", ms(0)).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn pollers_sharing_a_history_claim_each_poll_once() {
+        for place in places() {
+            let mut one = place.open().unwrap();
+            let mut two = place.open().unwrap();
+            one.sync_accounts(&[account("a")]).unwrap();
+            two.load_ids().unwrap();
+            let gap = 300_000;
+            assert_eq!(
+                one.claim_poll("a", "one", 1_000, gap, 31_000).unwrap(),
+                None
+            );
+            // another poller: refused while the claim runs, even when asked by a person
+            assert_eq!(
+                two.claim_poll("a", "two", 2_000, gap, 32_000).unwrap(),
+                Some(31_000)
+            );
+            assert_eq!(
+                two.claim_poll("a", "two", 2_000, 0, 32_000).unwrap(),
+                Some(31_000)
+            );
+            // the poll is recorded: the claim ends, the other waits for the gap
+            one.record_success("a", sample(3_000, 10)).unwrap();
+            assert_eq!(two.claim_poll("a", "two", 4_000, 0, 34_000).unwrap(), None);
+            assert_eq!(
+                one.claim_poll("a", "one", 5_000, 0, 35_000).unwrap(),
+                Some(34_000)
+            );
+            two.record_failure("a", ms(6_000), "timed out").unwrap();
+            assert_eq!(
+                two.claim_poll("a", "two", 40_000, gap, 70_000).unwrap(),
+                Some(306_000)
+            );
+            // a person's poll now goes ahead; so does the schedule after the gap
+            assert_eq!(two.claim_poll("a", "two", 40_000, 0, 70_000).unwrap(), None);
+            assert_eq!(
+                one.claim_poll("a", "one", 50_000, 0, 80_000).unwrap(),
+                Some(70_000)
+            );
+            // a claim whose holder died runs out
+            assert_eq!(
+                one.claim_poll("a", "one", 306_000, gap, 336_000).unwrap(),
+                None
+            );
+        }
     }
 
     #[test]

@@ -86,6 +86,8 @@ impl Worker {
 pub struct Handle {
     reader: Worker,
     writer: Worker,
+    /// Whether the history is a database other machines share (PostgreSQL).
+    shared: bool,
 }
 
 impl Handle {
@@ -102,10 +104,18 @@ impl Handle {
     /// A handle on two connections already open (the reader should be
     /// query-only; a read-only history can serve as both).
     pub fn from_stores(reader: Store, writer: Store) -> Result<Handle> {
+        let shared = matches!(writer.location(), super::Location::Url(_));
         Ok(Handle {
+            shared,
             reader: Worker::spawn("socialtop-read", reader)?,
             writer: Worker::spawn("socialtop-write", writer)?,
         })
+    }
+
+    /// Whether other machines' pollers may share this history (PostgreSQL):
+    /// each poll is then claimed first ([`Store::claim_poll`]).
+    pub fn shared(&self) -> bool {
+        self.shared
     }
 
     /// A read, on the reader's connection.

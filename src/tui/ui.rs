@@ -152,6 +152,7 @@ fn header(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
     facts.push(match app.role {
         Role::Polling => "polls here".into(),
         Role::Watching => "watching (another socialtop polls)".into(),
+        Role::Sharing => "polls its share (shared history)".into(),
         Role::Unreachable(_) => "not polling (the history cannot be written)".into(),
     });
     for (i, fact) in facts.iter().enumerate() {
@@ -190,7 +191,7 @@ fn status_line(f: &mut Frame, app: &App, area: Rect, theme: &Theme) {
             theme.accent(),
         ));
         spans.push(sep());
-    } else if app.role == Role::Polling
+    } else if matches!(app.role, Role::Polling | Role::Sharing)
         && let Some(t) = app.next_due
     {
         spans.push(Span::styled(

@@ -1,0 +1,7 @@
+-- Pollers sharing one history claim each account's poll (see
+-- Store::claim_poll): a claim is the holder and when it runs out (ms).
+CREATE TABLE poll_claims (
+    account INTEGER PRIMARY KEY REFERENCES accounts(id),
+    holder TEXT NOT NULL,
+    until INTEGER NOT NULL
+);
