@@ -248,3 +248,90 @@ async fn two_pollers_split_the_accounts_poll_each_once_per_interval_and_take_ove
         killed.elapsed().as_secs_f64()
     );
 }
+
+#[test]
+fn migrate_moves_a_history_both_ways_all_or_nothing() {
+    let Some(place) = pg_place() else {
+        eprintln!("no test database: PostgreSQL not tested");
+        return;
+    };
+    let url = place.url().unwrap().to_string();
+    let env = Env::new(
+        "user = \"alice\"\n[[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\nid = \"a\"\n\n[[accounts]]\nplatform = \"manual\"\nhandle = \"b\"\nid = \"b\"\n",
+    );
+    for (id, n, at) in [
+        ("a", "100", "2026-11-01"),
+        ("a", "120", "2026-11-08"),
+        ("b", "7", "2026-11-02"),
+    ] {
+        ok(env.run(&["record", id, n, "--at", at]));
+    }
+    ok(env.run(&[
+        "log",
+        "a",
+        "30m",
+        "--at",
+        "2026-11-03",
+        "--note",
+        "tab\tand \\ backslash",
+    ]));
+    ok(env.run(&["log", "b", "1h", "--at", "2026-11-04"]));
+    let export = ["export", "--history", "--format", "csv", "--out", "-"];
+    let before = ok(env.run(&export));
+
+    // into PostgreSQL: progress on stderr, the password nowhere
+    let out = env.run(&["migrate", "--to", &url]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_stderr(&out, "7 of 7 rows (100%)");
+    assert!(
+        stdout(&out).contains("copied 2 accounts, 3 samples, 2 time entries"),
+        "{}",
+        stdout(&out)
+    );
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        !text.contains("secret") && !text.contains("socialtop-test"),
+        "{text}"
+    );
+    let pg = [("SOCIALTOP_DATABASE_URL", url.as_str())];
+    assert_eq!(ok(env.run_env(&export, &pg)), before);
+    // the time came along, whose it was too
+    let team = ok(env.run_env(&["effort", "--format", "json", "--user", "alice"], &pg));
+    assert!(team.contains("\"user\": \"alice\""), "{team}");
+
+    // again into the same database: refused, nothing doubled
+    let out = env.run(&["migrate", "--to", &url]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_stderr(&out, "already holds a history (2 accounts)");
+    assert_eq!(ok(env.run_env(&export, &pg)), before);
+
+    // back into a new data dir: the same history
+    let back = env.dir.path().join("back");
+    let out = env.run_env(&["migrate", "--to", back.to_str().unwrap()], &pg);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let again = run_in(env.dir.path(), &env.config(), &back, &export, &[]);
+    assert_eq!(stdout(&again), before);
+
+    // a copy that fails half way leaves its target empty
+    let Some(other) = pg_place() else { return };
+    other.sql("SELECT 1");
+    let out = env.run_env(
+        &["status"],
+        &[("SOCIALTOP_DATABASE_URL", other.url().unwrap())],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    other.sql("DELETE FROM accounts; ALTER TABLE time_entries ADD CONSTRAINT short CHECK (seconds < 3600)");
+    let out = env.run(&["migrate", "--to", other.url().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_stderr(&out, "short");
+    let status = env.run_env(
+        &["export", "--history", "--format", "csv", "--out", "-"],
+        &[("SOCIALTOP_DATABASE_URL", other.url().unwrap())],
+    );
+    assert_eq!(
+        stdout(&status).lines().count(),
+        1,
+        "only the header: {}",
+        stdout(&status)
+    );
+}

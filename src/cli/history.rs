@@ -408,3 +408,71 @@ pub(super) fn import_history(
     )?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// `migrate --to`: copies the history (where the config or
+/// `SOCIALTOP_DATABASE_URL` puts it) into an empty one at `to`, saying how
+/// far it is as it goes.
+pub(super) fn migrate_cmd(paths: &Paths, to: &str) -> anyhow::Result<ExitCode> {
+    use crate::store::{DB_FILE, DatabaseUrl, Location};
+    let (config, _) = Config::load_or_init(&paths.config)?;
+    let from = crate::boot::history(paths, &config)?;
+    let target = if to.contains("://") {
+        Location::Url(DatabaseUrl::parse(to).map_err(|why| anyhow::anyhow!("--to {why}"))?)
+    } else {
+        Location::Dir(std::path::PathBuf::from(to))
+    };
+    let same = match (&from, &target) {
+        (Location::Url(a), Location::Url(b)) => a == b,
+        (Location::Dir(a), Location::Dir(b)) => {
+            let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+            canon(a) == canon(b)
+        }
+        _ => false,
+    };
+    if same {
+        bail!("--to is where the history is already");
+    }
+    let shown = |l: &Location| match l {
+        Location::Url(u) => u.shown(),
+        Location::Dir(d) => d.join(DB_FILE).display().to_string(),
+    };
+    let source = from.open()?;
+    let mut dest = target.open()?;
+    eprintln!(
+        "socialtop: copying {} into {}",
+        shown(&from),
+        shown(&target)
+    );
+    let started = std::time::Instant::now();
+    let mut said = std::time::Instant::now();
+    let copied = source.copy_into(&mut dest, |table, done, total| {
+        if said.elapsed() >= std::time::Duration::from_secs(1) || done == total {
+            said = std::time::Instant::now();
+            let pct = (done * 100).checked_div(total).unwrap_or(100);
+            eprintln!(
+                "socialtop: {} of {} rows ({pct}%), now {table}",
+                crate::util::thousands(i64::try_from(done).unwrap_or(i64::MAX)),
+                crate::util::thousands(i64::try_from(total).unwrap_or(i64::MAX)),
+            );
+        }
+    })?;
+    let n = |t: &str| crate::util::thousands(i64::try_from(copied.rows(t)).unwrap_or(i64::MAX));
+    let how = match &target {
+        Location::Url(_) => "database_url (or SOCIALTOP_DATABASE_URL) names it".to_string(),
+        Location::Dir(d) => format!("--data-dir {} without a database_url", d.display()),
+    };
+    out::confirm(
+        &format!(
+            "copied {} accounts, {} samples, {} time entries, {} alerts and {} follower changes into {} in {:.1} s; socialtop uses it when {how}",
+            n("accounts"),
+            n("samples"),
+            n("time_entries"),
+            n("alerts"),
+            n("follower_events"),
+            shown(&target),
+            started.elapsed().as_secs_f64()
+        ),
+        "the history WAS copied",
+    )?;
+    Ok(ExitCode::SUCCESS)
+}

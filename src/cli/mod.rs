@@ -138,6 +138,14 @@ pub enum Cmd {
         #[arg(long)]
         current: bool,
     },
+    /// Copy the whole history into an empty one elsewhere: a PostgreSQL
+    /// database (postgres://…) or a data dir (SQLite), all or nothing
+    Migrate {
+        /// Where to: a postgres:// URL (the password may come from
+        /// SOCIALTOP_DATABASE_URL instead), or a data dir
+        #[arg(long, value_name = "URL|DIR")]
+        to: String,
+    },
     /// Delete an account's people data (its followers and their changes) from the history
     Forget {
         /// Account id (a unique prefix will do; an id no longer in the config too)
@@ -352,6 +360,10 @@ fn man_page() -> anyhow::Result<Vec<u8>> {
         ("SOCIALTOP_CONFIG", "the config file (as --config)"),
         ("SOCIALTOP_DATA_DIR", "the data dir (as --data-dir)"),
         (
+            "SOCIALTOP_DATABASE_URL",
+            "a postgres:// URL: the history is in that PostgreSQL database (over the config's database_url); its password is never shown",
+        ),
+        (
             "token_env variables",
             "each account's token comes from the variable its config names; secrets are never written anywhere",
         ),
@@ -506,6 +518,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             current,
         } => people::followers_cmd(&paths, &id, since.as_deref(), format, current),
         Cmd::Forget { id } => people::forget_cmd(&paths, &id),
+        Cmd::Migrate { to } => history::migrate_cmd(&paths, &to),
         Cmd::Init { .. } | Cmd::Completions { .. } | Cmd::Man => Ok(ExitCode::SUCCESS),
         Cmd::Export {
             format,

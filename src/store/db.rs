@@ -169,6 +169,41 @@ impl Conn {
         }
     }
 
+    /// Adds `rows` (values of `columns`, in order) to `table`: SQLite
+    /// inserts them one by one on one prepared statement, PostgreSQL takes
+    /// them in one `COPY`.
+    pub fn insert_rows(&self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> DbResult<()> {
+        let list = columns.join(", ");
+        match self {
+            Conn::Lite(c) => {
+                let marks = (1..=columns.len())
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut stmt =
+                    c.prepare_cached(&format!("INSERT INTO {table} ({list}) VALUES ({marks})"))?;
+                for row in rows {
+                    stmt.execute(rusqlite::params_from_iter(row.iter()))?;
+                }
+                Ok(())
+            }
+            Conn::Pg(pg) => {
+                let mut data = Vec::with_capacity(rows.len() * 48);
+                for row in rows {
+                    for (i, v) in row.iter().enumerate() {
+                        if i > 0 {
+                            data.push(b'\t');
+                        }
+                        copy_text(v, &mut data)?;
+                    }
+                    data.push(b'\n');
+                }
+                let sql = format!("COPY {table} ({list}) FROM STDIN");
+                pg.call(&sql, Vec::new(), Want::Copy(data)).map(|_| ())
+            }
+        }
+    }
+
     /// Whether no transaction is open.
     pub fn is_autocommit(&self) -> bool {
         match self {
@@ -300,6 +335,29 @@ impl Stmt<'_> {
     }
 }
 
+/// A value in `COPY`'s text format.
+fn copy_text(v: &Value, out: &mut Vec<u8>) -> DbResult<()> {
+    match v {
+        Value::Null => out.extend_from_slice(b"\\N"),
+        Value::Integer(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        Value::Real(f) => out.extend_from_slice(f.to_string().as_bytes()),
+        Value::Text(t) => {
+            for b in t.bytes() {
+                match b {
+                    b'\\' => out.extend_from_slice(b"\\\\"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    0 => return Err(DbError::Value("a text with a NUL byte".into())),
+                    b => out.push(b),
+                }
+            }
+        }
+        Value::Blob(_) => return Err(DbError::Value("a blob in a copied table".into())),
+    }
+    Ok(())
+}
+
 /// Parameters as owned values, to cross to the PostgreSQL connection's thread.
 fn owned(params: Params<'_>) -> DbResult<Vec<Value>> {
     params
@@ -327,6 +385,8 @@ enum Want {
     Batch,
     /// Rows in batches, as they come.
     Stream,
+    /// `COPY … FROM STDIN` of these bytes (text format).
+    Copy(Vec<u8>),
 }
 
 enum Out {
@@ -651,9 +711,19 @@ fn run(
     cache: &mut HashMap<String, postgres::Statement>,
     job: &Job,
 ) -> DbResult<Out> {
-    if let Want::Batch = job.want {
-        c.batch_execute(&job.sql)?;
-        return Ok(Out::Done);
+    match &job.want {
+        Want::Batch => {
+            c.batch_execute(&job.sql)?;
+            return Ok(Out::Done);
+        }
+        Want::Copy(data) => {
+            use std::io::Write;
+            let mut w = c.copy_in(job.sql.as_str())?;
+            w.write_all(data)
+                .map_err(|e| DbError::Value(format!("COPY: {e}")))?;
+            return Ok(Out::Count(w.finish()?));
+        }
+        _ => {}
     }
     let stmt = match cache.get(&job.sql) {
         Some(s) => s.clone(),
@@ -703,7 +773,7 @@ fn run(
             }
             Ok(Out::Done)
         }
-        Want::Batch => Ok(Out::Done),
+        Want::Batch | Want::Copy(_) => Ok(Out::Done),
     }
 }
 

@@ -30,12 +30,14 @@ use db::{Conn, DbError, DbResult, Optional, Row};
 
 use crate::model::{Account, AccountState, Sample, SampleSource, TimeEntry};
 
+mod copy;
 pub mod db;
 pub mod deliveries;
 mod people;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 mod worker;
+pub use copy::Copied;
 pub use db::DatabaseUrl;
 pub use deliveries::{Claimed, Delivery, Queued, Target, TryOutcome};
 pub use people::{RunningScan, ScanDiff, ScanState};

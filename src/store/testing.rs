@@ -63,6 +63,14 @@ impl Place {
         }
     }
 
+    /// Runs `sql` in this place's schema, as its owner (PostgreSQL only).
+    pub fn sql(&self, sql: &str) {
+        if let Place::Pg { admin, schema, .. } = self {
+            admin_sql(admin, &format!("SET search_path = {schema}; {sql}"))
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    }
+
     pub fn is_pg(&self) -> bool {
         matches!(self, Place::Pg { .. })
     }
