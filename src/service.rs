@@ -40,6 +40,9 @@ use crate::store::{AlertRow, Handle};
 
 /// How often the service checks whether another process wrote new data.
 pub const CHANGE_CHECK: Duration = Duration::from_secs(1);
+/// How often, when other processes' writes are heard (PostgreSQL's `LISTEN`),
+/// it reads the counter anyway.
+pub const CHANGE_CHECK_LISTENING: Duration = Duration::from_secs(10);
 /// How often it looks at the config file's modification time.
 pub const CONFIG_CHECK: Duration = Duration::from_millis(1500);
 /// How often it looks for silent accounts (besides after each poll).
@@ -360,7 +363,29 @@ impl Core {
         let mut lease_tick =
             tokio::time::interval_at(start + lease::RENEW_EVERY, lease::RENEW_EVERY);
         let mut stale_tick = tokio::time::interval(STALE_CHECK);
-        let mut change_tick = tokio::time::interval_at(start + CHANGE_CHECK, CHANGE_CHECK);
+        // on PostgreSQL other machines' writes are heard as they commit
+        // (LISTEN); the counter is still read now and then in case one went
+        // unheard, and every second where nothing is heard (a data dir)
+        let (heard_tx, mut heard) = mpsc::unbounded_channel::<()>();
+        let listener = match self.opts.watch_changes {
+            Some(_) => self
+                .opts
+                .history
+                .listen(move || {
+                    let _ = heard_tx.send(());
+                })
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "cannot listen for other machines' writes");
+                    None
+                }),
+            None => None,
+        };
+        let every = if listener.is_some() {
+            CHANGE_CHECK_LISTENING
+        } else {
+            CHANGE_CHECK
+        };
+        let mut change_tick = tokio::time::interval_at(start + every, every);
         let mut config_tick = tokio::time::interval_at(start + CONFIG_CHECK, CONFIG_CHECK);
         for t in [
             &mut lease_tick,
@@ -402,28 +427,43 @@ impl Core {
                 _ = lease_tick.tick() => self.renew().await,
                 _ = stale_tick.tick() => self.fire(self.opts.clock.now()),
                 _ = change_tick.tick(), if seen.is_some() => {
-                    let Some(before) = seen else { continue };
-                    let read = self.store.read(move |s| {
-                        let g = s.generation()?;
-                        if g == before {
-                            return Ok(None);
-                        }
-                        Ok(Some((g, s.changed_since(before)?, s.last_alert_id()?)))
-                    }).await;
-                    if let Ok(Some((g, keys, last_alert))) = read {
-                        seen = Some(g);
-                        let _ = self.out.send(ServiceEvent::Changed(keys));
-                        // alerts recorded here or by another process
-                        if last_alert > alerts_seen {
-                            alerts_seen = last_alert;
-                            let _ = self.out.send(ServiceEvent::AlertsChanged);
-                        }
-                    }
+                    self.check_changes(&mut seen, &mut alerts_seen).await;
+                }
+                Some(()) = heard.recv() => {
+                    // one read for a burst of writes
+                    while heard.try_recv().is_ok() {}
+                    self.check_changes(&mut seen, &mut alerts_seen).await;
                 }
                 _ = config_tick.tick() => self.read_config(false).await,
             }
         }
+        drop(listener);
         self.shutdown(Duration::from_secs(1)).await;
+    }
+
+    /// Reads what other processes changed since generation `seen` and tells
+    /// the front end (the accounts to read again; new alerts).
+    async fn check_changes(&mut self, seen: &mut Option<i64>, alerts_seen: &mut i64) {
+        let Some(before) = *seen else { return };
+        let read = self
+            .store
+            .read(move |s| {
+                let g = s.generation()?;
+                if g == before {
+                    return Ok(None);
+                }
+                Ok(Some((g, s.changed_since(before)?, s.last_alert_id()?)))
+            })
+            .await;
+        if let Ok(Some((g, keys, last_alert))) = read {
+            *seen = Some(g);
+            let _ = self.out.send(ServiceEvent::Changed(keys));
+            // alerts recorded here or by another process
+            if last_alert > *alerts_seen {
+                *alerts_seen = last_alert;
+                let _ = self.out.send(ServiceEvent::AlertsChanged);
+            }
+        }
     }
 
     /// Stops the scheduler, gives tries of deliveries under way up to

@@ -335,3 +335,46 @@ fn migrate_moves_a_history_both_ways_all_or_nothing() {
         stdout(&status)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dashboard_shows_another_machines_sample_within_two_seconds() {
+    let Some(place) = pg_place() else {
+        eprintln!("no test database: PostgreSQL not tested");
+        return;
+    };
+    if !Tmux::available() {
+        require_in_ci(false, "tmux");
+        return;
+    }
+    let config = format!(
+        "database_url = \"{}\"\n[[accounts]]\nplatform = \"manual\"\nhandle = \"a\"\nid = \"a\"\n",
+        place.url().unwrap()
+    );
+    let (laptop, desktop) = (Env::new(&config), Env::new(&config));
+    ok(desktop.run(&["record", "a", "4321", "--at", "1h"]));
+    let program = laptop.dashboard();
+    let tmux = Tmux::start(&program, 120, 32);
+    assert!(
+        tmux.wait_for(std::time::Duration::from_secs(15), |s| s.contains("4,321"))
+            .is_some(),
+        "the dashboard shows the history:\n{}",
+        tmux.screen()
+    );
+    // another machine records; the dashboard hears of it (LISTEN), well
+    // before it would read the counter again (every 10 s while listening)
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    ok(desktop.run(&["record", "a", "98765"]));
+    let recorded = std::time::Instant::now();
+    let shown = tmux.wait_for(std::time::Duration::from_secs(12), |s| s.contains("98,765"));
+    let took = recorded.elapsed();
+    assert!(shown.is_some(), "never shown:\n{}", tmux.screen());
+    assert!(
+        took < std::time::Duration::from_secs(2),
+        "shown after {} ms",
+        took.as_millis()
+    );
+    eprintln!(
+        "shown {} ms after the other machine recorded it",
+        took.as_millis()
+    );
+}

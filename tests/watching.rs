@@ -27,16 +27,7 @@ async fn an_alert_another_process_fired_shows_in_the_dashboard_within_two_second
         "poll_interval = \"1h\"\n[[accounts]]\nplatform = \"github\"\nhandle = \"alice\"\nbase_url = \"{}\"\n\n[[alerts]]\nkind = \"milestone\"\n",
         api.uri()
     ));
-    let program: Vec<String> = vec![
-        "env".into(),
-        "TZ=UTC".into(),
-        "NO_COLOR=1".into(),
-        env!("CARGO_BIN_EXE_socialtop").into(),
-        "--config".into(),
-        env.config().display().to_string(),
-        "--data-dir".into(),
-        env.data().display().to_string(),
-    ];
+    let program = env.dashboard();
     let tmux = Tmux::start(&program, 120, 32);
     // the dashboard's own first poll: 999, no alert
     assert!(

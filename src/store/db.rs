@@ -413,15 +413,7 @@ pub struct Pg {
 impl Pg {
     /// Connects to `url` (failing now if it cannot), on a thread of its own.
     pub fn connect(url: &str) -> DbResult<Pg> {
-        let mut config: postgres::Config = url
-            .parse()
-            .map_err(|e: postgres::Error| DbError::Value(format!("database_url: {e}")))?;
-        // a server on this machine needs no TLS (and Debian's has a
-        // certificate no one can verify); elsewhere TLS is tried first, and
-        // its certificate verified, unless the URL says `sslmode`
-        if !url.contains("sslmode") && on_this_machine(&config) {
-            config.ssl_mode(postgres::config::SslMode::Disable);
-        }
+        let config = config_of(url)?;
         let (jobs, rx) = mpsc::channel::<Job>();
         let (ready_tx, ready) = mpsc::sync_channel(1);
         std::thread::Builder::new()
@@ -529,6 +521,74 @@ impl std::fmt::Debug for DatabaseUrl {
 impl std::fmt::Display for DatabaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.shown())
+    }
+}
+
+/// The client's settings for `url`. A server on this machine needs no TLS
+/// (and Debian's has a certificate no one can verify); elsewhere TLS is tried
+/// first, and its certificate verified, unless the URL says `sslmode`.
+fn config_of(url: &str) -> DbResult<postgres::Config> {
+    let mut config: postgres::Config = url
+        .parse()
+        .map_err(|e: postgres::Error| DbError::Value(format!("database_url: {e}")))?;
+    if !url.contains("sslmode") && on_this_machine(&config) {
+        config.ssl_mode(postgres::config::SslMode::Disable);
+    }
+    Ok(config)
+}
+
+/// The channel every data write notifies on commit (PostgreSQL).
+pub const CHANNEL: &str = "socialtop";
+
+/// Listens for other connections' writes: `on_change` is called for each
+/// notification on [`CHANNEL`], and once whenever the listening connection is
+/// made (again), since writes may have gone unheard meanwhile. Its own
+/// connection and thread; it stops when the [`Listener`] is dropped.
+pub fn listen(url: &str, on_change: impl Fn() + Send + 'static) -> DbResult<Listener> {
+    let config = config_of(url)?;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = std::sync::Arc::clone(&stop);
+    let done = move || stopped.load(std::sync::atomic::Ordering::Relaxed);
+    std::thread::Builder::new()
+        .name("socialtop-listen".into())
+        .spawn(move || {
+            use postgres::fallible_iterator::FallibleIterator;
+            while !done() {
+                let Ok(mut c) = connect(&config) else {
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                    continue;
+                };
+                if c.batch_execute(&format!("LISTEN {CHANNEL}")).is_err() {
+                    std::thread::sleep(std::time::Duration::from_secs(1));
+                    continue;
+                }
+                on_change();
+                let mut heard = c.notifications();
+                while !done() {
+                    // a new wait each time: a spent one returns at once
+                    match heard
+                        .timeout_iter(std::time::Duration::from_millis(500))
+                        .next()
+                    {
+                        Ok(Some(_)) => on_change(),
+                        Ok(None) => {}
+                        Err(_) => break,
+                    }
+                }
+            }
+        })
+        .map_err(|e| DbError::Unreachable(format!("cannot start its thread: {e}")))?;
+    Ok(Listener { stop })
+}
+
+/// A running [`listen`]: dropping it stops the listening.
+pub struct Listener {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -918,5 +978,187 @@ mod tests {
             redact("host=db user=team password=s3cret dbname=social"),
             "host=db user=team dbname=social"
         );
+    }
+}
+
+#[cfg(test)]
+mod listen_tests {
+    use crate::store::testing::pg_place;
+
+    #[test]
+    fn a_write_on_another_connection_is_heard_at_once() {
+        let Some(place) = pg_place() else { return };
+        let mut writer = place.open().unwrap();
+        writer
+            .sync_accounts(&[crate::model::Account::new(
+                crate::model::PlatformKind::Manual,
+                "a",
+            )])
+            .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let _listener = super::listen(place.url().unwrap(), move || {
+            let _ = tx.send(std::time::Instant::now());
+        })
+        .unwrap();
+        // once when it starts listening
+        rx.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
+        // after a quiet while (longer than one wait for a notification)
+        std::thread::sleep(std::time::Duration::from_millis(1_200));
+        let at = std::time::Instant::now();
+        writer
+            .record_success(
+                "manual:a",
+                crate::model::Sample {
+                    at_ms: 1_000,
+                    followers: 5,
+                    following: None,
+                    posts: None,
+                },
+            )
+            .unwrap();
+        let heard = rx
+            .recv_timeout(std::time::Duration::from_secs(2))
+            .expect("the write was heard");
+        assert!(heard.duration_since(at) < std::time::Duration::from_millis(600));
+    }
+}
+
+/// Every statement the store writes, prepared on PostgreSQL: a statement no
+/// test happens to run on it still parses and type-checks there.
+#[cfg(test)]
+mod every_statement {
+    use super::dollar_params;
+    use crate::store::testing::pg_place;
+
+    const SOURCES: &[(&str, &str)] = &[
+        ("mod.rs", include_str!("mod.rs")),
+        ("people.rs", include_str!("people.rs")),
+        ("deliveries.rs", include_str!("deliveries.rs")),
+        ("copy.rs", include_str!("copy.rs")),
+    ];
+
+    /// The string literals of `src` (plain `"…"` ones, escapes read), with
+    /// their lines.
+    fn literals(src: &str) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        let mut chars = src.char_indices().peekable();
+        let mut line = 1;
+        while let Some((_, c)) = chars.next() {
+            match c {
+                '\n' => line += 1,
+                '\'' => {
+                    // a char literal ('"', '\'') or a lifetime: skip to its end
+                    let mut n = 0;
+                    while let Some((_, d)) = chars.peek().copied() {
+                        if n > 3 || d == '\'' {
+                            chars.next();
+                            break;
+                        }
+                        if d == '\\' {
+                            chars.next();
+                        }
+                        chars.next();
+                        n += 1;
+                    }
+                }
+                '/' if chars.peek().is_some_and(|(_, d)| *d == '/') => {
+                    for (_, d) in chars.by_ref() {
+                        if d == '\n' {
+                            line += 1;
+                            break;
+                        }
+                    }
+                }
+                '"' => {
+                    let start = line;
+                    let mut text = String::new();
+                    while let Some((_, d)) = chars.next() {
+                        match d {
+                            '"' => break,
+                            '\\' => match chars.next().map(|(_, e)| e) {
+                                Some('n') => text.push('\n'),
+                                Some('t') => text.push('\t'),
+                                Some('\n') => {
+                                    line += 1;
+                                    while chars.peek().is_some_and(|(_, w)| w.is_whitespace()) {
+                                        chars.next();
+                                    }
+                                }
+                                Some(e) => text.push(e),
+                                None => {}
+                            },
+                            '\n' => {
+                                line += 1;
+                                text.push('\n');
+                            }
+                            d => text.push(d),
+                        }
+                    }
+                    out.push((start, text));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_statement_prepares_on_postgresql() {
+        let Some(place) = pg_place() else { return };
+        drop(place.open().unwrap());
+        let url = place.url().unwrap().to_string();
+        let mut consts = Vec::new();
+        for (_, src) in SOURCES {
+            for name in ["ALERT_COLUMNS", "EVENT_COLUMNS"] {
+                if let Some(at) = src.find(&format!("const {name}: &str =")) {
+                    let value = literals(&src[at..]).into_iter().next().unwrap().1;
+                    consts.push((format!("{{{name}}}"), value));
+                }
+            }
+        }
+        let mut statements = Vec::new();
+        for (file, src) in SOURCES {
+            // the tests' own statements are SQLite's
+            let src = src.split("\n#[cfg(test)]\nmod tests").next().unwrap_or(src);
+            for (line, text) in literals(src) {
+                let head = text.trim_start();
+                if !["SELECT", "INSERT", "UPDATE", "DELETE"]
+                    .iter()
+                    .any(|k| head.starts_with(k))
+                {
+                    continue;
+                }
+                // SQLite's own: its pragmas, kept answers, JSON arrays
+                if ["PRAGMA", "fresh_marks", "week_marks", "sqlite_master"]
+                    .iter()
+                    .any(|k| text.contains(k))
+                {
+                    continue;
+                }
+                let mut sql = text.replace("{times}", crate::store::TIMES_PG);
+                for (name, value) in &consts {
+                    sql = sql.replace(name, value);
+                }
+                if sql.contains('{') {
+                    continue;
+                }
+                statements.push((format!("{file}:{line}"), sql));
+            }
+        }
+        assert!(statements.len() > 80, "found only {}", statements.len());
+        let failures = std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            statements
+                .iter()
+                .filter_map(|(at, sql)| {
+                    c.prepare(&dollar_params(sql))
+                        .err()
+                        .map(|e| format!("{at}: {}\n  {sql}", super::pg_message(&e)))
+                })
+                .collect::<Vec<_>>()
+        })
+        .join()
+        .unwrap();
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 }

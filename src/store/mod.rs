@@ -65,6 +65,18 @@ pub enum Location {
 }
 
 impl Location {
+    /// Calls `on_change` whenever another connection writes, for a history
+    /// that says so (PostgreSQL's `LISTEN`); `None` for one that does not (a
+    /// data dir: its change counter is read instead).
+    pub fn listen(&self, on_change: impl Fn() + Send + 'static) -> Result<Option<db::Listener>> {
+        match self {
+            Location::Dir(_) => Ok(None),
+            Location::Url(u) => db::listen(u.secret(), on_change)
+                .map(Some)
+                .map_err(|e| classify(Path::new(&u.shown()), e)),
+        }
+    }
+
     /// Opens (making it if needed) the history there, on a new connection.
     pub fn open(&self) -> Result<Store> {
         match self {
@@ -121,8 +133,8 @@ pub enum StoreError {
     /// kept by its writer and written when the server is back.
     #[error("database {path} cannot be reached ({detail})")]
     Unreachable { path: PathBuf, detail: String },
-    #[error("database {path}: {source}")]
-    Database { path: PathBuf, source: DbError },
+    #[error("database {path}: {error}")]
+    Database { path: PathBuf, error: DbError },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -145,7 +157,7 @@ fn json_times(times_ms: &[i64]) -> String {
 /// How a statement reads a JSON array of times given as `?2`: rows `j` with
 /// the time (`j.value`) and its place (`j.key`), in the engine's own words.
 const TIMES_LITE: &str = "json_each(?2) AS j";
-const TIMES_PG: &str = "(SELECT CAST(value AS BIGINT) AS value, key
+pub(crate) const TIMES_PG: &str = "(SELECT CAST(value AS BIGINT) AS value, key
     FROM jsonb_array_elements_text(CAST(CAST(?2 AS TEXT) AS jsonb)) WITH ORDINALITY AS e(value, key)) AS j";
 
 /// Adds a sample unless its `(account, time)` has one (imports, backfills).
@@ -918,7 +930,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT start, seconds FROM time_entries
-                 WHERE account = ?1 AND start < ?3 AND start >= ?2 - ?4 AND start + seconds > ?2
+                 WHERE account = ?1 AND start < ?3 AND start >= CAST(?2 AS BIGINT) - ?4 AND start + seconds > ?2
                  ORDER BY start",
             )
             .map_err(|e| self.err(e))?;
@@ -2125,6 +2137,10 @@ fn end_claim(tx: &Conn, id: i64) -> DbResult<()> {
 /// Bumps the change counter, and marks the accounts a write touched with it.
 fn bump_generation(tx: &Conn, touched: impl Iterator<Item = i64>) -> DbResult<()> {
     tx.execute("UPDATE generation SET n = n + 1 WHERE id = 1", params![])?;
+    // PostgreSQL tells the listening dashboards when this commits
+    if tx.is_pg() {
+        tx.execute_batch(&format!("NOTIFY {}", db::CHANNEL))?;
+    }
     let mut mark = tx.prepare_cached(
         "UPDATE accounts SET changed = (SELECT n FROM generation WHERE id = 1) WHERE id = ?1",
     )?;
@@ -2210,7 +2226,7 @@ fn classify(path: &Path, e: impl Into<DbError>) -> StoreError {
         e => {
             return StoreError::Database {
                 path: path.to_path_buf(),
-                source: e,
+                error: e,
             };
         }
     };

@@ -144,6 +144,21 @@ impl Env {
         child.wait_with_output().unwrap()
     }
 
+    /// The dashboard on this config and data dir, in UTC without colours:
+    /// the program a [`Tmux`] pane runs.
+    pub fn dashboard(&self) -> Vec<String> {
+        vec![
+            "env".into(),
+            "TZ=UTC".into(),
+            "NO_COLOR=1".into(),
+            env!("CARGO_BIN_EXE_socialtop").into(),
+            "--config".into(),
+            self.config().display().to_string(),
+            "--data-dir".into(),
+            self.data().display().to_string(),
+        ]
+    }
+
     /// `status --format json`, parsed.
     pub fn status(&self) -> Vec<Value> {
         let out = self.run(&["status", "--format", "json"]);
