@@ -378,3 +378,163 @@ async fn a_dashboard_shows_another_machines_sample_within_two_seconds() {
         took.as_millis()
     );
 }
+
+/// A GitHub user whose count goes up by one at each request, until frozen
+/// (then every request fails): every count handed out is known.
+struct Counting {
+    next: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl wiremock::Respond for Counting {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        use std::sync::atomic::Ordering;
+        if self.frozen.load(Ordering::SeqCst) {
+            return ResponseTemplate::new(503);
+        }
+        let n = self.next.fetch_add(1, Ordering::SeqCst);
+        // slow: the database can go away while a count is on its way
+        ResponseTemplate::new(200)
+            .set_body_json(github_user(n))
+            .set_delay(std::time::Duration::from_millis(700))
+    }
+}
+
+/// A TCP proxy to the database that can be cut: while cut, every connection
+/// through it is dropped and new ones are refused, as when the server stops.
+struct Proxy {
+    port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Proxy {
+    async fn start(upstream: std::net::SocketAddr) -> Proxy {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = cut.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                if flag.load(Ordering::SeqCst) {
+                    continue; // dropped: refused
+                }
+                let flag = flag.clone();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    let copy = tokio::io::copy_bidirectional(&mut inbound, &mut outbound);
+                    let watch = async {
+                        while !flag.load(Ordering::SeqCst) {
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        }
+                    };
+                    tokio::select! { _ = copy => {}, _ = watch => {} }
+                });
+            }
+        });
+        Proxy { port, cut }
+    }
+
+    fn set_cut(&self, on: bool) {
+        self.cut.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_that_goes_away_loses_no_sample() {
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+    let Some(place) = pg_place() else {
+        eprintln!("no test database: PostgreSQL not tested");
+        return;
+    };
+    let direct = place.url().unwrap().to_string();
+    // the database's address, and the same URL through the proxy
+    let parsed = reqwest::Url::parse(&direct).unwrap();
+    let host = parsed.host_str().unwrap().to_string();
+    let port = parsed.port().unwrap_or(5432);
+    let upstream = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let proxy = Proxy::start(upstream).await;
+    let mut through = parsed.clone();
+    through.set_host(Some("127.0.0.1")).unwrap();
+    through.set_port(Some(proxy.port)).unwrap();
+
+    let server = MockServer::start().await;
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(1_000));
+    let frozen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    Mock::given(path("/users/alice"))
+        .respond_with(Counting {
+            next: next.clone(),
+            frozen: frozen.clone(),
+        })
+        .mount(&server)
+        .await;
+    let env = Env::new(&format!(
+        "database_url = \"{through}\"\nrequest_timeout = \"2s\"\n[[accounts]]\nplatform = \"github\"\nhandle = \"alice\"\nbase_url = \"{}\"\ninterval = \"1s\"\n",
+        server.uri()
+    ));
+    let (mut poller, out_lines, err) = crate::lease::spawn_poll(&env);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let before = next.load(Ordering::SeqCst);
+    assert!(before > 1_001, "it polls: {before}");
+    // the server goes away (while a count is on its way) for a while, then
+    // comes back
+    let asked = next.load(Ordering::SeqCst);
+    while next.load(Ordering::SeqCst) == asked {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    proxy.set_cut(true);
+    let cut_at = next.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    proxy.set_cut(false);
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    frozen.store(true, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let served: Vec<i64> = (1_000..next.load(Ordering::SeqCst)).collect();
+    let out = env.run_env(
+        &["export", "--history", "--format", "csv", "--out", "-"],
+        &[("SOCIALTOP_DATABASE_URL", &direct)],
+    );
+    poller.kill().unwrap();
+    poller.wait().unwrap();
+    let said: Vec<String> = err.try_iter().collect();
+    let stored: std::collections::BTreeSet<i64> = stdout(&out)
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(4)?.parse().ok())
+        .collect();
+    let polled: Vec<String> = out_lines.try_iter().collect();
+    let lost: Vec<i64> = served
+        .iter()
+        .copied()
+        .filter(|n| !stored.contains(n))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "counts fetched but never recorded: {lost:?}\nstored {stored:?}\npoller said {said:?} {polled:#?}"
+    );
+    assert!(
+        served.len() > 5,
+        "too few polls to tell: {served:?} {polled:#?}"
+    );
+    // a count was on its way when the database went away: kept, then written
+    assert!(
+        stored.contains(&(cut_at - 1)),
+        "the count fetched as it went away: {} {polled:#?}",
+        cut_at - 1
+    );
+    // the outage was seen and said
+    assert!(
+        said.iter().any(|l| l.contains("cannot")),
+        "the poller said nothing of the outage: {said:?}"
+    );
+}
