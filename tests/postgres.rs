@@ -299,6 +299,15 @@ fn migrate_moves_a_history_both_ways_all_or_nothing() {
     let team = ok(env.run_env(&["effort", "--format", "json", "--user", "alice"], &pg));
     assert!(team.contains("\"user\": \"alice\""), "{team}");
 
+    // import history works on it too (it spools outside the data dir)
+    let out = env.run_stdin_env(&["import", "history", "-"], before.as_bytes(), &pg);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("imported 0 new samples (3 already there)"),
+        "{}",
+        stdout(&out)
+    );
+
     // again into the same database: refused, nothing doubled
     let out = env.run(&["migrate", "--to", &url]);
     assert_eq!(out.status.code(), Some(1));

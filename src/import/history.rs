@@ -191,10 +191,15 @@ const NONE: i64 = i64::MIN;
 
 impl Spool {
     fn new(store: &Store) -> anyhow::Result<Spool> {
-        let dir = match store.path().parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => std::path::Path::new("."),
+        // beside the history; for one in PostgreSQL, in the temporary dir
+        let dir = match store.location() {
+            crate::store::Location::Url(_) => std::env::temp_dir(),
+            crate::store::Location::Dir(_) => match store.path().parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => std::path::PathBuf::from("."),
+            },
         };
+        let dir = dir.as_path();
         let file = tempfile::tempfile_in(dir).map_err(|e| {
             anyhow::anyhow!(
                 "cannot make a temporary file in {} for the import: {e}",

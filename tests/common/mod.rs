@@ -100,13 +100,22 @@ pub fn github_rate_limited() -> Value {
 /// A scratch dir with a config and a data dir.
 pub struct Env {
     pub dir: tempfile::TempDir,
+    /// With `SOCIALTOP_TEST_ENGINE=postgres`, the PostgreSQL schema every
+    /// config of this Env puts its history in.
+    pub place: Option<socialtop::store::testing::Place>,
 }
 
 impl Env {
     pub fn new(config: &str) -> Env {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("config.toml"), config).unwrap();
-        Env { dir }
+        let place = if std::env::var("SOCIALTOP_TEST_ENGINE").as_deref() == Ok("postgres") {
+            socialtop::store::testing::pg_place()
+        } else {
+            None
+        };
+        let env = Env { dir, place };
+        env.write_config(config);
+        env
     }
 
     pub fn config(&self) -> PathBuf {
@@ -118,7 +127,13 @@ impl Env {
     }
 
     pub fn write_config(&self, config: &str) {
-        std::fs::write(self.config(), config).unwrap();
+        let text = match self.place.as_ref().and_then(|p| p.url()) {
+            Some(url) if !config.contains("database_url") => {
+                format!("database_url = \"{url}\"\n{config}")
+            }
+            _ => config.to_string(),
+        };
+        std::fs::write(self.config(), text).unwrap();
     }
 
     /// Runs the real binary with this config and data dir.
@@ -132,9 +147,18 @@ impl Env {
 
     /// Runs the real binary with `input` on its standard input.
     pub fn run_stdin(&self, args: &[&str], input: &[u8]) -> Output {
+        self.run_stdin_env(args, input, &[])
+    }
+
+    /// [`Env::run_stdin`] with these variables set.
+    pub fn run_stdin_env(&self, args: &[&str], input: &[u8], env: &[(&str, &str)]) -> Output {
         use std::io::Write;
         use std::process::Stdio;
-        let mut child = command(self.dir.path(), &self.config(), &self.data(), args)
+        let mut cmd = command(self.dir.path(), &self.config(), &self.data(), args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -1,6 +1,7 @@
 -- socialtop's history on PostgreSQL: the tables SQLite's migrations 0001 to
 -- 0014 make, every integer a BIGINT (times are milliseconds since the epoch),
--- less the answers `effort` keeps on SQLite (fresh_marks, week_marks).
+-- less the answers `effort` keeps on SQLite (fresh_marks, week_marks). Text
+-- compares and sorts byte for byte (COLLATE "C"), as on SQLite.
 CREATE TABLE schema_version (version BIGINT NOT NULL);
 INSERT INTO schema_version (version) VALUES (0);
 
@@ -16,11 +17,11 @@ CREATE AGGREGATE group_concat(TEXT, TEXT) (SFUNC = group_concat_step, STYPE = TE
 
 CREATE TABLE accounts (
     id BIGSERIAL PRIMARY KEY,
-    key TEXT NOT NULL UNIQUE,
-    platform TEXT NOT NULL,
-    handle TEXT NOT NULL,
-    label TEXT,
-    metric TEXT NOT NULL,
+    key TEXT COLLATE "C" NOT NULL UNIQUE,
+    platform TEXT COLLATE "C" NOT NULL,
+    handle TEXT COLLATE "C" NOT NULL,
+    label TEXT COLLATE "C",
+    metric TEXT COLLATE "C" NOT NULL,
     changed BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX accounts_by_change ON accounts (changed);
@@ -36,24 +37,24 @@ CREATE TABLE samples (
 CREATE TABLE poll_failures (
     account BIGINT NOT NULL REFERENCES accounts(id),
     at BIGINT NOT NULL,
-    error TEXT NOT NULL,
+    error TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (account, at)
 );
 CREATE TABLE account_state (
     account BIGINT PRIMARY KEY REFERENCES accounts(id),
     checked_at BIGINT,
     failures BIGINT NOT NULL DEFAULT 0,
-    error TEXT,
+    error TEXT COLLATE "C",
     error_at BIGINT
 );
 CREATE TABLE host_holds (
-    host TEXT PRIMARY KEY,
+    host TEXT COLLATE "C" PRIMARY KEY,
     until BIGINT NOT NULL,
-    reason TEXT NOT NULL
+    reason TEXT COLLATE "C" NOT NULL
 );
 CREATE TABLE lease (
-    name TEXT PRIMARY KEY,
-    holder TEXT NOT NULL,
+    name TEXT COLLATE "C" PRIMARY KEY,
+    holder TEXT COLLATE "C" NOT NULL,
     expires BIGINT NOT NULL
 );
 CREATE TABLE generation (id BIGINT PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL);
@@ -63,32 +64,32 @@ CREATE TABLE time_entries (
     account BIGINT NOT NULL REFERENCES accounts(id),
     start BIGINT NOT NULL,
     seconds BIGINT NOT NULL CHECK (seconds > 0),
-    source TEXT NOT NULL,
-    note TEXT,
-    external_id TEXT,
-    person TEXT NOT NULL DEFAULT ''
+    source TEXT COLLATE "C" NOT NULL,
+    note TEXT COLLATE "C",
+    external_id TEXT COLLATE "C",
+    person TEXT COLLATE "C" NOT NULL DEFAULT ''
 );
 CREATE INDEX time_entries_cover ON time_entries (account, start, seconds);
 CREATE UNIQUE INDEX time_entries_imported ON time_entries (account, source, external_id)
     WHERE external_id IS NOT NULL;
 CREATE TABLE timers (
-    person TEXT PRIMARY KEY,
+    person TEXT COLLATE "C" PRIMARY KEY,
     account BIGINT NOT NULL REFERENCES accounts(id),
     started BIGINT NOT NULL
 );
 CREATE TABLE remote_ids (
     account BIGINT PRIMARY KEY REFERENCES accounts(id),
-    remote_id TEXT NOT NULL
+    remote_id TEXT COLLATE "C" NOT NULL
 );
 CREATE TABLE alerts (
     id BIGSERIAL PRIMARY KEY,
-    key TEXT NOT NULL UNIQUE,
+    key TEXT COLLATE "C" NOT NULL UNIQUE,
     account BIGINT NOT NULL REFERENCES accounts(id),
-    kind TEXT NOT NULL,
+    kind TEXT COLLATE "C" NOT NULL,
     at BIGINT NOT NULL,
     value BIGINT,
-    message TEXT NOT NULL,
-    delivery_error TEXT
+    message TEXT COLLATE "C" NOT NULL,
+    delivery_error TEXT COLLATE "C"
 );
 CREATE INDEX alerts_at ON alerts (at);
 CREATE TABLE alert_queue (
@@ -98,23 +99,23 @@ CREATE TABLE alert_queue (
 );
 CREATE TABLE deliveries (
     alert BIGINT NOT NULL REFERENCES alerts(id),
-    target TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'pending',
+    target TEXT COLLATE "C" NOT NULL,
+    state TEXT COLLATE "C" NOT NULL DEFAULT 'pending',
     tries BIGINT NOT NULL DEFAULT 0,
     next_at BIGINT NOT NULL,
     give_up_at BIGINT NOT NULL,
-    claimed_by TEXT,
+    claimed_by TEXT COLLATE "C",
     claimed_until BIGINT,
-    error TEXT,
+    error TEXT COLLATE "C",
     done_at BIGINT,
     PRIMARY KEY (alert, target)
 );
 CREATE INDEX deliveries_pending ON deliveries (next_at) WHERE state = 'pending';
 CREATE TABLE followers_current (
     account BIGINT NOT NULL REFERENCES accounts(id),
-    person TEXT NOT NULL,
-    handle TEXT NOT NULL,
-    name TEXT,
+    person TEXT COLLATE "C" NOT NULL,
+    handle TEXT COLLATE "C" NOT NULL,
+    name TEXT COLLATE "C",
     followers BIGINT,
     since BIGINT NOT NULL,
     PRIMARY KEY (account, person)
@@ -123,12 +124,12 @@ CREATE TABLE follower_events (
     id BIGSERIAL PRIMARY KEY,
     account BIGINT NOT NULL REFERENCES accounts(id),
     at BIGINT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('followed', 'left')),
-    person TEXT NOT NULL,
-    handle TEXT NOT NULL,
-    name TEXT,
+    kind TEXT COLLATE "C" NOT NULL CHECK (kind IN ('followed', 'left')),
+    person TEXT COLLATE "C" NOT NULL,
+    handle TEXT COLLATE "C" NOT NULL,
+    name TEXT COLLATE "C",
     followers BIGINT,
-    reason TEXT,
+    reason TEXT COLLATE "C",
     scan BIGINT NOT NULL
 );
 CREATE INDEX follower_events_by_account ON follower_events (account, at);
@@ -137,25 +138,25 @@ CREATE TABLE follower_scans (
     id BIGSERIAL PRIMARY KEY,
     account BIGINT NOT NULL REFERENCES accounts(id),
     started BIGINT NOT NULL,
-    cursor TEXT,
+    cursor TEXT COLLATE "C",
     pages BIGINT NOT NULL DEFAULT 0,
     resume_after BIGINT,
-    note TEXT,
+    note TEXT COLLATE "C",
     finished BIGINT,
-    outcome TEXT
+    outcome TEXT COLLATE "C"
 );
 CREATE INDEX follower_scans_by_account ON follower_scans (account, id);
 CREATE TABLE follower_staging (
     scan BIGINT NOT NULL,
-    person TEXT NOT NULL,
-    handle TEXT NOT NULL,
-    name TEXT,
+    person TEXT COLLATE "C" NOT NULL,
+    handle TEXT COLLATE "C" NOT NULL,
+    name TEXT COLLATE "C",
     followers BIGINT,
     PRIMARY KEY (scan, person)
 );
 CREATE TABLE backfill_progress (
     account BIGINT PRIMARY KEY REFERENCES accounts(id),
-    cursor TEXT NOT NULL,
-    state TEXT NOT NULL,
+    cursor TEXT COLLATE "C" NOT NULL,
+    state TEXT COLLATE "C" NOT NULL,
     at BIGINT NOT NULL
 );

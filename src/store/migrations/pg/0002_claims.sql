@@ -2,6 +2,6 @@
 -- Store::claim_poll): a claim is the holder and when it runs out (ms).
 CREATE TABLE poll_claims (
     account BIGINT PRIMARY KEY REFERENCES accounts(id),
-    holder TEXT NOT NULL,
+    holder TEXT COLLATE "C" NOT NULL,
     until BIGINT NOT NULL
 );
