@@ -1,8 +1,9 @@
 //! One connection to a history, whichever engine holds it: SQLite (a file in
 //! the data dir, the default) or PostgreSQL (`database_url`, a team's shared
-//! history). The store's operations are written once, against [`Conn`]; what
-//! differs between the engines is here (how statements run, how values cross)
-//! and in the two schemas.
+//! history). The store's operations are written once, against [`Conn`], one
+//! [`Engine`]; what differs between the engines is the trait's two
+//! implementations (how statements run, how values cross, transactions, bulk
+//! inserts) and the two schemas.
 //!
 //! Statements are written in the SQL both engines take (`?N` parameters,
 //! `ON CONFLICT`, `RETURNING`); for PostgreSQL the parameters become `$N` and
@@ -111,10 +112,125 @@ impl Row<'_> {
     }
 }
 
-/// The connection.
-pub enum Conn {
-    Lite(rusqlite::Connection),
-    Pg(Pg),
+/// What an engine does for the store: the one seam between the store's
+/// operations (written once, against [`Conn`]) and the database that holds a
+/// history. Two implementations: SQLite ([`rusqlite::Connection`], a file in
+/// the data dir) and PostgreSQL ([`Pg`], `database_url`).
+pub trait Engine: Send {
+    /// Prepares `sql` (kept for the next time).
+    fn prepare(&self, sql: &str) -> DbResult<Stmt<'_>>;
+    /// Runs statements that take no parameters, one after another.
+    fn batch(&self, sql: &str) -> DbResult<()>;
+    /// Whether a transaction is open.
+    fn in_transaction(&self) -> bool;
+    /// Opens a write transaction, after every other writer's.
+    fn begin_write(&self) -> DbResult<()>;
+    /// Opens a read transaction: one snapshot for every statement in it.
+    fn begin_read(&self) -> DbResult<()>;
+    /// Adds `rows` (values of `columns`, in order) to `table`.
+    fn insert_rows(&self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> DbResult<()>;
+    /// The SQLite connection, for what only SQLite has (pragmas, its file).
+    fn lite(&self) -> Option<&rusqlite::Connection> {
+        None
+    }
+}
+
+impl Engine for rusqlite::Connection {
+    fn prepare(&self, sql: &str) -> DbResult<Stmt<'_>> {
+        Ok(Stmt::Lite(self.prepare_cached(sql)?))
+    }
+
+    fn batch(&self, sql: &str) -> DbResult<()> {
+        Ok(self.execute_batch(sql)?)
+    }
+
+    fn in_transaction(&self) -> bool {
+        !self.is_autocommit()
+    }
+
+    /// It takes the write lock first (`BEGIN IMMEDIATE`).
+    fn begin_write(&self) -> DbResult<()> {
+        self.batch("BEGIN IMMEDIATE")
+    }
+
+    fn begin_read(&self) -> DbResult<()> {
+        self.batch("BEGIN")
+    }
+
+    /// One by one, on one prepared statement.
+    fn insert_rows(&self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> DbResult<()> {
+        let list = columns.join(", ");
+        let marks = (1..=columns.len())
+            .map(|i| format!("?{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut stmt =
+            self.prepare_cached(&format!("INSERT INTO {table} ({list}) VALUES ({marks})"))?;
+        for row in rows {
+            stmt.execute(rusqlite::params_from_iter(row.iter()))?;
+        }
+        Ok(())
+    }
+
+    fn lite(&self) -> Option<&rusqlite::Connection> {
+        Some(self)
+    }
+}
+
+impl Engine for Pg {
+    fn prepare(&self, sql: &str) -> DbResult<Stmt<'_>> {
+        Ok(Stmt::Pg(self, sql.to_string()))
+    }
+
+    fn batch(&self, sql: &str) -> DbResult<()> {
+        self.call(sql, Vec::new(), Want::Batch).map(|_| ())
+    }
+
+    fn in_transaction(&self) -> bool {
+        self.in_tx.get()
+    }
+
+    /// It takes one lock every writer of the history takes, so writes run
+    /// one after another as on SQLite (a step that reads, then writes what
+    /// it read, sees no other write between).
+    fn begin_write(&self) -> DbResult<()> {
+        self.batch("BEGIN")?;
+        self.call(
+            "SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock(7301)) AS l",
+            Vec::new(),
+            Want::Rows,
+        )
+        .map(|_| ())
+    }
+
+    fn begin_read(&self) -> DbResult<()> {
+        self.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    }
+
+    /// In one `COPY`.
+    fn insert_rows(&self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> DbResult<()> {
+        let mut data = Vec::with_capacity(rows.len() * 48);
+        for row in rows {
+            for (i, v) in row.iter().enumerate() {
+                if i > 0 {
+                    data.push(b'\t');
+                }
+                copy_text(v, &mut data)?;
+            }
+            data.push(b'\n');
+        }
+        let sql = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
+        self.call(&sql, Vec::new(), Want::Copy(data)).map(|_| ())
+    }
+}
+
+/// The connection: one engine.
+pub struct Conn(Box<dyn Engine>);
+
+impl<E: Engine + 'static> From<E> for Conn {
+    fn from(engine: E) -> Conn {
+        Conn(Box::new(engine))
+    }
 }
 
 /// A prepared statement.
@@ -126,26 +242,20 @@ pub enum Stmt<'c> {
 impl Conn {
     /// The SQLite connection, for what only SQLite has (pragmas, its file).
     pub fn lite(&self) -> Option<&rusqlite::Connection> {
-        match self {
-            Conn::Lite(c) => Some(c),
-            Conn::Pg(_) => None,
-        }
+        self.0.lite()
     }
 
     pub fn is_pg(&self) -> bool {
-        matches!(self, Conn::Pg(_))
+        self.0.lite().is_none()
     }
 
     /// Prepares `sql` (kept for the next time).
     pub fn prepare_cached(&self, sql: &str) -> DbResult<Stmt<'_>> {
-        Ok(match self {
-            Conn::Lite(c) => Stmt::Lite(c.prepare_cached(sql)?),
-            Conn::Pg(pg) => Stmt::Pg(pg, sql.to_string()),
-        })
+        self.0.prepare(sql)
     }
 
     pub fn prepare(&self, sql: &str) -> DbResult<Stmt<'_>> {
-        self.prepare_cached(sql)
+        self.0.prepare(sql)
     }
 
     pub fn execute(&self, sql: &str, params: Params<'_>) -> DbResult<usize> {
@@ -163,79 +273,29 @@ impl Conn {
 
     /// Runs statements that take no parameters, one after another.
     pub fn execute_batch(&self, sql: &str) -> DbResult<()> {
-        match self {
-            Conn::Lite(c) => Ok(c.execute_batch(sql)?),
-            Conn::Pg(pg) => pg.call(sql, Vec::new(), Want::Batch).map(|_| ()),
-        }
+        self.0.batch(sql)
     }
 
     /// Adds `rows` (values of `columns`, in order) to `table`: SQLite
     /// inserts them one by one on one prepared statement, PostgreSQL takes
     /// them in one `COPY`.
     pub fn insert_rows(&self, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> DbResult<()> {
-        let list = columns.join(", ");
-        match self {
-            Conn::Lite(c) => {
-                let marks = (1..=columns.len())
-                    .map(|i| format!("?{i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let mut stmt =
-                    c.prepare_cached(&format!("INSERT INTO {table} ({list}) VALUES ({marks})"))?;
-                for row in rows {
-                    stmt.execute(rusqlite::params_from_iter(row.iter()))?;
-                }
-                Ok(())
-            }
-            Conn::Pg(pg) => {
-                let mut data = Vec::with_capacity(rows.len() * 48);
-                for row in rows {
-                    for (i, v) in row.iter().enumerate() {
-                        if i > 0 {
-                            data.push(b'\t');
-                        }
-                        copy_text(v, &mut data)?;
-                    }
-                    data.push(b'\n');
-                }
-                let sql = format!("COPY {table} ({list}) FROM STDIN");
-                pg.call(&sql, Vec::new(), Want::Copy(data)).map(|_| ())
-            }
-        }
+        self.0.insert_rows(table, columns, rows)
     }
 
     /// Whether no transaction is open.
     pub fn is_autocommit(&self) -> bool {
-        match self {
-            Conn::Lite(c) => c.is_autocommit(),
-            Conn::Pg(pg) => !pg.in_tx.get(),
-        }
+        !self.0.in_transaction()
     }
 
-    /// Opens a write transaction. SQLite takes the write lock first (`BEGIN
-    /// IMMEDIATE`); PostgreSQL takes one lock every writer of the history
-    /// takes, so writes run one after another as on SQLite (a step that
-    /// reads, then writes what it read, sees no other write between).
+    /// Opens a write transaction (see [`Engine::begin_write`]).
     pub fn begin_write(&self) -> DbResult<()> {
-        match self {
-            Conn::Lite(_) => self.execute_batch("BEGIN IMMEDIATE"),
-            Conn::Pg(_) => {
-                self.execute_batch("BEGIN")?;
-                self.query_row(
-                    "SELECT CAST(1 AS BIGINT) FROM (SELECT pg_advisory_xact_lock(7301)) AS l",
-                    &[],
-                    |_| Ok(()),
-                )
-            }
-        }
+        self.0.begin_write()
     }
 
     /// Opens a read transaction: one snapshot for every statement in it.
     pub fn begin_read(&self) -> DbResult<()> {
-        match self {
-            Conn::Lite(_) => self.execute_batch("BEGIN"),
-            Conn::Pg(_) => self.execute_batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
-        }
+        self.0.begin_read()
     }
 
     /// Runs `f` in a write transaction, committing if it succeeds.

@@ -1,4 +1,5 @@
-//! The history: one SQLite file in the data dir, WAL mode, versioned migrations.
+//! The history: one SQLite file in the data dir (WAL mode), or a PostgreSQL
+//! database (`database_url`, see [`db`]); versioned migrations for each.
 //!
 //! Tables:
 //! - `accounts`: one row per account id ever configured (history outlives config).
@@ -37,7 +38,6 @@ mod people;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
 mod worker;
-pub use copy::Copied;
 pub use db::DatabaseUrl;
 pub use deliveries::{Claimed, Delivery, Queued, Target, TryOutcome};
 pub use people::{RunningScan, ScanDiff, ScanState};
@@ -332,7 +332,7 @@ impl Store {
         let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
         Store::setup(&conn).map_err(|e| classify(path, e))?;
         let mut store = Store {
-            conn: Conn::Lite(conn),
+            conn: Conn::from(conn),
             clock: std::sync::Arc::new(crate::model::SystemClock),
             path: path.to_path_buf(),
             ids: HashMap::new(),
@@ -358,7 +358,7 @@ impl Store {
         })?;
         let pg = db::Pg::connect(url).map_err(|e| classify(&path, e))?;
         let mut store = Store {
-            conn: Conn::Pg(pg),
+            conn: Conn::from(pg),
             clock: std::sync::Arc::new(crate::model::SystemClock),
             path,
             ids: HashMap::new(),
@@ -443,7 +443,7 @@ impl Store {
             }
         };
         let mut store = Store {
-            conn: Conn::Lite(conn),
+            conn: Conn::from(conn),
             clock: std::sync::Arc::new(crate::model::SystemClock),
             path: path.clone(),
             ids: HashMap::new(),
