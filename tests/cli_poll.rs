@@ -9,7 +9,7 @@ use serde_json::json;
 use wiremock::matchers::{path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-async fn serve_counts(
+pub(crate) async fn serve_counts(
     server: &MockServer,
     mastodon: i64,
     bluesky: i64,

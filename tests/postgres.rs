@@ -3,9 +3,10 @@
 //! database `SOCIALTOP_TEST_DATABASE_URL` names (`.ci/run` starts one); without
 //! it these tests say so and pass, but under `CI=true` they fail.
 
+use crate::cli_poll::serve_counts;
 use crate::common::*;
 use socialtop::store::testing::pg_place;
-use wiremock::matchers::{path, query_param};
+use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn team_config(base: &str, url: &str, user: &str) -> String {
@@ -26,19 +27,6 @@ base_url = "{base}"
     )
 }
 
-async fn serve(server: &MockServer, mastodon: i64, github: i64) {
-    server.reset().await;
-    Mock::given(path("/api/v1/accounts/lookup"))
-        .and(query_param("acct", "alice@example.social"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(mastodon_account(mastodon)))
-        .mount(server)
-        .await;
-    Mock::given(path("/users/alice"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(github_user(github)))
-        .mount(server)
-        .await;
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn two_machines_share_one_history_and_each_person_logs_their_own_time() {
     let Some(place) = pg_place() else {
@@ -47,7 +35,7 @@ async fn two_machines_share_one_history_and_each_person_logs_their_own_time() {
     };
     let url = place.url().unwrap().to_string();
     let server = MockServer::start().await;
-    serve(&server, 1_000, 300).await;
+    serve_counts(&server, 1_000, 0, 300, 0).await;
     let laptop = Env::new(&team_config(&server.uri(), &url, "alice"));
     let desktop = Env::new(&team_config(&server.uri(), &url, "bob"));
 
@@ -65,7 +53,7 @@ async fn two_machines_share_one_history_and_each_person_logs_their_own_time() {
     assert_eq!(row(&rows, "github:alice")["followers"], 300);
 
     // it polls too: both samples are there for both
-    serve(&server, 1_010, 305).await;
+    serve_counts(&server, 1_010, 0, 305, 0).await;
     let out = desktop.run(&["poll", "--once"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let rows = laptop.status();
